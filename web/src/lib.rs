@@ -1,0 +1,7 @@
+//! Netsplit's browser front end: a Yew app over `netsplit-core`.
+//!
+//! Only this crate touches wall-clock time, the DOM and the URL.
+
+pub mod app;
+
+pub use app::App;
