@@ -42,9 +42,11 @@
 //! Checking linearizability is NP-complete (Gibbons & Korach 1997), so the search is
 //! bounded: every visit of an event is a step, and a check that uses up
 //! [`CheckOptions::max_steps`] answers [`CheckResult::Unknown`] instead of running on.
+//! The memo is bounded too, by [`CheckOptions::memo_bytes_max`], since one remembered
+//! state of a 10,000-operation key holds a 10,000-bit set.
 
 use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +60,11 @@ pub struct CheckOptions {
     /// The most search steps the whole check (all partitions together) may take. A
     /// step is one visit of a call or return event; each costs one model step at most.
     pub max_steps: u64,
+    /// The most memory, in bytes, the memo of explored search states may take in one
+    /// partition. Each entry is counted as its set of placed operations plus the inline
+    /// size of the model state (heap data a state owns, such as a string's bytes, is not
+    /// counted), so treat this as an estimate.
+    pub memo_bytes_max: u64,
 }
 
 impl Default for CheckOptions {
@@ -66,6 +73,7 @@ impl Default for CheckOptions {
     fn default() -> Self {
         Self {
             max_steps: 10_000_000,
+            memo_bytes_max: 256 * 1024 * 1024,
         }
     }
 }
@@ -136,7 +144,7 @@ pub fn check<M: Model>(
     for (key, ops) in &ordered {
         let budget = options.max_steps.saturating_sub(steps_used);
         let search = Search::new(model, ops);
-        let (outcome, steps) = search.run(budget);
+        let (outcome, steps) = search.run(budget, options.memo_bytes_max);
         steps_used = steps_used.saturating_add(steps);
         let result = match outcome {
             Outcome::Linearizable => continue,
@@ -144,6 +152,15 @@ pub fn check<M: Model>(
                 reason: format!(
                     "search bound of {} steps hit while checking {} ({} operations)",
                     options.max_steps,
+                    model.describe_key(key),
+                    ops.len()
+                ),
+            },
+            Outcome::MemoFull => CheckResult::Unknown {
+                reason: format!(
+                    "memory bound of {} bytes for remembered search states hit while checking \
+                     {} ({} operations)",
+                    options.memo_bytes_max,
                     model.describe_key(key),
                     ops.len()
                 ),
@@ -167,28 +184,67 @@ pub fn check<M: Model>(
 }
 
 /// A fixed set of bits, one per operation of a partition: which ones are placed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The memo hashes one of these at every step, and hashing thousands of bits each time
+/// would make a long single-key history quadratic. So the set keeps a fingerprint, the
+/// XOR of a scrambled value per set bit, updated in constant time by `set` and `clear`,
+/// and hashes only that. Equality still compares every bit, so two different sets with
+/// the same fingerprint are never confused: a collision costs time, not correctness.
+#[derive(Debug, Clone)]
 struct Bitset {
     words: Box<[u64]>,
+    fingerprint: u64,
 }
 
 impl Bitset {
     fn new(bits: usize) -> Self {
         Self {
             words: vec![0; bits.div_ceil(64)].into_boxed_slice(),
+            fingerprint: 0,
         }
+    }
+
+    /// A well-spread 64-bit value for bit `bit` (the SplitMix64 finaliser).
+    fn scramble(bit: usize) -> u64 {
+        let mut value = (bit as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        value = (value ^ (value >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        value = (value ^ (value >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        value ^ (value >> 31)
     }
 
     fn set(&mut self, bit: usize) {
         if let Some(word) = self.words.get_mut(bit / 64) {
-            *word |= 1 << (bit % 64);
+            let mask = 1 << (bit % 64);
+            if *word & mask == 0 {
+                *word |= mask;
+                self.fingerprint ^= Self::scramble(bit);
+            }
         }
     }
 
     fn clear(&mut self, bit: usize) {
         if let Some(word) = self.words.get_mut(bit / 64) {
-            *word &= !(1 << (bit % 64));
+            let mask = 1 << (bit % 64);
+            if *word & mask != 0 {
+                *word &= !mask;
+                self.fingerprint ^= Self::scramble(bit);
+            }
         }
+    }
+}
+
+impl PartialEq for Bitset {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint && self.words == other.words
+    }
+}
+
+impl Eq for Bitset {}
+
+impl Hash for Bitset {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Equal sets have equal fingerprints, which is all `Hash` requires.
+        self.fingerprint.hash(state);
     }
 }
 
@@ -200,13 +256,17 @@ enum Outcome<S> {
     Linearizable,
     NotLinearizable(DeadEnd<S>),
     BoundHit,
+    MemoFull,
 }
 
 /// The deepest point the search reached before it had to backtrack: the longest
 /// order of operations that respects real time and the model.
 struct DeadEnd<S> {
-    /// The operations placed, in order (indices into the partition's operations).
-    placed: Vec<usize>,
+    /// How many operations the order places.
+    placed_count: usize,
+    /// The last few of them (at most [`EXPLANATION_OPS_MAX`]), in order, as indices into
+    /// the partition's operations. Only these are kept, since only these are shown.
+    placed_last: Vec<usize>,
     /// The model state after them.
     state: S,
     /// The operation that had to be placed next and could not be.
@@ -286,7 +346,7 @@ impl<'a, M: Model> Search<'a, M> {
         self.relink(2 * op);
     }
 
-    fn run(mut self, budget: u64) -> (Outcome<M::State>, u64) {
+    fn run(mut self, budget: u64, memo_bytes_max: u64) -> (Outcome<M::State>, u64) {
         let operation_count = self.ops.len();
         let mut state = self.model.init();
         let mut placed = Bitset::new(operation_count);
@@ -297,6 +357,10 @@ impl<'a, M: Model> Search<'a, M> {
         // The operations placed so far, each with the state before it, for backtracking.
         let mut stack: Vec<(usize, M::State)> = Vec::with_capacity(operation_count);
         let mut deepest: Option<DeadEnd<M::State>> = None;
+        let memo_entry_bytes = (operation_count.div_ceil(64) * size_of::<u64>()
+            + size_of::<(Bitset, M::State)>()
+            + size_of::<u64>()) as u64;
+        let memo_entries_max = memo_bytes_max / memo_entry_bytes.max(1);
         let mut event = self.next[self.head];
         let mut steps: u64 = 0;
         while self.next[self.head] != NONE {
@@ -311,6 +375,9 @@ impl<'a, M: Model> Search<'a, M> {
                 let (new_state, expected) = self.model.step(&state, &op.input);
                 let answer_fits = op.output.as_ref().is_none_or(|output| *output == expected);
                 if answer_fits {
+                    if seen.len() as u64 >= memo_entries_max {
+                        return (Outcome::MemoFull, steps);
+                    }
                     placed.set(op_index);
                     if seen.insert((placed.clone(), new_state.clone())) {
                         stack.push((op_index, std::mem::replace(&mut state, new_state)));
@@ -329,10 +396,14 @@ impl<'a, M: Model> Search<'a, M> {
             if blocked != NONE
                 && deepest
                     .as_ref()
-                    .is_none_or(|dead| stack.len() > dead.placed.len())
+                    .is_none_or(|dead| stack.len() > dead.placed_count)
             {
                 deepest = Some(DeadEnd {
-                    placed: stack.iter().map(|(op_index, _)| *op_index).collect(),
+                    placed_count: stack.len(),
+                    placed_last: stack[stack.len().saturating_sub(EXPLANATION_OPS_MAX)..]
+                        .iter()
+                        .map(|(op_index, _)| *op_index)
+                        .collect(),
                     state: state.clone(),
                     blocked,
                 });
@@ -401,26 +472,27 @@ fn explain<M: Model>(
          operation the answer it got. ",
         ops.len()
     );
-    if dead_end.placed.is_empty() {
+    if dead_end.placed_count == 0 {
         text.push_str(&format!(
             "{} must come first, but ",
             describe_op(model, blocked)
         ));
     } else {
-        let shown_from = dead_end.placed.len().saturating_sub(EXPLANATION_OPS_MAX);
-        let shown: Vec<String> = dead_end.placed[shown_from..]
+        let shown: Vec<String> = dead_end
+            .placed_last
             .iter()
             .map(|&index| describe_op(model, ops[index]))
             .collect();
-        let lead_in = if shown_from == 0 {
+        let earlier = dead_end.placed_count - dead_end.placed_last.len();
+        let lead_in = if earlier == 0 {
             String::new()
         } else {
-            format!("after {} earlier ones, ", shown_from)
+            format!("after {earlier} earlier ones, ")
         };
         text.push_str(&format!(
             "The longest valid order places {} of them, ending {lead_in}with {}. \
              Then {} must come next, but ",
-            dead_end.placed.len(),
+            dead_end.placed_count,
             shown.join(", then "),
             describe_op(model, blocked)
         ));
@@ -431,5 +503,39 @@ fn explain<M: Model>(
         model.describe_state(&dead_end.state),
         model.describe_output(&expected)
     ));
+    if let Some(hint) = model.hint(ops, blocked) {
+        text.push(' ');
+        text.push_str(&hint);
+    }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bitset_fingerprint_depends_only_on_which_bits_are_set() {
+        let mut first = Bitset::new(200);
+        let mut second = Bitset::new(200);
+        first.set(3);
+        first.set(150);
+        second.set(150);
+        second.set(7);
+        second.set(3);
+        second.clear(7);
+        // Setting a bit twice must not toggle it out of the fingerprint.
+        second.set(3);
+        assert_eq!(first, second);
+        assert_eq!(first.fingerprint, second.fingerprint);
+        second.clear(150);
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn a_bitset_ignores_bits_beyond_its_size() {
+        let mut set = Bitset::new(10);
+        set.set(64);
+        assert_eq!(set, Bitset::new(10));
+    }
 }

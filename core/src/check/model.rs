@@ -21,6 +21,8 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
+use super::history::Op;
+
 /// A sequential specification: what a correct object does with one operation at a time.
 ///
 /// The model is deterministic: from a given state an input has exactly one outcome.
@@ -73,6 +75,17 @@ pub trait Model {
     /// Describes a partition's state for a learner, e.g. `holds "1"`.
     fn describe_state(&self, state: &Self::State) -> String {
         format!("is in state {state:?}")
+    }
+
+    /// One more sentence on why `blocked` fits no order, when the partition's operations
+    /// `ops` alone show it (e.g. "no operation ever wrote that value"). The default says
+    /// nothing more.
+    fn hint(
+        &self,
+        _ops: &[&Op<Self::Input, Self::Output>],
+        _blocked: &Op<Self::Input, Self::Output>,
+    ) -> Option<String> {
+        None
     }
 }
 
@@ -200,6 +213,36 @@ impl Model for KvModel {
             Some(value) => format!("holds {value:?}"),
             None => "is still empty".to_string(),
         }
+    }
+
+    /// Points out a value that was read, or expected by a successful `cas`, although no
+    /// operation on the key ever wrote it: the plainest sign of a corrupted read.
+    fn hint(
+        &self,
+        ops: &[&Op<KvInput, KvOutput>],
+        blocked: &Op<KvInput, KvOutput>,
+    ) -> Option<String> {
+        let observed = match (&blocked.input, &blocked.output) {
+            (KvInput::Get { .. }, Some(KvOutput::Value(Some(value)))) => value,
+            (
+                KvInput::Cas {
+                    expected: Some(value),
+                    ..
+                },
+                Some(KvOutput::Swapped(true)),
+            ) => value,
+            _ => return None,
+        };
+        let ever_written = ops.iter().any(|op| match &op.input {
+            KvInput::Put { value, .. } | KvInput::Cas { new: value, .. } => value == observed,
+            KvInput::Get { .. } => false,
+        });
+        (!ever_written).then(|| {
+            format!(
+                "No operation ever wrote {observed:?} to key {:?}.",
+                blocked.input.key()
+            )
+        })
     }
 }
 

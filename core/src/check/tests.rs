@@ -92,6 +92,10 @@ fn a_read_returning_a_value_never_written_is_not_linearizable() {
     assert!(explanation.contains("client 2's get(x)"), "{explanation}");
     assert!(explanation.contains("returned \"2\""), "{explanation}");
     assert!(explanation.contains("holds \"1\""), "{explanation}");
+    assert!(
+        explanation.ends_with("No operation ever wrote \"2\" to key \"x\"."),
+        "{explanation}"
+    );
 }
 
 // Herlihy & Wing 1990, section 2: operations that overlap in time may take effect in
@@ -129,6 +133,11 @@ fn a_stale_read_after_a_completed_write_is_not_linearizable() {
     let explanation = explanation_of(&result);
     assert!(explanation.contains("client 2's get(x)"), "{explanation}");
     assert!(explanation.contains("holds \"2\""), "{explanation}");
+    // "1" was written, so the value-never-written hint must stay silent.
+    assert!(
+        !explanation.contains("No operation ever wrote"),
+        "{explanation}"
+    );
     assert!(
         explanation.contains("would have returned \"2\""),
         "{explanation}"
@@ -230,7 +239,15 @@ fn hitting_the_search_bound_reports_unknown() {
         .map(|client| put(client, 0, 100, "x", &client.to_string()))
         .collect();
     history.push(get(9, 200, 210, "x", Some("0")));
-    let report = check(&KvModel, &history, &CheckOptions { max_steps: 5 }).unwrap();
+    let report = check(
+        &KvModel,
+        &history,
+        &CheckOptions {
+            max_steps: 5,
+            ..CheckOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(report.steps, 5);
     let CheckResult::Unknown { reason } = report.result else {
         panic!("expected unknown, got {:?}", report.result);
@@ -244,8 +261,28 @@ fn hitting_the_search_bound_reports_unknown() {
 }
 
 #[test]
+fn filling_the_memo_bound_reports_unknown() {
+    let mut history: Vec<KvOp> = (0..8)
+        .map(|client| put(client, 0, 100, "x", &client.to_string()))
+        .collect();
+    history.push(get(9, 200, 210, "x", Some("0")));
+    let options = CheckOptions {
+        memo_bytes_max: 1,
+        ..CheckOptions::default()
+    };
+    let report = check(&KvModel, &history, &options).unwrap();
+    let CheckResult::Unknown { reason } = report.result else {
+        panic!("expected unknown, got {:?}", report.result);
+    };
+    assert!(reason.starts_with("memory bound of 1 bytes"), "{reason}");
+}
+
+#[test]
 fn a_zero_step_bound_decides_nothing_but_an_empty_history() {
-    let options = CheckOptions { max_steps: 0 };
+    let options = CheckOptions {
+        max_steps: 0,
+        ..CheckOptions::default()
+    };
     let empty: Vec<KvOp> = Vec::new();
     assert_eq!(
         check(&KvModel, &empty, &options).unwrap().result,
