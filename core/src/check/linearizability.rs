@@ -46,7 +46,7 @@
 //! state of a 10,000-operation key holds a 10,000-bit set.
 
 use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -184,109 +184,136 @@ pub fn check<M: Model>(
 }
 
 /// A fixed set of bits, one per operation of a partition: which ones are placed.
-///
-/// The memo hashes one of these at every step, and hashing thousands of bits each time
-/// would make a long single-key history quadratic. So the set keeps a fingerprint, the
-/// XOR of a scrambled value per set bit, updated in constant time by `set` and `clear`,
-/// and hashes only that. Equality still compares every bit, so two different sets with
-/// the same fingerprint are never confused: a collision costs time, not correctness.
 #[derive(Debug, Clone)]
 struct Bitset {
-    words: Box<[u64]>,
-    fingerprint: u64,
+    words: Vec<u64>,
 }
 
 impl Bitset {
     fn new(bits: usize) -> Self {
         Self {
-            words: vec![0; bits.div_ceil(64)].into_boxed_slice(),
-            fingerprint: 0,
+            words: vec![0; bits.div_ceil(64)],
         }
-    }
-
-    /// A well-spread 64-bit value for bit `bit` (the SplitMix64 finaliser).
-    fn scramble(bit: usize) -> u64 {
-        let mut value = (bit as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        value = (value ^ (value >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        value = (value ^ (value >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        value ^ (value >> 31)
     }
 
     fn set(&mut self, bit: usize) {
         if let Some(word) = self.words.get_mut(bit / 64) {
-            let mask = 1 << (bit % 64);
-            if *word & mask == 0 {
-                *word |= mask;
-                self.fingerprint ^= Self::scramble(bit);
-            }
+            *word |= 1 << (bit % 64);
         }
     }
 
     fn clear(&mut self, bit: usize) {
         if let Some(word) = self.words.get_mut(bit / 64) {
-            let mask = 1 << (bit % 64);
-            if *word & mask != 0 {
-                *word &= !mask;
-                self.fingerprint ^= Self::scramble(bit);
-            }
+            *word &= !(1 << (bit % 64));
+        }
+    }
+
+    /// Appends bits `from..to` to `out`, packed 64 to a word, the first bit lowest.
+    fn push_range(&self, from: usize, to: usize, out: &mut Vec<u64>) {
+        let mut start = from;
+        while start < to {
+            let (index, offset) = (start / 64, start % 64);
+            let low = self.words.get(index).copied().unwrap_or(0) >> offset;
+            let high = if offset == 0 {
+                0
+            } else {
+                self.words.get(index + 1).copied().unwrap_or(0) << (64 - offset)
+            };
+            let length = (to - start).min(64);
+            let mask = if length == 64 {
+                u64::MAX
+            } else {
+                (1 << length) - 1
+            };
+            out.push((low | high) & mask);
+            start += length;
         }
     }
 }
 
-impl PartialEq for Bitset {
-    fn eq(&self, other: &Self) -> bool {
-        self.fingerprint == other.fingerprint && self.words == other.words
-    }
-}
-
-impl Eq for Bitset {}
-
-impl Hash for Bitset {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // Equal sets have equal fingerprints, which is all `Hash` requires.
-        self.fingerprint.hash(state);
-    }
-}
+/// The memo: (placed set's key, state) pairs already explored.
+type Memo<S> = HashSet<(Box<[u64]>, S), BuildHasherDefault<DefaultHasher>>;
 
 /// The end-of-list marker in the event list's links.
 const NONE: usize = usize::MAX;
 
 /// How one partition's search ended.
-enum Outcome<S> {
+enum Outcome<'a, M: Model> {
     Linearizable,
-    NotLinearizable(DeadEnd<S>),
+    NotLinearizable(DeadEnd<'a, M>),
     BoundHit,
     MemoFull,
 }
 
 /// The deepest point the search reached before it had to backtrack: the longest
 /// order of operations that respects real time and the model.
-struct DeadEnd<S> {
+struct DeadEnd<'a, M: Model> {
     /// How many operations the order places.
     placed_count: usize,
-    /// The last few of them (at most [`EXPLANATION_OPS_MAX`]), in order, as indices into
-    /// the partition's operations. Only these are kept, since only these are shown.
-    placed_last: Vec<usize>,
+    /// The last few of them (at most [`EXPLANATION_OPS_MAX`]), in order. Only these are
+    /// kept, since only these are shown.
+    placed_last: Vec<&'a OpOf<M>>,
     /// The model state after them.
-    state: S,
+    state: M::State,
     /// The operation that had to be placed next and could not be.
-    blocked: usize,
+    blocked: &'a OpOf<M>,
 }
 
 /// The search over one partition's operations.
 ///
-/// Events are numbered `2 * op` (the call) and `2 * op + 1` (the return); the list's
-/// head is a sentinel numbered `2 * ops.len()`.
+/// Operations are renumbered: completed ones first, by invocation time, then pending
+/// ones. Events are numbered `2 * op` (the call) and `2 * op + 1` (the return); the
+/// list's head is a sentinel numbered `2 * ops.len()`.
+///
+/// # The memo key
+///
+/// Remembering the whole set of placed operations would cost a bit per operation per
+/// memo entry: over a kilobyte for one 10,000-operation key. The key stored instead is
+/// exact but short. Let `u` be the first completed operation (by invocation) not yet
+/// placed. Every completed operation before `u` is placed, by the choice of `u`. A
+/// completed operation `v` can only have been placed while `u` was waiting if `v`'s call
+/// came before `u`'s return (otherwise `u` had to go first), and `u` has been waiting
+/// since before any operation now placed after it. So beyond `u` only the completed
+/// operations invoked before `u` returned (its *window*, usually as many as there are
+/// concurrent clients) can be placed. The key is `u`, the window's bits, and the bits of
+/// the few pending operations, which are bound by nothing.
 struct Search<'a, M: Model> {
     model: &'a M,
-    ops: &'a [&'a Op<M::Input, M::Output>],
+    ops: Vec<&'a OpOf<M>>,
+    /// How many of `ops` are completed; they come first.
+    completed_count: usize,
+    /// For each completed operation, the last completed one invoked before it returned.
+    window_end: Vec<usize>,
     next: Vec<usize>,
     previous: Vec<usize>,
     head: usize,
 }
 
 impl<'a, M: Model> Search<'a, M> {
-    fn new(model: &'a M, ops: &'a [&'a Op<M::Input, M::Output>]) -> Self {
+    fn new(model: &'a M, partition_ops: &[&'a OpOf<M>]) -> Self {
+        let mut ops: Vec<&'a OpOf<M>> = partition_ops.to_vec();
+        // Pending last (a `None` return sorts after every time once mapped to `MAX`).
+        // The sort is stable, so ties keep the history's order and runs are repeatable.
+        ops.sort_by_key(|op| {
+            (
+                op.is_pending(),
+                op.invoke_time,
+                op.return_time.unwrap_or(Time::MAX),
+            )
+        });
+        let completed_count = ops.iter().take_while(|op| !op.is_pending()).count();
+        let completed = &ops[..completed_count];
+        let window_end = completed
+            .iter()
+            .map(|op| {
+                let return_time = op.return_time.unwrap_or(Time::MAX);
+                // At least `op` itself qualifies, since it returns after it is invoked.
+                completed
+                    .partition_point(|other| other.invoke_time <= return_time)
+                    .saturating_sub(1)
+            })
+            .collect();
+
         let mut events: Vec<(Time, u8, usize)> = Vec::with_capacity(ops.len() * 2);
         for (index, op) in ops.iter().enumerate() {
             // Calls sort before returns at the same instant, so operations that touch
@@ -310,6 +337,8 @@ impl<'a, M: Model> Search<'a, M> {
         Self {
             model,
             ops,
+            completed_count,
+            window_end,
             next,
             previous,
             head,
@@ -346,21 +375,47 @@ impl<'a, M: Model> Search<'a, M> {
         self.relink(2 * op);
     }
 
-    fn run(mut self, budget: u64, memo_bytes_max: u64) -> (Outcome<M::State>, u64) {
+    /// The memo key of the placed set `placed`, which the event list must match (see
+    /// the type's documentation).
+    fn memo_key(&self, placed: &Bitset) -> Box<[u64]> {
+        // The first completed call still in the list is `u`. Only calls of pending
+        // operations can come before it: an earlier unplaced completed operation would
+        // be `u`, and a return's call is always still in the list before it.
+        let mut event = self.next[self.head];
+        while event != NONE && event.is_multiple_of(2) && event / 2 >= self.completed_count {
+            event = self.next[event];
+        }
+        let first_unplaced = if event != NONE && event.is_multiple_of(2) {
+            event / 2
+        } else {
+            self.completed_count
+        };
+        let window_end = self
+            .window_end
+            .get(first_unplaced)
+            .copied()
+            .unwrap_or(first_unplaced);
+        let mut key = Vec::with_capacity(
+            2 + (window_end - first_unplaced) / 64
+                + (self.ops.len() - self.completed_count).div_ceil(64),
+        );
+        key.push(first_unplaced as u64);
+        placed.push_range(first_unplaced + 1, window_end + 1, &mut key);
+        placed.push_range(self.completed_count, self.ops.len(), &mut key);
+        key.into_boxed_slice()
+    }
+
+    fn run(mut self, budget: u64, memo_bytes_max: u64) -> (Outcome<'a, M>, u64) {
         let operation_count = self.ops.len();
         let mut state = self.model.init();
         let mut placed = Bitset::new(operation_count);
         // The memo of explored (placed set, state) pairs. Only membership is asked, never
         // iteration order, and the hasher has fixed keys, so runs are reproducible.
-        let mut seen: HashSet<(Bitset, M::State), BuildHasherDefault<DefaultHasher>> =
-            HashSet::default();
+        let mut seen: Memo<M::State> = HashSet::default();
+        let mut memo_bytes: u64 = 0;
         // The operations placed so far, each with the state before it, for backtracking.
         let mut stack: Vec<(usize, M::State)> = Vec::with_capacity(operation_count);
-        let mut deepest: Option<DeadEnd<M::State>> = None;
-        let memo_entry_bytes = (operation_count.div_ceil(64) * size_of::<u64>()
-            + size_of::<(Bitset, M::State)>()
-            + size_of::<u64>()) as u64;
-        let memo_entries_max = memo_bytes_max / memo_entry_bytes.max(1);
+        let mut deepest: Option<DeadEnd<'a, M>> = None;
         let mut event = self.next[self.head];
         let mut steps: u64 = 0;
         while self.next[self.head] != NONE {
@@ -375,16 +430,22 @@ impl<'a, M: Model> Search<'a, M> {
                 let (new_state, expected) = self.model.step(&state, &op.input);
                 let answer_fits = op.output.as_ref().is_none_or(|output| *output == expected);
                 if answer_fits {
-                    if seen.len() as u64 >= memo_entries_max {
+                    placed.set(op_index);
+                    self.lift(op_index);
+                    let key = self.memo_key(&placed);
+                    let entry_bytes = (key.len() * size_of::<u64>()
+                        + size_of::<(Box<[u64]>, M::State)>()
+                        + size_of::<u64>()) as u64;
+                    if memo_bytes.saturating_add(entry_bytes) > memo_bytes_max {
                         return (Outcome::MemoFull, steps);
                     }
-                    placed.set(op_index);
-                    if seen.insert((placed.clone(), new_state.clone())) {
+                    if seen.insert((key, new_state.clone())) {
+                        memo_bytes += entry_bytes;
                         stack.push((op_index, std::mem::replace(&mut state, new_state)));
-                        self.lift(op_index);
                         event = self.next[self.head];
                         continue;
                     }
+                    self.unlift(op_index);
                     placed.clear(op_index);
                 }
                 event = self.next[event];
@@ -402,10 +463,10 @@ impl<'a, M: Model> Search<'a, M> {
                     placed_count: stack.len(),
                     placed_last: stack[stack.len().saturating_sub(EXPLANATION_OPS_MAX)..]
                         .iter()
-                        .map(|(op_index, _)| *op_index)
+                        .map(|(op_index, _)| self.ops[*op_index])
                         .collect(),
                     state: state.clone(),
-                    blocked,
+                    blocked: self.ops[blocked],
                 });
             }
             let Some((op_index, previous_state)) = stack.pop() else {
@@ -461,11 +522,11 @@ const EXPLANATION_OPS_MAX: usize = 3;
 fn explain<M: Model>(
     model: &M,
     key: &M::Key,
-    ops: &[&Op<M::Input, M::Output>],
-    dead_end: &DeadEnd<M::State>,
+    ops: &[&OpOf<M>],
+    dead_end: &DeadEnd<'_, M>,
 ) -> String {
     let key_name = model.describe_key(key);
-    let blocked = ops[dead_end.blocked];
+    let blocked = dead_end.blocked;
     let (_, expected) = model.step(&dead_end.state, &blocked.input);
     let mut text = format!(
         "No order of the {} operations on {key_name} respects real time and gives every \
@@ -481,7 +542,7 @@ fn explain<M: Model>(
         let shown: Vec<String> = dead_end
             .placed_last
             .iter()
-            .map(|&index| describe_op(model, ops[index]))
+            .map(|&op| describe_op(model, op))
             .collect();
         let earlier = dead_end.placed_count - dead_end.placed_last.len();
         let lead_in = if earlier == 0 {
@@ -515,27 +576,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bitset_fingerprint_depends_only_on_which_bits_are_set() {
-        let mut first = Bitset::new(200);
-        let mut second = Bitset::new(200);
-        first.set(3);
-        first.set(150);
-        second.set(150);
-        second.set(7);
-        second.set(3);
-        second.clear(7);
-        // Setting a bit twice must not toggle it out of the fingerprint.
-        second.set(3);
-        assert_eq!(first, second);
-        assert_eq!(first.fingerprint, second.fingerprint);
-        second.clear(150);
-        assert_ne!(first, second);
+    fn a_bit_range_is_copied_across_word_boundaries() {
+        let mut set = Bitset::new(200);
+        for bit in [3, 63, 64, 130, 199] {
+            set.set(bit);
+        }
+        set.clear(3);
+        let mut out = Vec::new();
+        set.push_range(60, 200, &mut out);
+        // Bits 63 and 64 land at 3 and 4 of the first word; 130 at 70 (word 1, bit 6);
+        // 199 at 139 (word 2, bit 11).
+        assert_eq!(out, vec![(1 << 3) | (1 << 4), 1 << 6, 1 << 11]);
+        let mut empty = Vec::new();
+        set.push_range(10, 10, &mut empty);
+        assert!(empty.is_empty());
     }
 
     #[test]
     fn a_bitset_ignores_bits_beyond_its_size() {
         let mut set = Bitset::new(10);
         set.set(64);
-        assert_eq!(set, Bitset::new(10));
+        let mut out = Vec::new();
+        set.push_range(0, 128, &mut out);
+        assert_eq!(out, vec![0, 0]);
     }
 }
