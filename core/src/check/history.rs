@@ -116,6 +116,93 @@ pub enum HistoryError {
         /// The operation's position in the history.
         index: usize,
     },
+    /// An answer recorded for an operation the recorder never saw invoked.
+    #[error("operation {index}: no such operation was invoked (the history has {count})")]
+    UnknownOp {
+        /// The position given.
+        index: usize,
+        /// How many operations the history has.
+        count: usize,
+    },
+    /// A second answer recorded for the same operation.
+    #[error("operation {index}: an answer was already recorded")]
+    AlreadyAnswered {
+        /// The operation's position in the history.
+        index: usize,
+    },
+}
+
+/// Builds a history as a run goes: [`HistoryRecorder::invoke`] when a client sends a
+/// request, [`HistoryRecorder::complete`] when its answer arrives. Operations never
+/// completed stay pending, which is exactly right for requests lost to a crash or a
+/// timeout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRecorder<I, O> {
+    ops: Vec<Op<I, O>>,
+}
+
+impl<I, O> Default for HistoryRecorder<I, O> {
+    fn default() -> Self {
+        Self { ops: Vec::new() }
+    }
+}
+
+impl<I, O> HistoryRecorder<I, O> {
+    /// An empty history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `client` sent `input` at `time`; returns the operation's index, to
+    /// pass to [`HistoryRecorder::complete`]. Fails once the history holds
+    /// [`HISTORY_OPS_MAX`] operations.
+    pub fn invoke(
+        &mut self,
+        client: ClientId,
+        time: Time,
+        input: I,
+    ) -> Result<usize, HistoryError> {
+        if self.ops.len() >= HISTORY_OPS_MAX {
+            return Err(HistoryError::TooManyOps {
+                count: self.ops.len() + 1,
+                limit: HISTORY_OPS_MAX,
+            });
+        }
+        self.ops.push(Op::pending(client, time, input));
+        Ok(self.ops.len() - 1)
+    }
+
+    /// Records that operation `index` was answered with `output` at `time`.
+    pub fn complete(&mut self, index: usize, time: Time, output: O) -> Result<(), HistoryError> {
+        let count = self.ops.len();
+        let op = self
+            .ops
+            .get_mut(index)
+            .ok_or(HistoryError::UnknownOp { index, count })?;
+        if op.return_time.is_some() {
+            return Err(HistoryError::AlreadyAnswered { index });
+        }
+        if time < op.invoke_time {
+            return Err(HistoryError::ReturnBeforeInvoke {
+                index,
+                invoke_time: op.invoke_time,
+                return_time: time,
+            });
+        }
+        op.return_time = Some(time);
+        op.output = Some(output);
+        Ok(())
+    }
+
+    /// The operations recorded so far, in invocation order.
+    pub fn ops(&self) -> &[Op<I, O>] {
+        &self.ops
+    }
+
+    /// The recorded history.
+    pub fn into_ops(self) -> Vec<Op<I, O>> {
+        self.ops
+    }
 }
 
 /// Checks that every operation of `history` is well formed, so the search can rely on
@@ -188,6 +275,41 @@ mod tests {
     #[test]
     fn an_operation_that_returns_the_instant_it_is_invoked_is_valid() {
         assert_eq!(validate(&[Op::completed(1, 7, 7, (), ())]), Ok(()));
+    }
+
+    #[test]
+    fn a_recorder_leaves_unanswered_operations_pending() {
+        let mut recorder: HistoryRecorder<&str, u32> = HistoryRecorder::new();
+        let first = recorder.invoke(1, 10, "get").unwrap();
+        let second = recorder.invoke(2, 11, "put").unwrap();
+        recorder.complete(first, 20, 7).unwrap();
+        let ops = recorder.into_ops();
+        assert_eq!(ops[first], Op::completed(1, 10, 20, "get", 7));
+        assert_eq!(ops[second], Op::pending(2, 11, "put"));
+    }
+
+    #[test]
+    fn a_recorder_rejects_a_second_answer_an_unknown_operation_and_time_travel() {
+        let mut recorder: HistoryRecorder<(), ()> = HistoryRecorder::new();
+        let index = recorder.invoke(1, 10, ()).unwrap();
+        assert_eq!(
+            recorder.complete(index, 5, ()),
+            Err(HistoryError::ReturnBeforeInvoke {
+                index,
+                invoke_time: 10,
+                return_time: 5
+            })
+        );
+        assert_eq!(
+            recorder.complete(3, 20, ()),
+            Err(HistoryError::UnknownOp { index: 3, count: 1 })
+        );
+        recorder.complete(index, 20, ()).unwrap();
+        assert_eq!(
+            recorder.complete(index, 30, ()),
+            Err(HistoryError::AlreadyAnswered { index })
+        );
+        assert_eq!(recorder.ops()[index].return_time, Some(20));
     }
 
     #[test]

@@ -28,6 +28,6 @@ pub mod model;
 #[cfg(test)]
 mod tests;
 
-pub use history::{ClientId, HISTORY_OPS_MAX, HistoryError, Op, validate};
+pub use history::{ClientId, HISTORY_OPS_MAX, HistoryError, HistoryRecorder, Op, validate};
 pub use linearizability::{CheckOptions, CheckReport, CheckResult, check};
 pub use model::{KvInput, KvModel, KvOutput, Model};
