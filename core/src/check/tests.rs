@@ -203,6 +203,17 @@ fn two_concurrent_compare_and_sets_from_the_same_value_cannot_both_swap() {
     assert!(explanation.contains("cas(x, absent to"), "{explanation}");
     assert!(explanation.contains("not swapped"), "{explanation}");
 
+    // Swapping from a value nobody wrote is impossible, and the explanation says so.
+    let from_nowhere = [
+        put(1, 0, 10, "x", "1"),
+        cas(2, (20, 30), "x", Some("7"), "8", true),
+    ];
+    let explanation = explanation_of(&verdict(&from_nowhere)).to_string();
+    assert!(
+        explanation.ends_with("No operation ever wrote \"7\" to key \"x\"."),
+        "{explanation}"
+    );
+
     let one_swapped = [
         cas(1, (0, 10), "x", None, "a", true),
         cas(2, (0, 10), "x", None, "b", false),
@@ -562,12 +573,21 @@ fn brute_force_linearizable(history: &[KvOp]) -> bool {
     search(history, &mut remaining, &mut BTreeMap::new())
 }
 
-/// A small history with arbitrary (often wrong) answers, for comparing with the oracle.
-fn arbitrary_small_history() -> impl Strategy<Value = Vec<KvOp>> {
+/// A small history with arbitrary (often wrong) answers, for comparing with the oracle:
+/// up to `ops_max` operations over `keys` keys, each pending with `pending_probability`.
+fn arbitrary_small_history(
+    keys: u8,
+    ops_max: usize,
+    pending_probability: f64,
+) -> impl Strategy<Value = Vec<KvOp>> {
     let op = (
         (0u64..4, 0u64..30, 0u64..15),
-        (0u8..3, 0u8..2, 0u8..3, 0u8..4),
-        (0u8..4, any::<bool>(), prop::bool::weighted(0.15)),
+        (0u8..3, 0..keys, 0u8..3, 0u8..4),
+        (
+            0u8..4,
+            any::<bool>(),
+            prop::bool::weighted(pending_probability),
+        ),
     )
         .prop_map(
             |(
@@ -598,7 +618,7 @@ fn arbitrary_small_history() -> impl Strategy<Value = Vec<KvOp>> {
                 Op::completed(client, invoke, invoke + duration, input, output)
             },
         );
-    prop::collection::vec(op, 1..=7)
+    prop::collection::vec(op, 1..=ops_max)
 }
 
 /// The whole store as one partition, to check that splitting by key changes nothing.
@@ -638,7 +658,7 @@ fn is_linearizable<M: Model>(model: &M, history: &[Op<M::Input, M::Output>]) -> 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn histories_executed_on_the_model_with_overlapping_intervals_are_linearizable(
@@ -702,14 +722,21 @@ proptest! {
 
     #[test]
     fn the_checker_agrees_with_trying_every_order_on_small_histories(
-        history in arbitrary_small_history()
+        history in arbitrary_small_history(2, 7, 0.15)
+    ) {
+        prop_assert_eq!(is_linearizable(&KvModel, &history), brute_force_linearizable(&history));
+    }
+
+    #[test]
+    fn the_checker_agrees_with_trying_every_order_on_one_busy_key_with_lost_answers(
+        history in arbitrary_small_history(1, 8, 0.3)
     ) {
         prop_assert_eq!(is_linearizable(&KvModel, &history), brute_force_linearizable(&history));
     }
 
     #[test]
     fn checking_each_key_alone_agrees_with_checking_the_whole_store(
-        history in arbitrary_small_history()
+        history in arbitrary_small_history(3, 7, 0.15)
     ) {
         prop_assert_eq!(
             is_linearizable(&KvModel, &history),
