@@ -13,7 +13,11 @@
 //! a violation that depends on a tie, never invent one.
 //!
 //! The simulator's own request and reply types are adapted into these by the caller;
-//! the checker knows nothing about nodes, messages or request ids.
+//! the checker knows nothing about nodes, messages or request ids. A request that the
+//! client retries (the same client id and sequence number sent again, perhaps to another
+//! node) is still one operation: invoked when it was first sent, returned when the client
+//! accepted an answer. Recording each retry as its own operation would claim the write
+//! happened twice. [`HistoryRecorder`] builds a history from invoke and reply events.
 
 use serde::{Deserialize, Serialize};
 
