@@ -5,15 +5,13 @@
 //! generator. Protocol nodes are pure state machines (see `protocol`); the simulator
 //! calls their handlers one event at a time and carries out the effects they record.
 //!
-//! Events are ordered by `(time, sequence)`, where the sequence number is handed out
-//! when an event is scheduled, so two events at the same microsecond happen in the
-//! order they were scheduled and every run is a pure function of its scenario and
-//! seed. Stale entries (a timer re-armed or cancelled, a disk write lost in a crash)
-//! stay in the queue and are skipped when they reach its head, which is cheaper than
-//! searching the heap to remove them.
+//! Events are ordered by `(time, order of scheduling)` (see `queue`), so two events
+//! at the same microsecond happen in the order they were scheduled and every run is
+//! a pure function of its scenario and seed. Stale entries (a timer re-armed or
+//! cancelled, a disk write lost in a crash) stay in the queue and are skipped when
+//! they reach its head, which is cheaper than searching the queue to remove them.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +21,7 @@ use crate::invariant::{Invariant, InvariantStatus, Violation};
 use crate::metrics::Metrics;
 use crate::network::{LinkConfig, Network, Transmission};
 use crate::protocol::{Context, Effect, MessageInfo, NodeId, OutFor, Protocol, RequestId, Time};
+use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::trace::{Payload, Trace};
 
@@ -249,36 +248,10 @@ enum EventKind<P: Protocol> {
     Generate,
 }
 
-#[derive(Debug, Clone)]
-struct Queued<P: Protocol> {
-    time: Time,
-    seq: u64,
-    kind: EventKind<P>,
-}
-
-impl<P: Protocol> PartialEq for Queued<P> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-
-impl<P: Protocol> Eq for Queued<P> {}
-
-impl<P: Protocol> PartialOrd for Queued<P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<P: Protocol> Ord for Queued<P> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
-    }
-}
-
-/// The size in bytes of one queue entry for protocol `P` (for memory estimates).
+/// The size in bytes of one queued event for protocol `P`: the memory one
+/// in-flight message takes, besides any heap data the message owns.
 pub fn queue_entry_size<P: Protocol>() -> usize {
-    std::mem::size_of::<Reverse<Queued<P>>>()
+    crate::queue::entry_size::<EventKind<P>>()
 }
 
 type HeldEffect<P> =
@@ -326,9 +299,8 @@ pub struct Simulator<P: Protocol> {
     config: SimConfig,
     protocol_config: P::Config,
     now: Time,
-    seq: u64,
     events: u64,
-    queue: BinaryHeap<Reverse<Queued<P>>>,
+    queue: EventQueue<EventKind<P>>,
     rng: SimRng,
     network: Network,
     nodes: Vec<NodeSlot<P>>,
@@ -354,6 +326,7 @@ pub struct Simulator<P: Protocol> {
     lab_action: Option<LabActionFn<P>>,
     observer: Option<ObserverFn<P>>,
     started: bool,
+    touched: Vec<NodeId>,
 }
 
 impl<P: Protocol + 'static> Simulator<P> {
@@ -386,9 +359,8 @@ impl<P: Protocol + 'static> Simulator<P> {
             config,
             protocol_config,
             now: 0,
-            seq: 0,
             events: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::new(),
             network,
             nodes,
             live_ids: initial_members.clone(),
@@ -412,6 +384,7 @@ impl<P: Protocol + 'static> Simulator<P> {
             lab_action: None,
             observer: None,
             started: false,
+            touched: Vec::new(),
         }
     }
 
@@ -589,6 +562,13 @@ impl<P: Protocol + 'static> Simulator<P> {
         &self.action_errors
     }
 
+    /// The nodes whose handlers ran during the last event or action, in the order
+    /// they first ran. Invariants that only concern one node's own state can check
+    /// just these instead of every node.
+    pub fn touched(&self) -> &[NodeId] {
+        &self.touched
+    }
+
     /// How many messages are in flight (including those waiting at paused nodes).
     pub fn in_flight_count(&self) -> u64 {
         self.in_flight
@@ -596,7 +576,7 @@ impl<P: Protocol + 'static> Simulator<P> {
 
     /// When the next event happens, if anything is scheduled.
     pub fn next_event_time(&self) -> Option<Time> {
-        self.queue.peek().map(|Reverse(queued)| queued.time)
+        self.queue.peek().map(|(time, _)| time)
     }
 
     /// Every message on its way, ordered by arrival time, then id. Messages waiting
@@ -605,22 +585,14 @@ impl<P: Protocol + 'static> Simulator<P> {
         let mut views: Vec<MessageView> = self
             .queue
             .iter()
-            .filter_map(|Reverse(queued)| match &queued.kind {
+            .filter_map(|(time, kind)| match kind {
                 EventKind::Deliver {
                     id,
                     from,
                     to,
                     sent_at,
                     message,
-                } => Some(message_view(
-                    *id,
-                    *from,
-                    *to,
-                    *sent_at,
-                    queued.time,
-                    message,
-                    None,
-                )),
+                } => Some(message_view(*id, *from, *to, *sent_at, time, message, None)),
                 _ => None,
             })
             .collect();
@@ -730,13 +702,14 @@ impl<P: Protocol + 'static> Simulator<P> {
         if self.events >= self.config.max_events {
             return false;
         }
-        let Some(Reverse(queued)) = self.queue.pop() else {
+        let Some((time, kind)) = self.queue.pop() else {
             return false;
         };
-        debug_assert!(queued.time >= self.now, "time never runs backwards");
-        self.now = self.now.max(queued.time);
+        debug_assert!(time >= self.now, "time never runs backwards");
+        self.touched.clear();
+        self.now = self.now.max(time);
         self.events += 1;
-        self.handle(queued.kind);
+        self.handle(kind);
         self.after_change();
         true
     }
@@ -820,6 +793,7 @@ impl<P: Protocol + 'static> Simulator<P> {
         if !self.started {
             self.start();
         }
+        self.touched.clear();
         let result = self.apply_inner(action);
         self.after_change();
         result
@@ -1128,9 +1102,7 @@ impl<P: Protocol + 'static> Simulator<P> {
     // ----- The event loop ------------------------------------------------------
 
     fn push(&mut self, time: Time, kind: EventKind<P>) {
-        let seq = self.seq;
-        self.seq += 1;
-        self.queue.push(Reverse(Queued { time, seq, kind }));
+        self.queue.push(time, kind);
     }
 
     fn is_stale(&self, kind: &EventKind<P>) -> bool {
@@ -1153,8 +1125,8 @@ impl<P: Protocol + 'static> Simulator<P> {
     /// [`Simulator::next_event_time`] is exact, checks invariants and runs the
     /// lab's observer.
     fn after_change(&mut self) {
-        while let Some(Reverse(head)) = self.queue.peek() {
-            if self.is_stale(&head.kind) {
+        while let Some((_, head)) = self.queue.peek() {
+            if self.is_stale(head) {
                 self.queue.pop();
             } else {
                 break;
@@ -1518,6 +1490,9 @@ impl<P: Protocol + 'static> Simulator<P> {
     ) {
         let mut out = std::mem::take(&mut self.out);
         out.clear();
+        if !self.touched.contains(&node) {
+            self.touched.push(node);
+        }
         {
             let slot = &mut self.nodes[node as usize];
             let context = Context {
