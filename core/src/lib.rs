@@ -4,5 +4,6 @@
 //! scenario gives the same run natively, in the CLI and in the browser.
 
 pub mod protocol;
+pub mod protocols;
 
 pub use protocol::{Context, Effect, MessageInfo, NodeId, Out, OutFor, Protocol, RequestId, Time};

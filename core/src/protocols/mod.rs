@@ -1,0 +1,3 @@
+//! The protocols the simulator runs, one module per lab.
+
+pub mod raft;
