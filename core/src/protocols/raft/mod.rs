@@ -307,6 +307,9 @@ pub struct Durable {
 pub struct Votes {
     /// The servers that granted their vote, the candidate included.
     pub granted: BTreeSet<NodeId>,
+    /// The servers that answered but refused (only tracked for real elections). A
+    /// candidate that heard from a majority and still lost saw a split vote.
+    pub refused: BTreeSet<NodeId>,
 }
 
 /// A client request the leader appended and will answer once its entry is applied.
@@ -807,7 +810,13 @@ impl Raft {
             self.become_follower(term, None, out);
             return;
         }
-        if term < self.current_term || !vote_granted {
+        if term < self.current_term {
+            return;
+        }
+        if !vote_granted {
+            if let Role::Candidate(votes) = &mut self.role {
+                votes.refused.insert(voter);
+            }
             return;
         }
         let won = match &mut self.role {

@@ -43,6 +43,9 @@ struct Cluster {
     replies: Vec<(RequestId, Reply)>,
     now: Time,
     latency: Time,
+    latency_max: Time,
+    loss_per_mille: u64,
+    duplicate_per_mille: u64,
     jitter: Jitter,
     next_request: RequestId,
     safety: RaftSafety,
@@ -66,6 +69,9 @@ impl Cluster {
             replies: Vec::new(),
             now: 0,
             latency: MICROS_PER_MS,
+            latency_max: MICROS_PER_MS,
+            loss_per_mille: 0,
+            duplicate_per_mille: 0,
             jitter: Jitter(7),
             next_request: 1,
             safety: RaftSafety::new(),
@@ -108,12 +114,23 @@ impl Cluster {
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, message } => {
-                    if !self.cut.contains(&(id, to)) {
+                    if self.cut.contains(&(id, to))
+                        || self.jitter.between(0, 999) < self.loss_per_mille
+                    {
+                        continue;
+                    }
+                    let copies = if self.jitter.between(0, 999) < self.duplicate_per_mille {
+                        2
+                    } else {
+                        1
+                    };
+                    for _ in 0..copies {
+                        let latency = self.jitter.between(self.latency, self.latency_max);
                         self.network.push_back(InFlight {
-                            deliver_at: self.now + self.latency,
+                            deliver_at: self.now + latency,
                             from: id,
                             to,
-                            message,
+                            message: message.clone(),
                         });
                     }
                 }
@@ -1311,4 +1328,139 @@ fn a_request_decodes_from_scenario_json_and_refuses_unknown_fields() {
         serde_json::from_str::<Request>(r#"{"operation": {"type": "get", "key": "k", "x": 1}}"#)
             .is_err()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Random fault schedules
+// ---------------------------------------------------------------------------------------
+
+mod random_faults {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The number of cases, `PROPTEST_CASES` if set.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(default)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Fault {
+        Crash(NodeId),
+        Restart(NodeId),
+        Isolate(NodeId),
+        CutOneWay(NodeId, NodeId),
+        Heal,
+        Put(NodeId, u8),
+        Cas(NodeId, u8),
+    }
+
+    fn fault(size: NodeId) -> impl Strategy<Value = Fault> {
+        let node = 1..=size;
+        prop_oneof![
+            node.clone().prop_map(Fault::Crash),
+            node.clone().prop_map(Fault::Restart),
+            node.clone().prop_map(Fault::Isolate),
+            (node.clone(), node.clone()).prop_map(|(a, b)| Fault::CutOneWay(a, b)),
+            Just(Fault::Heal),
+            (node.clone(), any::<u8>()).prop_map(|(n, v)| Fault::Put(n, v)),
+            (node, any::<u8>()).prop_map(|(n, v)| Fault::Cas(n, v)),
+        ]
+    }
+
+    fn schedule() -> impl Strategy<Value = (NodeId, Config, u64, Vec<(u64, Fault)>)> {
+        (
+            1..=5u32,
+            any::<bool>(),
+            any::<bool>(),
+            0..3u64,
+            any::<u64>(),
+        )
+            .prop_flat_map(|(size, pre_vote, check_quorum, snapshot, seed)| {
+                let config = Config {
+                    pre_vote,
+                    check_quorum,
+                    snapshot_threshold: snapshot * 3,
+                    ..Config::default()
+                };
+                let steps = proptest::collection::vec((1..400u64, fault(size)), 1..40);
+                (Just(size), Just(config), Just(seed), steps)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(48)))]
+
+        #[test]
+        fn random_crashes_partitions_loss_and_duplication_never_break_safety_and_progress_resumes_once_healed(
+            (size, config, seed, steps) in schedule()
+        ) {
+            let mut cluster = Cluster::new(size, config);
+            cluster.jitter = Jitter(seed);
+            cluster.latency_max = 20 * MICROS_PER_MS;
+            cluster.loss_per_mille = 50;
+            cluster.duplicate_per_mille = 50;
+            for (delay_ms, fault) in steps {
+                let until = cluster.now + delay_ms * MICROS_PER_MS;
+                cluster.run_until(until);
+                match fault {
+                    Fault::Crash(id) => cluster.crash(id),
+                    Fault::Restart(id) => {
+                        if !cluster.up.contains(&id) {
+                            cluster.restart(id);
+                        }
+                    }
+                    Fault::Isolate(id) => cluster.isolate(id),
+                    Fault::CutOneWay(a, b) => {
+                        cluster.cut.insert((a, b));
+                    }
+                    Fault::Heal => cluster.heal(),
+                    Fault::Put(id, value) => {
+                        if cluster.up.contains(&id) {
+                            cluster.client(id, put("k", &value.to_string()));
+                        }
+                    }
+                    Fault::Cas(id, value) => {
+                        if cluster.up.contains(&id) {
+                            cluster.client(id, Operation::Cas {
+                                key: "k".into(),
+                                expected: Some(value.to_string()),
+                                new: value.wrapping_add(1).to_string(),
+                            });
+                        }
+                    }
+                }
+            }
+            prop_assert!(cluster.violations.is_empty(), "{:?}", cluster.violations);
+
+            // Heal everything: a majority can talk again, so a leader must emerge and
+            // commit a new request.
+            cluster.heal();
+            cluster.loss_per_mille = 0;
+            cluster.duplicate_per_mille = 0;
+            for id in 1..=size {
+                if !cluster.up.contains(&id) {
+                    cluster.restart(id);
+                }
+            }
+            let deadline = cluster.now + 10_000 * MICROS_PER_MS;
+            cluster.run_until(cluster.now + 3_000 * MICROS_PER_MS);
+            let mut answered = false;
+            while cluster.now < deadline && !answered {
+                let leaders = cluster.leaders();
+                let Some(&leader) = leaders.iter().max_by_key(|&&id| cluster.node(id).current_term()) else {
+                    cluster.run_until(cluster.now + 500 * MICROS_PER_MS);
+                    continue;
+                };
+                let request = cluster.client(leader, put("final", "1"));
+                cluster.run_until(cluster.now + 1_000 * MICROS_PER_MS);
+                answered = cluster.reply_to(request) == Some(&Reply::Ok);
+            }
+            prop_assert!(answered, "no leader committed a request within 10 s of healing");
+            prop_assert!(cluster.violations.is_empty(), "{:?}", cluster.violations);
+        }
+    }
 }
