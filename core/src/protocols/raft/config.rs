@@ -28,6 +28,10 @@ pub struct Config {
     /// Whether a new leader appends a blank entry at the start of its term (section 8), so
     /// that entries of earlier terms commit without waiting for a client request.
     pub leader_noop: bool,
+    /// Whether a follower that knows the leader forwards a client request to it (once)
+    /// instead of answering `NotLeader`, so that scenarios sending requests to any server
+    /// still see them committed. The leader answers the client directly.
+    pub forward_to_leader: bool,
     /// The most entries one AppendEntries carries.
     pub max_entries_per_append: u64,
     /// The most entries a leader keeps uncompacted before it refuses new requests, so that
@@ -47,6 +51,7 @@ impl Default for Config {
             check_quorum: false,
             snapshot_threshold: 0,
             leader_noop: true,
+            forward_to_leader: true,
             max_entries_per_append: 64,
             max_log_entries: 100_000,
             bugs: Bugs::default(),

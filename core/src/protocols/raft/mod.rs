@@ -185,6 +185,14 @@ pub enum Message {
         /// The snapshot, sent whole in one message.
         snapshot: Arc<Snapshot>,
     },
+    /// A client request a follower passes on to the leader it knows (section 8 lets a
+    /// follower either redirect or forward). It is never forwarded a second time.
+    ForwardRequest {
+        /// The simulator's id of the request, which the leader answers directly.
+        request_id: RequestId,
+        /// The request.
+        request: Request,
+    },
     /// The answer to an InstallSnapshot.
     InstallSnapshotResponse {
         /// The follower's current term.
@@ -206,6 +214,7 @@ impl Message {
             | Message::AppendEntriesResponse { term, .. }
             | Message::InstallSnapshot { term, .. }
             | Message::InstallSnapshotResponse { term, .. } => *term,
+            Message::ForwardRequest { .. } => 0,
         }
     }
 }
@@ -221,6 +230,7 @@ impl MessageInfo for Message {
             Message::AppendEntriesResponse { .. } => "AppendEntriesResponse",
             Message::InstallSnapshot { .. } => "InstallSnapshot",
             Message::InstallSnapshotResponse { .. } => "InstallSnapshotResponse",
+            Message::ForwardRequest { .. } => "ForwardRequest",
         }
     }
 
@@ -285,6 +295,10 @@ impl MessageInfo for Message {
                 term,
                 last_included_index,
             } => format!("term {term}, installed up to {last_included_index}"),
+            Message::ForwardRequest {
+                request_id,
+                request,
+            } => format!("request {request_id}: {:?}", request.operation),
         }
     }
 }
@@ -1139,14 +1153,30 @@ impl Raft {
         }
     }
 
-    /// Section 8: the leader appends a client's command; others point to the leader.
+    /// Section 8: the leader appends a client's command; others forward it to the leader
+    /// they know (once) or point the client to it.
     fn handle_client_request(
         &mut self,
         request_id: RequestId,
         request: Request,
+        forwarded: bool,
         out: &mut RaftOut,
     ) {
         let Role::Leader(state) = &self.role else {
+            if let Some(leader) = self.leader_hint
+                && self.config.forward_to_leader
+                && !forwarded
+                && leader != self.id
+            {
+                out.send(
+                    leader,
+                    Message::ForwardRequest {
+                        request_id,
+                        request,
+                    },
+                );
+                return;
+            }
             out.reply(
                 request_id,
                 Reply::NotLeader {
@@ -1363,6 +1393,10 @@ impl Protocol for Raft {
                 term,
                 last_included_index,
             } => self.handle_install_snapshot_response(from, term, last_included_index, out),
+            Message::ForwardRequest {
+                request_id,
+                request,
+            } => self.handle_client_request(request_id, request, true, out),
         }
         self.persist_if_dirty(out);
     }
@@ -1389,7 +1423,7 @@ impl Protocol for Raft {
         request: Request,
         out: &mut RaftOut,
     ) {
-        self.handle_client_request(id, request, out);
+        self.handle_client_request(id, request, false, out);
         self.persist_if_dirty(out);
     }
 

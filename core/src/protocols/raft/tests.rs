@@ -1037,12 +1037,58 @@ fn a_restarted_server_keeps_its_term_vote_and_log_and_loses_its_volatile_state()
 fn a_follower_answers_a_client_with_the_leader_it_knows() {
     // Section 8: "If the client's first choice is not the leader, that server will reject
     // the client's request and supply information about the most recent leader".
-    let mut cluster = Cluster::new(3, Config::default());
+    let config = Config {
+        forward_to_leader: false,
+        ..Config::default()
+    };
+    let mut cluster = Cluster::new(3, config);
     cluster.campaign(1);
     let request = cluster.client(2, put("x", "1"));
     assert_eq!(
         cluster.reply_to(request),
         Some(&Reply::NotLeader { hint: Some(1) })
+    );
+}
+
+#[test]
+fn a_follower_forwards_a_client_request_to_the_leader_which_answers_it() {
+    let mut cluster = Cluster::new(3, Config::default());
+    cluster.campaign(1);
+    let request = cluster.client(2, put("x", "1"));
+    assert_eq!(cluster.reply_to(request), None);
+    cluster.stabilize();
+    assert_eq!(cluster.reply_to(request), Some(&Reply::Ok));
+    assert_eq!(
+        cluster.node(1).store().data.get("x"),
+        Some(&"1".to_string())
+    );
+}
+
+#[test]
+fn a_forwarded_request_that_reaches_a_non_leader_is_refused_not_forwarded_again() {
+    let members = [1, 2, 3];
+    let mut node = Raft::new(2, &members, &Config::default());
+    node.leader_hint = Some(3);
+    let mut out = RaftOut::new();
+    node.on_message(
+        &ctx(2, 0, &members),
+        1,
+        Message::ForwardRequest {
+            request_id: 5,
+            request: Request {
+                client: 0,
+                sequence: 0,
+                operation: put("x", "1"),
+            },
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.effects(),
+        &[Effect::Reply {
+            request: 5,
+            result: Reply::NotLeader { hint: Some(3) }
+        }]
     );
 }
 
