@@ -346,6 +346,9 @@ pub struct LeaderState {
     pub pending: BTreeMap<LogIndex, PendingRequest>,
     /// Followers heard from since the last CheckQuorum tick.
     pub recently_active: BTreeSet<NodeId>,
+    /// The last index of the leader's own log known to be on its disk (from the
+    /// acknowledgement it sends itself after each write).
+    pub durable_index: LogIndex,
 }
 
 /// A server's role, with the state that only that role has.
@@ -597,7 +600,7 @@ impl Raft {
             }));
             self.dirty = true;
         }
-        self.persist_if_dirty(out);
+        self.persist_and_acknowledge_own_log(out);
         self.broadcast_append_entries(out);
         out.set_timer(
             Timer::Heartbeat,
@@ -608,7 +611,28 @@ impl Raft {
             let period = self.config.election_timeout_ms_max * MICROS_PER_MS;
             out.set_timer(Timer::CheckQuorum, period, period);
         }
-        self.advance_commit_index(out);
+    }
+
+    /// Writes the leader's log and sends the leader an acknowledgement of it, which the
+    /// simulator holds until the write is done. The leader counts itself toward a majority
+    /// only up to what that acknowledgement covers, as etcd-io/raft's leader acknowledges
+    /// its own appends after its storage write: otherwise a lone leader would commit, and
+    /// apply, entries that a crash a moment later erases from its disk. A write is recorded
+    /// even when nothing changed, so that the acknowledgement also waits for any earlier
+    /// write still under way.
+    fn persist_and_acknowledge_own_log(&mut self, out: &mut RaftOut) {
+        out.persist();
+        self.dirty = false;
+        out.send(
+            self.id,
+            Message::AppendEntriesResponse {
+                term: self.current_term,
+                success: true,
+                match_index: self.log.last_index(),
+                conflict_term: None,
+                conflict_index: 0,
+            },
+        );
     }
 
     /// Makes the leader's progress maps cover exactly the current followers.
@@ -691,7 +715,7 @@ impl Raft {
             .iter()
             .map(|&member| {
                 if member == self.id {
-                    self.log.last_index()
+                    state.durable_index
                 } else {
                     state.match_index.get(&member).copied().unwrap_or(0)
                 }
@@ -1034,6 +1058,12 @@ impl Raft {
         let Role::Leader(state) = &mut self.role else {
             return;
         };
+        if follower == self.id {
+            // The leader's own write finished: it now counts itself up to there.
+            state.durable_index = state.durable_index.max(match_index.min(last_index));
+            self.advance_commit_index(out);
+            return;
+        }
         state.recently_active.insert(follower);
         let (Some(next), Some(matched)) = (
             state.next_index.get(&follower).copied(),
@@ -1232,9 +1262,8 @@ impl Raft {
         if is_configuration {
             self.sync_progress();
         }
-        self.persist_if_dirty(out);
+        self.persist_and_acknowledge_own_log(out);
         self.broadcast_append_entries(out);
-        self.advance_commit_index(out);
     }
 
     /// Checks a single-server change (thesis 4.1 and 4.3) and returns the new members.

@@ -113,6 +113,15 @@ impl Cluster {
     fn carry_out(&mut self, id: NodeId, mut out: RaftOut) {
         for effect in out.drain() {
             match effect {
+                Effect::Send { to, message } if to == id => {
+                    // A node always reaches itself, at once and reliably, as in the engine.
+                    self.network.push_back(InFlight {
+                        deliver_at: self.now,
+                        from: id,
+                        to,
+                        message,
+                    });
+                }
                 Effect::Send { to, message } => {
                     if self.cut.contains(&(id, to))
                         || self.jitter.between(0, 999) < self.loss_per_mille
@@ -1509,4 +1518,41 @@ mod random_faults {
             prop_assert!(cluster.violations.is_empty(), "{:?}", cluster.violations);
         }
     }
+}
+
+#[test]
+fn a_lone_leader_commits_only_after_its_own_write_is_acknowledged() {
+    // Figure 2 counts the leader among the servers that store an entry; storing means
+    // on disk, so the leader counts itself only once its own write is done.
+    let members = [1];
+    let mut node = Raft::new(1, &members, &Config::default());
+    let mut out = RaftOut::new();
+    node.on_timer(&ctx(1, 0, &members), Timer::Election, &mut out);
+    assert!(node.is_leader());
+    let mut out = RaftOut::new();
+    node.on_client(
+        &ctx(1, 0, &members),
+        9,
+        Request {
+            client: 0,
+            sequence: 0,
+            operation: put("x", "1"),
+        },
+        &mut out,
+    );
+    assert_eq!(node.commit_index(), 0);
+    let (persist, send) = persist_and_send_positions(&out);
+    assert!(persist.expect("persisted") < send.expect("acknowledged"));
+    let acknowledgement = sends(&out)
+        .into_iter()
+        .find(|(to, _)| *to == 1)
+        .map(|(_, message)| message.clone())
+        .expect("the leader acknowledges its own write");
+    let mut out = RaftOut::new();
+    node.on_message(&ctx(1, 0, &members), 1, acknowledgement, &mut out);
+    assert_eq!(node.commit_index(), 2);
+    assert!(out.effects().contains(&Effect::Reply {
+        request: 9,
+        result: Reply::Ok
+    }));
 }
