@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Time;
+use crate::check::{KvInput, KvOutput, Op};
+
 /// A client's identity for sessions. Zero means "no session": such requests are applied
 /// every time they are committed, which is what a learner gets when a scenario does not
 /// number its requests.
@@ -217,6 +220,47 @@ impl KvStore {
     }
 }
 
+/// Turns one client request and its answer into an operation of the linearizability
+/// checker's key-value model, so that a run's client history can be judged.
+///
+/// - A request that was refused without being appended (`NotLeader`, `Rejected`) never took
+///   effect and is left out (`None`).
+/// - A request without an answer, or answered `LeadershipLost`, may or may not have taken
+///   effect: it is pending.
+/// - Membership changes are not key-value operations and are left out.
+pub fn linearizability_op(
+    client: crate::check::ClientId,
+    operation: &Operation,
+    invoked_at: Time,
+    answer: Option<(Time, &Reply)>,
+) -> Option<Op<KvInput, KvOutput>> {
+    let input = match operation {
+        Operation::Put { key, value } => KvInput::Put {
+            key: key.clone(),
+            value: value.clone(),
+        },
+        Operation::Get { key } => KvInput::Get { key: key.clone() },
+        Operation::Cas { key, expected, new } => KvInput::Cas {
+            key: key.clone(),
+            expected: expected.clone(),
+            new: new.clone(),
+        },
+        Operation::AddServer { .. } | Operation::RemoveServer { .. } => return None,
+    };
+    let Some((replied_at, reply)) = answer else {
+        return Some(Op::pending(client, invoked_at, input));
+    };
+    let output = match (reply, &input) {
+        (Reply::NotLeader { .. } | Reply::Rejected { .. }, _) => return None,
+        (Reply::LeadershipLost { .. }, _) => return Some(Op::pending(client, invoked_at, input)),
+        (Reply::Ok, KvInput::Cas { .. }) => KvOutput::Swapped(true),
+        (Reply::CasFailed { .. }, _) => KvOutput::Swapped(false),
+        (Reply::Value { value }, _) => KvOutput::Value(value.clone()),
+        (Reply::Ok, _) => KvOutput::Written,
+    };
+    Some(Op::completed(client, invoked_at, replied_at, input, output))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,6 +331,24 @@ mod tests {
             store.apply(0, 0, 3, &Operation::Get { key: "b".into() }),
             Reply::Value { value: None }
         );
+    }
+
+    #[test]
+    fn answers_map_to_the_checkers_outputs_and_refusals_are_left_out() {
+        let cas = Operation::Cas {
+            key: "k".into(),
+            expected: None,
+            new: "1".into(),
+        };
+        let op = linearizability_op(1, &cas, 5, Some((9, &Reply::Ok))).expect("completed");
+        assert_eq!(op.output, Some(KvOutput::Swapped(true)));
+        let lost = linearizability_op(1, &cas, 5, Some((9, &Reply::LeadershipLost { hint: None })))
+            .expect("pending");
+        assert!(lost.is_pending());
+        assert!(
+            linearizability_op(1, &cas, 5, Some((9, &Reply::NotLeader { hint: None }))).is_none()
+        );
+        assert!(linearizability_op(1, &Operation::AddServer { id: 3 }, 5, None).is_none());
     }
 
     #[test]

@@ -30,6 +30,14 @@ struct InFlight {
     message: Message,
 }
 
+/// One client request: when it was sent, what it asked, and its first answer.
+struct Call {
+    request: RequestId,
+    invoked_at: Time,
+    operation: Operation,
+    answer: Option<(Time, Reply)>,
+}
+
 /// A handful of Raft nodes wired together by a lossless FIFO network that tests control.
 struct Cluster {
     config: Config,
@@ -41,6 +49,7 @@ struct Cluster {
     network: VecDeque<InFlight>,
     timers: BTreeMap<(NodeId, Timer), Time>,
     replies: Vec<(RequestId, Reply)>,
+    history: Vec<Call>,
     now: Time,
     latency: Time,
     latency_max: Time,
@@ -67,6 +76,7 @@ impl Cluster {
             network: VecDeque::new(),
             timers: BTreeMap::new(),
             replies: Vec::new(),
+            history: Vec::new(),
             now: 0,
             latency: MICROS_PER_MS,
             latency_max: MICROS_PER_MS,
@@ -158,7 +168,14 @@ impl Cluster {
                     let durable = self.nodes[&id].durable();
                     self.disks.insert(id, durable);
                 }
-                Effect::Reply { request, result } => self.replies.push((request, result)),
+                Effect::Reply { request, result } => {
+                    if let Some(call) = self.history.iter_mut().find(|call| call.request == request)
+                        && call.answer.is_none()
+                    {
+                        call.answer = Some((self.now, result.clone()));
+                    }
+                    self.replies.push((request, result));
+                }
             }
         }
         self.check();
@@ -231,6 +248,12 @@ impl Cluster {
     fn client(&mut self, id: NodeId, operation: Operation) -> RequestId {
         let request = self.next_request;
         self.next_request += 1;
+        self.history.push(Call {
+            request,
+            invoked_at: self.now,
+            operation: operation.clone(),
+            answer: None,
+        });
         let (id, now, nodes) = self.context(id);
         let ctx = Context {
             id,
@@ -334,6 +357,29 @@ impl Cluster {
 
     fn violated(&self, property: Property) -> bool {
         self.violations.iter().any(|v| v.property == property)
+    }
+
+    /// Judges the client history with the linearizability checker.
+    fn linearizability(&self) -> crate::check::CheckResult {
+        let history: Vec<_> = self
+            .history
+            .iter()
+            .filter_map(|call| {
+                kv::linearizability_op(
+                    call.request,
+                    &call.operation,
+                    call.invoked_at,
+                    call.answer.as_ref().map(|(time, reply)| (*time, reply)),
+                )
+            })
+            .collect();
+        crate::check::check(
+            &crate::check::KvModel,
+            &history,
+            &crate::check::CheckOptions::default(),
+        )
+        .expect("the recorded history is well formed")
+        .result
     }
 }
 
@@ -1410,6 +1456,7 @@ mod random_faults {
         CutOneWay(NodeId, NodeId),
         Heal,
         Put(NodeId, u8),
+        Get(NodeId),
         Cas(NodeId, u8),
     }
 
@@ -1422,6 +1469,7 @@ mod random_faults {
             (node.clone(), node.clone()).prop_map(|(a, b)| Fault::CutOneWay(a, b)),
             Just(Fault::Heal),
             (node.clone(), any::<u8>()).prop_map(|(n, v)| Fault::Put(n, v)),
+            node.clone().prop_map(Fault::Get),
             (node, any::<u8>()).prop_map(|(n, v)| Fault::Cas(n, v)),
         ]
     }
@@ -1478,6 +1526,11 @@ mod random_faults {
                             cluster.client(id, put("k", &value.to_string()));
                         }
                     }
+                    Fault::Get(id) => {
+                        if cluster.up.contains(&id) {
+                            cluster.client(id, Operation::Get { key: "k".into() });
+                        }
+                    }
                     Fault::Cas(id, value) => {
                         if cluster.up.contains(&id) {
                             cluster.client(id, Operation::Cas {
@@ -1516,6 +1569,8 @@ mod random_faults {
             }
             prop_assert!(answered, "no leader committed a request within 10 s of healing");
             prop_assert!(cluster.violations.is_empty(), "{:?}", cluster.violations);
+            let verdict = cluster.linearizability();
+            prop_assert_eq!(verdict, crate::check::CheckResult::Linearizable);
         }
     }
 }
