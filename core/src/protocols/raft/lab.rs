@@ -5,9 +5,9 @@
 //! - `crash_leader`: crash the live leader of the highest term (the leader is not known
 //!   when a scenario is written, so a plain `crash` cannot target it).
 //! - `isolate_leader`: cut every link of that leader, both ways.
-//! - `partition_leader`: split the cluster so that the leader and `args.followers` (default
-//!   1) of the lowest-numbered other servers are on the minority side: the old leader keeps
-//!   believing it leads while the majority elects a new one.
+//! - `partition_leader`: split the cluster so that the leader and `args.followers` of the
+//!   lowest-numbered other servers (one by default) are on the minority side: the old
+//!   leader keeps believing it leads while the majority elects a new one.
 //! - `partition_followers`: split off `args.count` (default: as many as stay a minority)
 //!   of the highest-numbered servers that are not the leader; the leader keeps a majority.
 //! - `restart_crashed`: restart every crashed server.
@@ -172,7 +172,9 @@ fn lab_action(
                 .collect();
             let minority_max = present.len().saturating_sub(1) / 2;
             let count = count.map_or(minority_max, |count| {
-                usize::try_from(count).unwrap_or(usize::MAX).min(minority_max)
+                usize::try_from(count)
+                    .unwrap_or(usize::MAX)
+                    .min(minority_max)
             });
             let minority: Vec<NodeId> = present
                 .iter()

@@ -62,8 +62,10 @@
 //! checker in [`invariants`] catch the consequence.
 
 mod config;
+pub mod experiment;
 pub mod invariants;
 pub mod kv;
+pub mod lab;
 pub mod log;
 pub mod quorum;
 #[cfg(test)]
