@@ -72,6 +72,54 @@ const PRESETS: &[(&str, &str)] = &[
         "broadcast-large",
         include_str!("../scenarios/broadcast-large.json"),
     ),
+    (
+        "raft-bug-commit-earlier-terms-by-counting",
+        include_str!("../scenarios/raft-bug-commit-earlier-terms-by-counting.json"),
+    ),
+    (
+        "raft-bug-forget-voted-for-on-restart",
+        include_str!("../scenarios/raft-bug-forget-voted-for-on-restart.json"),
+    ),
+    (
+        "raft-bug-no-timeout-randomization",
+        include_str!("../scenarios/raft-bug-no-timeout-randomization.json"),
+    ),
+    (
+        "raft-bug-vote-without-log-check",
+        include_str!("../scenarios/raft-bug-vote-without-log-check.json"),
+    ),
+    (
+        "raft-election-time",
+        include_str!("../scenarios/raft-election-time.json"),
+    ),
+    (
+        "raft-figure-8",
+        include_str!("../scenarios/raft-figure-8.json"),
+    ),
+    (
+        "raft-flaky-network",
+        include_str!("../scenarios/raft-flaky-network.json"),
+    ),
+    (
+        "raft-leader-crash",
+        include_str!("../scenarios/raft-leader-crash.json"),
+    ),
+    (
+        "raft-membership-change",
+        include_str!("../scenarios/raft-membership-change.json"),
+    ),
+    (
+        "raft-minority-partition",
+        include_str!("../scenarios/raft-minority-partition.json"),
+    ),
+    (
+        "raft-stale-leader",
+        include_str!("../scenarios/raft-stale-leader.json"),
+    ),
+    (
+        "raft-steady-state",
+        include_str!("../scenarios/raft-steady-state.json"),
+    ),
 ];
 
 #[cfg(test)]
