@@ -41,6 +41,8 @@ pub mod maglev;
 pub mod membership;
 pub mod metrics;
 pub mod modulo;
+#[cfg(test)]
+mod properties;
 pub mod rendezvous;
 pub mod ring;
 pub mod scenario;

@@ -514,3 +514,97 @@ mod tests {
         assert!(text.contains("\"bounded_loads\""));
     }
 }
+
+#[cfg(test)]
+mod preset_tests {
+    //! The presets in `core/scenarios/hashing-*.json` run and show what their
+    //! descriptions promise.
+
+    use super::*;
+
+    fn run(json: &str) -> HashingReport {
+        report_from_json(json).unwrap()
+    }
+
+    fn row(change: &ChangeReport, scheme: SchemeKind) -> &ComparisonRow {
+        change
+            .comparison
+            .iter()
+            .find(|row| row.scheme == scheme)
+            .unwrap()
+    }
+
+    #[test]
+    fn modulo_moves_most_keys_where_the_ring_moves_about_the_ideal() {
+        let report = run(include_str!(
+            "../../../scenarios/hashing-modulo-vs-ring.json"
+        ));
+        let change = &report.changes[0];
+        assert!(change.metrics.moved_fraction > 0.85);
+        let ring = row(change, SchemeKind::Ring).change.as_ref().unwrap();
+        assert!(ring.moved_fraction < 1.5 * ring.ideal_fraction);
+        assert_eq!(ring.moves_between_bystanders, 0);
+        assert_eq!(report.selected_key.unwrap().name, "alice");
+    }
+
+    #[test]
+    fn one_hundred_virtual_nodes_even_out_the_load_of_one() {
+        let one = run(include_str!("../../../scenarios/hashing-vnodes-1.json"));
+        let hundred = run(include_str!("../../../scenarios/hashing-vnodes-100.json"));
+        assert!(one.initial_load.keys_max_over_mean > 1.5);
+        assert!(hundred.initial_load.keys_max_over_mean < 1.2);
+        assert!(
+            one.initial_load.keys_std_dev_over_mean
+                > 3.0 * hundred.initial_load.keys_std_dev_over_mean
+        );
+    }
+
+    #[test]
+    fn a_hot_key_skews_requests_but_not_keys() {
+        let report = run(include_str!("../../../scenarios/hashing-hot-key-zipf.json"));
+        assert!(report.initial_load.keys_max_over_mean < 1.2);
+        assert!(report.initial_load.requests_max_over_mean > 1.5);
+        assert_eq!(report.requests, 1_000_000);
+    }
+
+    #[test]
+    fn bounded_loads_keep_the_hot_spot_under_the_cap() {
+        let report = run(include_str!(
+            "../../../scenarios/hashing-bounded-loads.json"
+        ));
+        let change = &report.changes[0];
+        // Every node holds at most ceil(1.25 * 100,000 / 11) keys, 1.25 times the mean
+        // give or take the rounding of one key.
+        assert!(change.load.keys_max_over_mean <= 1.25 + 1e-4);
+        let ring = row(change, SchemeKind::Ring);
+        assert!(ring.keys_max_over_mean > 1.5);
+    }
+
+    #[test]
+    fn maglev_disturbs_bystanders_where_the_ring_does_not() {
+        let report = run(include_str!(
+            "../../../scenarios/hashing-maglev-vs-ring.json"
+        ));
+        for change in &report.changes {
+            let ring = row(change, SchemeKind::Ring).change.as_ref().unwrap();
+            assert_eq!(ring.moves_between_bystanders, 0);
+            assert!(change.load.keys_max_over_mean < 1.05);
+        }
+        let crash = &report.changes[0].metrics;
+        assert!(crash.moves_between_bystanders > 0);
+        assert!(crash.moved_fraction < 2.0 * crash.ideal_fraction);
+    }
+
+    #[test]
+    fn the_same_scenario_gives_the_same_report_byte_for_byte() {
+        let json = r#"{"version": 1, "lab": "hashing", "name": "determinism",
+            "params": {"scheme": "bounded_loads", "nodes": 6, "vnodes": 10, "keys": 3000,
+                       "zipf": {"exponent": 0.9, "requests": 20000}, "seed": 42,
+                       "maglev_table_size": 1009, "selected_key": "bob",
+                       "changes": [{"crash": {"node": 2}}, {"add": {"node": 9, "weight": 2}},
+                                   {"readd": {"node": 2}}, {"remove": {"node": 0}}]}}"#;
+        let first = serde_json::to_string(&run(json)).unwrap();
+        let second = serde_json::to_string(&run(json)).unwrap();
+        assert_eq!(first, second);
+    }
+}
