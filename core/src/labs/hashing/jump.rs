@@ -67,7 +67,7 @@ impl Scheme for Jump {
         let buckets = self.buckets.len() as u64;
         LookupCost {
             complexity: "O(log B)".to_owned(),
-            steps: (buckets as f64).ln() + 1.0,
+            steps: libm::log(buckets as f64) + 1.0,
             memory_entries: buckets,
             description: format!("about ln({buckets}) + 1 jumps over {buckets} buckets"),
         }

@@ -283,7 +283,8 @@ impl HashingLab {
         Ok(())
     }
 
-    /// Adds a key the learner typed (or finds it if it exists) and selects it.
+    /// Adds a key the learner typed (or finds it if it exists) and selects it. Under a
+    /// Zipf workload the requests are drawn again, because the key count changed.
     pub fn add_typed_key(&mut self, name: &str) -> Result<u32, HashingError> {
         if let Some(index) = self.keys.find(name) {
             self.selected_key = Some(index as u32);

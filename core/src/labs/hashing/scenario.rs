@@ -31,6 +31,8 @@ pub const LAB_NAME: &str = "hashing";
 pub const CHANGES_MAX: usize = 64;
 /// The longest scenario name, in bytes.
 pub const NAME_BYTES_MAX: usize = 200;
+/// The longest scenario description, in bytes.
+pub const DESCRIPTION_BYTES_MAX: usize = 4_000;
 /// How many moved keys a change report names, as examples.
 pub const MOVED_EXAMPLES_MAX: usize = 10;
 
@@ -158,6 +160,15 @@ impl HashingScenario {
             return Err(HashingError::invalid(
                 "name",
                 format!("must be 1 to {NAME_BYTES_MAX} bytes long"),
+            ));
+        }
+        if self.description.len() > DESCRIPTION_BYTES_MAX {
+            return Err(HashingError::invalid(
+                "description",
+                format!(
+                    "must be at most {DESCRIPTION_BYTES_MAX} bytes long, got {}",
+                    self.description.len()
+                ),
             ));
         }
         let params = &self.params;
@@ -520,10 +531,78 @@ mod preset_tests {
     //! The presets in `core/scenarios/hashing-*.json` run and show what their
     //! descriptions promise.
 
+    use std::fmt::Write as _;
+
     use super::*;
 
     fn run(json: &str) -> HashingReport {
         report_from_json(json).unwrap()
+    }
+
+    /// The figures of a report, one line per fact, with fixed decimals.
+    fn summary(report: &HashingReport) -> String {
+        let mut text = String::new();
+        let load = &report.initial_load;
+        let _ = writeln!(
+            text,
+            "{} keys {} requests {} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6}",
+            report.scheme.name(),
+            report.keys,
+            report.requests,
+            load.keys_std_dev_over_mean,
+            load.keys_max_over_mean,
+            load.requests_max_over_mean
+        );
+        for change in &report.changes {
+            let _ = writeln!(text, "{}", change.description);
+            for row in &change.comparison {
+                let metrics = row.change.as_ref();
+                let _ = writeln!(
+                    text,
+                    "  {:<13} moved {:>6} ideal {:>9.1} bystanders {:>6} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6}",
+                    row.scheme.name(),
+                    metrics.map_or(0, |m| m.keys_moved),
+                    metrics.map_or(0.0, |m| m.ideal_keys),
+                    metrics.map_or(0, |m| m.moves_between_bystanders),
+                    row.keys_std_dev_over_mean,
+                    row.keys_max_over_mean,
+                    row.requests_max_over_mean
+                );
+            }
+        }
+        if let Some(walk) = &report.selected_key {
+            let _ = writeln!(
+                text,
+                "key {} hash {} owner {} replicas {:?}",
+                walk.name, walk.hash_hex, walk.owner, walk.replicas
+            );
+        }
+        text
+    }
+
+    /// Runs the preset `name` from `core/scenarios/<name>.json` and compares its figures
+    /// with the output stored in `core/scenarios/expected/<name>.txt`. Set
+    /// `NETSPLIT_REWRITE_EXPECTED=1` to store the current output instead, after checking
+    /// that the change is intended.
+    fn run_preset(name: &str) -> HashingReport {
+        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+        let json = std::fs::read_to_string(format!("{directory}/{name}.json")).unwrap();
+        let report = run(&json);
+        let actual = summary(&report);
+        let path = format!("{directory}/expected/{name}.txt");
+        if std::env::var_os("NETSPLIT_REWRITE_EXPECTED").is_some() {
+            std::fs::write(&path, &actual).unwrap();
+            return report;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!("{path} is missing; run with NETSPLIT_REWRITE_EXPECTED=1 to create it")
+        });
+        assert_eq!(
+            actual, expected,
+            "{name} no longer gives the output stored in {path}; if the change is intended, \
+             rerun with NETSPLIT_REWRITE_EXPECTED=1"
+        );
+        report
     }
 
     fn row(change: &ChangeReport, scheme: SchemeKind) -> &ComparisonRow {
@@ -536,9 +615,7 @@ mod preset_tests {
 
     #[test]
     fn modulo_moves_most_keys_where_the_ring_moves_about_the_ideal() {
-        let report = run(include_str!(
-            "../../../scenarios/hashing-modulo-vs-ring.json"
-        ));
+        let report = run_preset("hashing-modulo-vs-ring");
         let change = &report.changes[0];
         assert!(change.metrics.moved_fraction > 0.85);
         let ring = row(change, SchemeKind::Ring).change.as_ref().unwrap();
@@ -549,8 +626,8 @@ mod preset_tests {
 
     #[test]
     fn one_hundred_virtual_nodes_even_out_the_load_of_one() {
-        let one = run(include_str!("../../../scenarios/hashing-vnodes-1.json"));
-        let hundred = run(include_str!("../../../scenarios/hashing-vnodes-100.json"));
+        let one = run_preset("hashing-vnodes-1");
+        let hundred = run_preset("hashing-vnodes-100");
         assert!(one.initial_load.keys_max_over_mean > 1.5);
         assert!(hundred.initial_load.keys_max_over_mean < 1.2);
         assert!(
@@ -561,7 +638,7 @@ mod preset_tests {
 
     #[test]
     fn a_hot_key_skews_requests_but_not_keys() {
-        let report = run(include_str!("../../../scenarios/hashing-hot-key-zipf.json"));
+        let report = run_preset("hashing-hot-key-zipf");
         assert!(report.initial_load.keys_max_over_mean < 1.2);
         assert!(report.initial_load.requests_max_over_mean > 1.5);
         assert_eq!(report.requests, 1_000_000);
@@ -569,9 +646,7 @@ mod preset_tests {
 
     #[test]
     fn bounded_loads_keep_the_hot_spot_under_the_cap() {
-        let report = run(include_str!(
-            "../../../scenarios/hashing-bounded-loads.json"
-        ));
+        let report = run_preset("hashing-bounded-loads");
         let change = &report.changes[0];
         // Every node holds at most ceil(1.25 * 100,000 / 11) keys, 1.25 times the mean
         // give or take the rounding of one key.
@@ -582,9 +657,7 @@ mod preset_tests {
 
     #[test]
     fn maglev_disturbs_bystanders_where_the_ring_does_not() {
-        let report = run(include_str!(
-            "../../../scenarios/hashing-maglev-vs-ring.json"
-        ));
+        let report = run_preset("hashing-maglev-vs-ring");
         for change in &report.changes {
             let ring = row(change, SchemeKind::Ring).change.as_ref().unwrap();
             assert_eq!(ring.moves_between_bystanders, 0);

@@ -223,9 +223,10 @@ pub(crate) fn token_count(members: &[Member], config: &SchemeConfig) -> Result<u
     Ok(tokens)
 }
 
-/// The base-2 logarithm of `count`, at least 1, for step estimates.
+/// The base-2 logarithm of `count` rounded up, at least 1, for step estimates. It
+/// uses `libm` so reports are byte-identical on every platform.
 pub(crate) fn log2_steps(count: u64) -> f64 {
-    (count.max(2) as f64).log2().ceil()
+    libm::ceil(libm::log2(count.max(2) as f64))
 }
 
 #[cfg(test)]
