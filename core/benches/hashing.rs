@@ -15,7 +15,7 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
 use maglev::ConsistentHasher;
@@ -267,7 +267,8 @@ fn rebuilds(criterion: &mut Criterion) {
     group.finish();
 }
 
-/// Reads criterion's mean estimate (nanoseconds per iteration) for `group/id`.
+/// Reads criterion's median estimate (nanoseconds per iteration) for `group/id`. The
+/// median resists the noise of a machine shared with other work better than the mean.
 fn mean_nanoseconds(group: &str, id: &str) -> Option<f64> {
     let executable = std::env::current_exe().ok()?;
     // The bench runs from target/<profile>/deps; criterion writes to target/criterion.
@@ -279,7 +280,7 @@ fn mean_nanoseconds(group: &str, id: &str) -> Option<f64> {
         .join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value["mean"]["point_estimate"].as_f64()
+    value["median"]["point_estimate"].as_f64()
 }
 
 fn print_ratios() {
@@ -356,10 +357,75 @@ fn print_ratios() {
     }
 }
 
+/// How long one run of `work` takes, in seconds.
+fn time_once(work: impl FnOnce() -> u64) -> f64 {
+    let start = Instant::now();
+    black_box(work());
+    start.elapsed().as_secs_f64()
+}
+
+/// Ours against each crate, timed in alternation and keeping the best of several
+/// rounds, so that load from other processes, which only ever slows a round down,
+/// affects both sides alike. Prints how many times faster ours is.
+fn head_to_head() {
+    const ROUNDS: usize = 9;
+    let all_keys = keys(KEYS);
+    let config = config();
+    println!(
+        "\nhead to head, best of {ROUNDS} alternating rounds of {KEYS} lookups (ours over the crate's speed):"
+    );
+    for nodes in SIZES {
+        let cluster = members(nodes);
+        let ring = Ring::build(&cluster, &config).unwrap();
+        let jump = Jump::build(&cluster, &config).unwrap();
+        let maglev = Maglev::build(&cluster, &config).unwrap();
+        let hashring_sip = hashring_ring(nodes, hashring::DefaultHashBuilder);
+        let jump_sip = jumphash::JumpHasher::new_with_keys(1, 2);
+        let maglev_sip = maglev::Maglev::with_capacity(0..nodes, MAGLEV_TABLE_SIZE as usize);
+        let (mut ours_ring, mut theirs_ring) = (f64::MAX, f64::MAX);
+        let (mut ours_jump, mut theirs_jump) = (f64::MAX, f64::MAX);
+        let (mut ours_maglev, mut theirs_maglev) = (f64::MAX, f64::MAX);
+        for _ in 0..ROUNDS {
+            ours_ring = ours_ring.min(time_once(|| lookup_all(&ring, &all_keys)));
+            theirs_ring = theirs_ring.min(time_once(|| {
+                all_keys
+                    .iter()
+                    .map(|key| u64::from(hashring_sip.get(key).map_or(0, |node| node.0)))
+                    .sum()
+            }));
+            ours_jump = ours_jump.min(time_once(|| lookup_all(&jump, &all_keys)));
+            theirs_jump = theirs_jump.min(time_once(|| {
+                all_keys
+                    .iter()
+                    .map(|key| u64::from(jump_sip.slot(key, nodes)))
+                    .sum()
+            }));
+            ours_maglev = ours_maglev.min(time_once(|| lookup_all(&maglev, &all_keys)));
+            theirs_maglev = theirs_maglev.min(time_once(|| {
+                all_keys
+                    .iter()
+                    .map(|key| u64::from(*maglev_sip.get(key).unwrap_or(&0)))
+                    .sum()
+            }));
+        }
+        println!(
+            "{nodes:>5} nodes  ring/hashring {:.2}  jump/jumphash {:.2}  maglev/maglev {:.2}",
+            theirs_ring / ours_ring,
+            theirs_jump / ours_jump,
+            theirs_maglev / ours_maglev
+        );
+    }
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     lookups(&mut criterion);
     rebuilds(&mut criterion);
     criterion.final_summary();
     print_ratios();
+    // Criterion's test mode (`cargo test --benches`) passes `--test`; skip the timing
+    // comparison there.
+    if !std::env::args().any(|argument| argument == "--test") {
+        head_to_head();
+    }
 }

@@ -368,7 +368,12 @@ impl HashingLab {
             }
         }
         let stride = self.keys.len().div_ceil(key_dots_max.max(1)).max(1);
-        let keys = (0..self.keys.len())
+        let shown = if key_dots_max == 0 {
+            0
+        } else {
+            self.keys.len()
+        };
+        let keys = (0..shown)
             .step_by(stride)
             .map(|key| KeyDot {
                 key: key as u32,
@@ -604,6 +609,17 @@ mod tests {
         let first = view.arcs[0];
         let last = view.arcs[view.arcs.len() - 1];
         assert_eq!(last.end_fraction, first.start_fraction);
+    }
+
+    #[test]
+    fn the_ring_view_shows_no_more_key_dots_than_asked() {
+        let lab = lab(SchemeKind::Ring, 4, 1_000);
+        assert!(lab.ring_view(0).unwrap().keys.is_empty());
+        assert_eq!(lab.ring_view(3).unwrap().keys.len(), 3);
+        assert_eq!(lab.ring_view(1_000).unwrap().keys.len(), 1_000);
+        let mut rendezvous = lab.clone();
+        rendezvous.set_scheme(SchemeKind::Rendezvous).unwrap();
+        assert!(rendezvous.ring_view(10).unwrap().tokens.is_empty());
     }
 
     #[test]
