@@ -16,7 +16,9 @@ use super::metrics::{
     ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, compare_schemes, load_summary, moved_keys,
 };
 use super::ring::Ring;
-use super::scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme};
+use super::scheme::{
+    LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme, check_rendezvous_work,
+};
 use super::workload::{KeySet, Workload};
 use super::{HashingError, NODES_MAX};
 use crate::protocol::NodeId;
@@ -196,6 +198,10 @@ impl HashingLab {
     /// Re-places every key for the current members and, if there was a change,
     /// re-places them for the members before it to recount the moves.
     fn recompute(&mut self) -> Result<(), HashingError> {
+        self.check_work(&self.membership.live)?;
+        if let Some(last) = &self.last_change {
+            self.check_work(&last.members_before)?;
+        }
         let scheme = build_scheme(self.scheme, &self.membership.live, &self.config)?;
         let assignment = scheme.assign(&self.keys.hashes);
         let last_change = match self.last_change.take() {
@@ -224,11 +230,20 @@ impl HashingLab {
         Ok(())
     }
 
+    /// Refuses a placement whose cost is out of bounds for the current scheme.
+    fn check_work(&self, members: &[Member]) -> Result<(), HashingError> {
+        if self.scheme == SchemeKind::Rendezvous {
+            check_rendezvous_work(self.keys.len(), members.len(), "keys")?;
+        }
+        Ok(())
+    }
+
     /// Applies a membership change and counts the keys it moved. On error nothing
     /// changes.
     pub fn apply(&mut self, change: &Change) -> Result<&ChangeMetrics, HashingError> {
         let mut membership = self.membership.clone();
         membership.apply(change, "change")?;
+        self.check_work(&membership.live)?;
         let scheme = build_scheme(self.scheme, &membership.live, &self.config)?;
         let assignment = scheme.assign(&self.keys.hashes);
         let moved = moved_keys(&self.assignment, &assignment);

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::HashingError;
 use super::membership::{Change, Member, ideal_moved_fraction, total_weight};
-use super::scheme::{LookupCost, SchemeConfig, SchemeKind, build_scheme};
+use super::scheme::{LookupCost, SchemeConfig, SchemeKind, build_scheme, check_rendezvous_work};
 use super::workload::KeySet;
 use crate::protocol::NodeId;
 
@@ -229,6 +229,8 @@ pub fn compare_schemes(
     keys: &KeySet,
     config: &SchemeConfig,
 ) -> Result<Vec<ComparisonRow>, HashingError> {
+    let most_nodes = change.map_or(before.len(), |(_, after)| before.len().max(after.len()));
+    check_rendezvous_work(keys.len(), most_nodes, "keys")?;
     let mut rows = Vec::with_capacity(SchemeKind::ALL.len());
     for kind in SchemeKind::ALL {
         let scheme_before = build_scheme(kind, before, config)?;

@@ -18,7 +18,10 @@ use super::hash::HASH_FUNCTION_NAME;
 use super::lab::{HashingLab, KeyWalk};
 use super::membership::{Change, Member, Membership};
 use super::metrics::{ChangeMetrics, ComparisonRow, LoadSummary};
-use super::scheme::{LookupCost, MAGLEV_TABLE_SIZE_DEFAULT, SchemeConfig, SchemeKind};
+use super::scheme::{
+    LookupCost, MAGLEV_TABLE_SIZE_DEFAULT, SchemeConfig, SchemeKind, check_rendezvous_work,
+    token_count,
+};
 use super::workload::{Workload, ZipfParams};
 use super::{HashingError, NODES_MAX};
 use crate::protocol::NodeId;
@@ -200,11 +203,26 @@ impl HashingScenario {
             ));
         }
         // Replaying the membership catches impossible changes (re-adding a live node,
-        // removing the last one) before any key is placed.
+        // removing the last one) and clusters too costly to place, before any key is
+        // placed.
         let mut membership = Membership::with_nodes(params.nodes, "params.nodes")?;
+        let config = params.config();
+        token_count(&membership.live, &config).map_err(|error| prefixed(error, "params."))?;
+        let key_count = params.keys as usize + params.workload().typed_keys.len();
+        let rendezvous_runs = params.compare || params.scheme == SchemeKind::Rendezvous;
+        if rendezvous_runs {
+            check_rendezvous_work(key_count, membership.live.len(), "params.keys")?;
+        }
         for (index, change) in params.changes.iter().enumerate() {
             let field = format!("params.changes[{index}]");
             membership.apply(change, &field)?;
+            token_count(&membership.live, &config).map_err(|error| match error {
+                HashingError::Invalid { reason, .. } => HashingError::invalid(&field, reason),
+                other => other,
+            })?;
+            if rendezvous_runs {
+                check_rendezvous_work(key_count, membership.live.len(), &field)?;
+            }
             if (params.maglev_table_size as usize) < membership.live.len() {
                 return Err(HashingError::invalid(
                     field,
@@ -489,6 +507,19 @@ mod tests {
             (
                 r#"{"scheme": "ring", "nodes": 2, "keys": 10, "changes": [{"crash": {"node": 0}}, {"crash": {"node": 1}}]}"#,
                 "params.changes[1]",
+            ),
+            (
+                r#"{"scheme": "jump", "nodes": 4000, "keys": 1000000}"#,
+                "params.keys",
+            ),
+            (
+                r#"{"scheme": "ring", "nodes": 4001, "vnodes": 1000, "keys": 10, "compare": false}"#,
+                "params.vnodes",
+            ),
+            (
+                r#"{"scheme": "ring", "nodes": 3999, "vnodes": 1000, "keys": 10, "compare": false,
+                    "changes": [{"add": {"node": 5000, "weight": 2}}]}"#,
+                "params.changes[0]",
             ),
         ];
         for (params, field) in cases {

@@ -204,9 +204,9 @@ pub(crate) fn check_inputs(members: &[Member], config: &SchemeConfig) -> Result<
     config.validate("")
 }
 
-/// The number of ring tokens `members` need under `config`, refused above
-/// [`TOKENS_MAX`].
-pub(crate) fn token_count(members: &[Member], config: &SchemeConfig) -> Result<u64, HashingError> {
+/// The number of ring tokens `members` need under `config`, refused (naming `vnodes`)
+/// above [`TOKENS_MAX`].
+pub fn token_count(members: &[Member], config: &SchemeConfig) -> Result<u64, HashingError> {
     let tokens: u64 = members
         .iter()
         .map(|member| u64::from(member.weight) * u64::from(config.vnodes))
@@ -221,6 +221,31 @@ pub(crate) fn token_count(members: &[Member], config: &SchemeConfig) -> Result<u
         ));
     }
     Ok(tokens)
+}
+
+/// The most rendezvous scores one placement of all keys may compute (keys times live
+/// nodes). Rendezvous hashes every node for every key, so this bounds its running time
+/// to a few seconds natively and keeps the browser responsive.
+pub const RENDEZVOUS_SCORES_MAX: u64 = 1_000_000_000;
+
+/// Refuses, naming `field`, a rendezvous placement of `key_count` keys on `node_count`
+/// nodes that would compute more than [`RENDEZVOUS_SCORES_MAX`] scores.
+pub fn check_rendezvous_work(
+    key_count: usize,
+    node_count: usize,
+    field: &str,
+) -> Result<(), HashingError> {
+    let scores = key_count as u64 * node_count as u64;
+    if scores > RENDEZVOUS_SCORES_MAX {
+        return Err(HashingError::invalid(
+            field,
+            format!(
+                "rendezvous would compute {key_count} keys times {node_count} nodes = {scores} \
+                 scores; at most {RENDEZVOUS_SCORES_MAX} are allowed (use fewer keys or nodes)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The base-2 logarithm of `count` rounded up, at least 1, for step estimates. It

@@ -168,6 +168,15 @@ impl Workload {
                 names.push(name);
             }
         }
+        if names.len() < wanted {
+            return Err(HashingError::invalid(
+                format!("{prefix}seed"),
+                format!(
+                    "drew only {} distinct key names out of {wanted} in {attempts_max} draws",
+                    names.len()
+                ),
+            ));
+        }
         names.extend(self.typed_keys.iter().cloned());
         let hashes: Vec<u64> = names.iter().map(|name| hash_key(name)).collect();
         let requests = match &self.zipf {
