@@ -37,7 +37,7 @@
 //! [`scenario`] reads a JSON scenario and produces the report the CLI prints.
 
 pub mod compare;
-// pub mod distributed;
+pub mod distributed;
 pub mod fixed_window;
 pub mod gcra;
 pub mod leaky_bucket;
