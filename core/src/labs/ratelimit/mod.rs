@@ -41,7 +41,7 @@ pub mod distributed;
 pub mod fixed_window;
 pub mod gcra;
 pub mod leaky_bucket;
-// pub mod scenario;
+pub mod scenario;
 pub mod sliding_window;
 pub mod token_bucket;
 pub mod traffic;
@@ -56,7 +56,7 @@ pub use compare::{AlgorithmKind, AlgorithmMetrics, AlgorithmRun, Comparison, Lim
 pub use fixed_window::FixedWindowCounter;
 pub use gcra::Gcra;
 pub use leaky_bucket::{LeakyBucketMeter, LeakyBucketShaper};
-// pub use scenario::{RateLimitReport, RateLimitScenario, report};
+pub use scenario::{RateLimitReport, RateLimitScenario, report};
 pub use sliding_window::{SlidingWindowCounter, SlidingWindowLog};
 pub use token_bucket::TokenBucket;
 pub use traffic::{Arrival, TrafficPattern, TrafficSource};
