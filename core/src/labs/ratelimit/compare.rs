@@ -400,6 +400,47 @@ mod tests {
         assert_eq!(metrics.window_admitted_max, 10);
     }
 
+    /// The lab's end-to-end check at the core's level: switching the traffic to bursty
+    /// makes the fixed window and the sliding log decide the same requests differently.
+    #[test]
+    fn bursty_traffic_makes_the_fixed_window_and_the_sliding_log_disagree() {
+        use crate::labs::ratelimit::traffic::generate;
+        use crate::labs::ratelimit::{TrafficPattern, TrafficSource};
+
+        let source = |pattern| TrafficSource {
+            client: 0,
+            start_ms: 0,
+            end_ms: None,
+            pattern,
+        };
+        let steady = generate(
+            &[source(TrafficPattern::Steady { interval_ms: 100 })],
+            5_000,
+            9,
+        )
+        .unwrap();
+        let bursty = generate(
+            &[source(TrafficPattern::Bursty {
+                burst_size: 15,
+                spacing_ms: 20,
+                period_ms: 700,
+            })],
+            5_000,
+            9,
+        )
+        .unwrap();
+        let kinds = [AlgorithmKind::FixedWindow, AlgorithmKind::SlidingWindowLog];
+        let steady = compare(&steady, &params(), &kinds).unwrap();
+        assert!(steady.disagreements(kinds[0], kinds[1]).is_empty());
+        let bursty = compare(&bursty, &params(), &kinds).unwrap();
+        assert!(!bursty.disagreements(kinds[0], kinds[1]).is_empty());
+        assert!(bursty.run(kinds[0]).unwrap().metrics.window_admitted_max > 10);
+        assert_eq!(
+            bursty.run(kinds[1]).unwrap().metrics.window_admitted_max,
+            10
+        );
+    }
+
     #[test]
     fn the_most_in_any_window_counts_half_open_windows() {
         assert_eq!(most_in_any_window(&mut [0, 999, 1_000], 1_000), 2);

@@ -143,15 +143,6 @@ impl SlidingWindowCounter {
             windows.index = index;
         }
     }
-
-    /// The estimate multiplied by the window length:
-    /// `previous * (window - elapsed) + current * window`.
-    fn weighted(&self, windows: &TwoWindows, now: Time) -> u128 {
-        let start = windows.index * self.window_us;
-        let elapsed = now.saturating_sub(start).min(self.window_us);
-        u128::from(windows.previous) * u128::from(self.window_us - elapsed)
-            + u128::from(windows.current) * u128::from(self.window_us)
-    }
 }
 
 impl Limiter for SlidingWindowCounter {
@@ -165,13 +156,10 @@ impl Limiter for SlidingWindowCounter {
             return Decision::Reject;
         };
         Self::roll(windows, index);
-        let windows_now = windows.clone();
-        let weighted = self.weighted(&windows_now, now);
+        let weighted = weighted(self.window_us, windows, now);
         let window = u128::from(self.window_us);
         if weighted + window <= u128::from(self.limit) * window {
-            if let Some(windows) = self.windows.get_mut(&key) {
-                windows.current += 1;
-            }
+            windows.current += 1;
             Decision::Admit
         } else {
             Decision::Reject
@@ -188,7 +176,7 @@ impl Limiter for SlidingWindowCounter {
         };
         let mut projected = windows.clone();
         Self::roll(&mut projected, now / self.window_us);
-        let milli = self.weighted(&projected, now) * 1_000 / u128::from(self.window_us);
+        let milli = weighted(self.window_us, &projected, now) * 1_000 / u128::from(self.window_us);
         Level {
             value_milli: u64::try_from(milli).unwrap_or(u64::MAX),
             capacity_milli,
@@ -210,6 +198,15 @@ impl Limiter for SlidingWindowCounter {
     fn reset(&mut self) {
         self.windows.clear();
     }
+}
+
+/// The sliding counter's estimate multiplied by the window length:
+/// `previous * (window - elapsed) + current * window`, exact in 128 bits.
+fn weighted(window_us: Time, windows: &TwoWindows, now: Time) -> u128 {
+    let start = windows.index * window_us;
+    let elapsed = now.saturating_sub(start).min(window_us);
+    u128::from(windows.previous) * u128::from(window_us - elapsed)
+        + u128::from(windows.current) * u128::from(window_us)
 }
 
 #[cfg(test)]

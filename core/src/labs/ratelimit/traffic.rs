@@ -484,6 +484,26 @@ mod tests {
         );
     }
 
+    /// Pins the first Poisson arrivals of one seed, so that a change of generator,
+    /// seeding or arithmetic (or a platform that computes differently) shows up here
+    /// rather than as a scenario that quietly plays out differently in the browser.
+    #[test]
+    fn poisson_arrivals_of_a_seed_are_pinned() {
+        let sources = [TrafficSource {
+            client: 0,
+            start_ms: 0,
+            end_ms: Some(1_000),
+            pattern: TrafficPattern::Poisson {
+                rate_per_second: 20,
+            },
+        }];
+        let trace = generate(&sources, 1_000, 42).unwrap();
+        let first: Vec<Time> = times(&trace).into_iter().take(5).collect();
+        assert_eq!(first, PINNED_POISSON_SEED_42);
+    }
+
+    const PINNED_POISSON_SEED_42: [Time; 5] = [19_143, 21_693, 64_181, 87_492, 149_628];
+
     #[test]
     fn the_fixed_point_exponential_matches_the_logarithm() {
         // u = 1/2 gives ln 2; u = 1 gives 0; u = 2^-64 gives 64 ln 2.
