@@ -310,7 +310,7 @@ fn metrics(trace: &[Arrival], decisions: &[Decision], window_us: Time) -> Algori
                 departures
                     .entry(arrival.client)
                     .or_default()
-                    .push(arrival.at + delay);
+                    .push(arrival.at.saturating_add(delay));
             }
         }
     }
@@ -332,7 +332,7 @@ pub fn most_in_any_window(times: &mut [Time], window_us: Time) -> u64 {
     let mut most = 0;
     let mut oldest = 0;
     for newest in 0..times.len() {
-        while times[oldest] + window_us <= times[newest] {
+        while times[oldest].saturating_add(window_us) <= times[newest] {
             oldest += 1;
         }
         most = most.max(newest - oldest + 1);

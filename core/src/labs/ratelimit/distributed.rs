@@ -464,9 +464,9 @@ impl<'a> Model<'a> {
 
     fn ask_central(&mut self, node: NodeId, at: Time, window: u64) -> (bool, Time, Reason) {
         let config = self.config;
-        let reaches_at = at + self.latency_us;
-        let answered_at = reaches_at + self.latency_us;
-        let timeout_at = at + config.timeout_ms * MICROS_PER_MS;
+        let reaches_at = at.saturating_add(self.latency_us);
+        let answered_at = reaches_at.saturating_add(self.latency_us);
+        let timeout_at = at.saturating_add(config.timeout_ms * MICROS_PER_MS);
         self.messages_sent += 1;
         let question_arrives = config.central_link_up(node, at)
             && config.central_link_up(node, reaches_at)
@@ -526,7 +526,7 @@ impl<'a> Model<'a> {
                 (Some(_), None) => self.deliver(),
                 (_, Some(send_at)) => {
                     self.send_counts(send_at);
-                    self.next_sync_at = send_at + interval;
+                    self.next_sync_at = send_at.saturating_add(interval);
                 }
                 (None, None) => break,
             }
@@ -547,7 +547,7 @@ impl<'a> Model<'a> {
 
     fn send_counts(&mut self, at: Time) {
         let window = at / self.window_us;
-        let deliver_at = at + self.latency_us;
+        let deliver_at = at.saturating_add(self.latency_us);
         for from in 0..self.config.nodes as NodeId {
             let (own_window, own_count) = self.local[from as usize];
             let count = if own_window == window { own_count } else { 0 };

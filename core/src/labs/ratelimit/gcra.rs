@@ -63,7 +63,7 @@ impl Limiter for Gcra {
         if scheduled - now > self.tolerance_us {
             return Decision::Reject;
         }
-        *theoretical = scheduled + self.emission_interval_us;
+        *theoretical = scheduled.saturating_add(self.emission_interval_us);
         Decision::Admit
     }
 
@@ -76,8 +76,13 @@ impl Limiter for Gcra {
         // The equivalent token bucket's tokens: the room left in the tolerance plus one
         // interval, measured in intervals.
         let room_us = (self.tolerance_us + self.emission_interval_us).saturating_sub(early_us);
+        // In 128 bits: a day-long interval times a million burst, times 1_000, would
+        // not fit in 64.
+        let tokens_milli = u128::from(room_us) * 1_000 / u128::from(self.emission_interval_us);
         Level {
-            value_milli: (room_us * 1_000 / self.emission_interval_us).min(capacity_milli),
+            value_milli: u64::try_from(tokens_milli)
+                .unwrap_or(u64::MAX)
+                .min(capacity_milli),
             capacity_milli,
         }
     }

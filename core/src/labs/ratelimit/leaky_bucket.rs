@@ -155,7 +155,7 @@ impl Limiter for LeakyBucketShaper {
     fn decide(&mut self, now: Time, key: ClientKey) -> Decision {
         let interval = self.leak_interval_us;
         let previous = self.last_departure.get(&key).copied();
-        let departure = previous.map_or(now, |last| now.max(last + interval));
+        let departure = previous.map_or(now, |last| now.max(last.saturating_add(interval)));
         if departure > now {
             let waiting = previous.map_or(0, |last| self.waiting(last, now));
             if waiting >= self.queue_capacity {
@@ -179,7 +179,7 @@ impl Limiter for LeakyBucketShaper {
             .get(&key)
             .map_or(0, |&last| self.waiting(last, now));
         Level {
-            value_milli: waiting * 1_000,
+            value_milli: waiting.saturating_mul(1_000),
             capacity_milli: self.queue_capacity * 1_000,
         }
     }

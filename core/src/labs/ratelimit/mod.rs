@@ -223,6 +223,19 @@ mod tests {
     }
 
     #[test]
+    fn a_limiter_full_of_clients_rejects_a_new_one_but_still_serves_the_known() {
+        let mut bucket = TokenBucket::new(2, 1_000).unwrap();
+        for key in 0..CLIENT_KEYS_MAX as ClientKey {
+            assert_eq!(bucket.decide(0, key), Decision::Admit);
+        }
+        assert_eq!(
+            bucket.decide(0, CLIENT_KEYS_MAX as ClientKey),
+            Decision::Reject
+        );
+        assert_eq!(bucket.decide(0, 0), Decision::Admit);
+    }
+
+    #[test]
     fn a_value_outside_its_range_is_named_in_the_error() {
         let error = check_range("params.limit", 0, 1, 10).unwrap_err();
         assert_eq!(

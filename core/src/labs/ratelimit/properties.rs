@@ -134,3 +134,43 @@ proptest! {
         }
     }
 }
+
+/// Times at the very end of the clock's range, huge parameters and time running
+/// backwards must not panic any algorithm: bad input never panics. While time only
+/// moves forward, no level exceeds its capacity.
+#[test]
+fn extreme_times_and_parameters_never_panic_any_algorithm() {
+    use super::compare::{AlgorithmKind, LimitParams};
+
+    let extremes = [
+        LimitParams {
+            limit: 1,
+            window_ms: 86_400_000,
+            burst: Some(1_000_000),
+            queue_capacity: Some(1_000_000),
+        },
+        LimitParams {
+            limit: 100_000,
+            window_ms: 100,
+            burst: Some(1),
+            queue_capacity: Some(0),
+        },
+    ];
+    for params in extremes {
+        for kind in AlgorithmKind::ALL {
+            let mut limiter = kind.build(&params).unwrap();
+            for now in [0, u64::MAX / 2, u64::MAX - 1, u64::MAX, u64::MAX] {
+                limiter.decide(now, ClientKey::MAX);
+                let level = limiter.level(now, ClientKey::MAX);
+                assert!(
+                    level.value_milli <= level.capacity_milli,
+                    "{kind:?} at {now}: {level:?}"
+                );
+            }
+            for now in [0, u64::MAX, 1] {
+                limiter.decide(now, ClientKey::MAX);
+                limiter.level(now, ClientKey::MAX);
+            }
+        }
+    }
+}

@@ -52,7 +52,9 @@ impl SlidingWindowLog {
 
     /// How many logged times fall in the window ending at `now`.
     fn count_in_window(&self, log: &VecDeque<Time>, now: Time) -> u64 {
-        log.iter().filter(|&&at| at + self.window_us > now).count() as u64
+        log.iter()
+            .filter(|&&at| at.saturating_add(self.window_us) > now)
+            .count() as u64
     }
 }
 
@@ -65,7 +67,10 @@ impl Limiter for SlidingWindowLog {
         // Time running backwards is treated as the latest time seen, so the log stays
         // sorted and the front is always the oldest entry.
         let now = log.back().map_or(now, |&latest| latest.max(now));
-        while log.front().is_some_and(|&oldest| oldest + window_us <= now) {
+        while log
+            .front()
+            .is_some_and(|&oldest| oldest.saturating_add(window_us) <= now)
+        {
             log.pop_front();
         }
         if (log.len() as u64) < self.limit {
@@ -133,7 +138,7 @@ impl SlidingWindowCounter {
 
     /// Moves `windows` forward to the aligned window holding `now`.
     fn roll(windows: &mut TwoWindows, index: u64) {
-        if index == windows.index + 1 {
+        if Some(index) == windows.index.checked_add(1) {
             windows.previous = windows.current;
             windows.current = 0;
             windows.index = index;
