@@ -119,6 +119,19 @@ impl AlgorithmKind {
         AlgorithmKind::Gcra,
     ];
 
+    /// The algorithm's stable name, as in scenario files and [`Limiter::name`].
+    pub fn name(self) -> &'static str {
+        match self {
+            AlgorithmKind::TokenBucket => "token_bucket",
+            AlgorithmKind::LeakyBucketMeter => "leaky_bucket_meter",
+            AlgorithmKind::LeakyBucketShaper => "leaky_bucket_shaper",
+            AlgorithmKind::FixedWindow => "fixed_window",
+            AlgorithmKind::SlidingWindowLog => "sliding_window_log",
+            AlgorithmKind::SlidingWindowCounter => "sliding_window_counter",
+            AlgorithmKind::Gcra => "gcra",
+        }
+    }
+
     /// A limiter of this kind configured from `params`.
     pub fn build(self, params: &LimitParams) -> Result<Box<dyn Limiter>, Error> {
         params.validate("params")?;
@@ -439,6 +452,18 @@ mod tests {
             bursty.run(kinds[1]).unwrap().metrics.window_admitted_max,
             10
         );
+    }
+
+    #[test]
+    fn every_algorithm_has_one_name_in_scenarios_in_code_and_in_its_limiter() {
+        for kind in AlgorithmKind::ALL {
+            let limiter = kind.build(&params()).unwrap();
+            assert_eq!(limiter.name(), kind.name());
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.name())
+            );
+        }
     }
 
     #[test]

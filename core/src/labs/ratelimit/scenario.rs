@@ -274,7 +274,7 @@ impl RateLimitReport {
         let names: Vec<&'static str> = comparison
             .runs
             .iter()
-            .map(|run| algorithm_name(run.algorithm))
+            .map(|run| run.algorithm.name())
             .collect();
         let width = |name: &str| name.len().max(18);
         let _ = write!(text, "{:>6}  {:>12}  {:>6}", "#", "at_ms", "client");
@@ -363,19 +363,6 @@ impl RateLimitReport {
 impl std::fmt::Display for RateLimitReport {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str(&self.to_text())
-    }
-}
-
-/// The algorithm's stable name, as in scenario files.
-pub fn algorithm_name(algorithm: AlgorithmKind) -> &'static str {
-    match algorithm {
-        AlgorithmKind::TokenBucket => "token_bucket",
-        AlgorithmKind::LeakyBucketMeter => "leaky_bucket_meter",
-        AlgorithmKind::LeakyBucketShaper => "leaky_bucket_shaper",
-        AlgorithmKind::FixedWindow => "fixed_window",
-        AlgorithmKind::SlidingWindowLog => "sliding_window_log",
-        AlgorithmKind::SlidingWindowCounter => "sliding_window_counter",
-        AlgorithmKind::Gcra => "gcra",
     }
 }
 
