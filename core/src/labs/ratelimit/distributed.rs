@@ -31,8 +31,8 @@
 //! of what the ideal limiter admits) and how many were wrongly rejected (the ideal
 //! limiter had room for them).
 //!
-//! This is a self-contained deterministic model in integer microseconds, not a protocol
-//! on the simulation engine: every message takes exactly `latency_ms` one way, a message
+//! This is a self-contained deterministic model in integer microseconds (the same
+//! limiter as a protocol for the simulation engine is [`super::cluster`]): every message takes exactly `latency_ms` one way, a message
 //! is lost when its link is cut (or its receiver is down) at the moment it is sent or
 //! would arrive, and events at the same instant happen in a fixed order (sync messages
 //! arrive, then syncs are sent, then the request is decided). The same trace and

@@ -33,9 +33,11 @@
 //! [`compare`] runs one arrival trace through several algorithms side by side,
 //! [`traffic`] generates traces from a seed, [`distributed`] spreads one global limit
 //! over several nodes that share state through a central counter or periodic
-//! synchronization and lets links, the central node and the network fail, and
-//! [`scenario`] reads a JSON scenario and produces the report the CLI prints.
+//! synchronization and lets links, the central node and the network fail, [`cluster`]
+//! is the same distributed limiter as a [`crate::Protocol`] for the simulation engine
+//! (checked to decide exactly as the closed-form model does), and [`scenario`] reads a JSON scenario and produces the report the CLI prints.
 
+pub mod cluster;
 pub mod compare;
 pub mod distributed;
 pub mod fixed_window;
