@@ -1,16 +1,39 @@
-//! The application root.
+//! The application root: hash routing between the home gallery and the labs.
+//!
+//! Routes live in the URL hash (`#/raft`, `#/hashing`, ...) so any static host serves the app
+//! without rewrite rules.
+
 use yew::prelude::*;
+
+use crate::components::home_gallery::HomeGallery;
+use crate::components::site_header::SiteHeader;
+use crate::route::{Route, use_route};
 
 /// The whole app.
 #[component]
 pub fn App() -> Html {
+    let route = use_route();
+    let body = match &*route {
+        Route::Home => html! { <HomeGallery /> },
+        Route::Lab(id) => html! {
+            <main class="home">
+                <h1>{ format!("Lab {id}") }</h1>
+                <p class="pitch">{ "This lab is not built yet." }</p>
+                <a href="#/">{ "Back to all labs" }</a>
+            </main>
+        },
+        Route::NotFound(path) => html! {
+            <main class="home">
+                <h1>{ "Page not found" }</h1>
+                <p class="pitch">{ format!("Nothing lives at #{path}.") }</p>
+                <a href="#/">{ "Back to all labs" }</a>
+            </main>
+        },
+    };
     html! {
-        <main class="home">
-            <h1>{ "Netsplit" }</h1>
-            <p class="pitch">{ "Break a distributed system in your browser and watch it recover." }</p>
-            <section class="gallery" aria-label="Labs">
-                <p>{ "Labs are coming: Raft, consistent hashing, rate limiting, load balancing." }</p>
-            </section>
-        </main>
+        <>
+            <SiteHeader route={(*route).clone()} />
+            { body }
+        </>
     }
 }

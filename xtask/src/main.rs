@@ -1,1 +1,175 @@
-fn main() {}
+//! `cargo xtask`: Netsplit's set-up, build and test entry points.
+//!
+//! - `cargo xtask serve [--port N]`: install what is missing, then `trunk serve` on loopback.
+//! - `cargo xtask test`: install what is missing, then every check CI runs, in order, with one
+//!   closing `N passed, M failed` line.
+//! - `cargo xtask dist`: an optimized static build in `dist/`, with each file's size raw and gzipped.
+//! - `cargo xtask bench`: the engine and lab benchmarks natively, and the browser benchmarks.
+//!
+//! Everything a fresh machine needs is installed from the package registries (crates.io, npm,
+//! Debian); nothing is downloaded from anywhere else, and trunk is told to stay offline.
+
+mod setup;
+mod sizes;
+mod steps;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use steps::Steps;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    setup::prepend_tool_paths(&root);
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..]),
+        Some("dist") => dist(&root),
+        Some("bench") => bench(&root, &args[1..]),
+        Some("setup") => setup::ensure_all(&root, setup::Needs::TEST),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  serve [--port N]   install what is missing, then serve the app at http://127.0.0.1:N/ (default 8080)
+  test [--no-e2e]    install what is missing, then run every check CI runs
+  dist               optimized static build into dist/, with sizes raw and gzipped
+  bench [--quick]    benchmarks: engine and labs natively, and in headless Chromium
+  setup              install what is missing and stop";
+
+/// The workspace root: the folder above this crate.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_path_buf()
+}
+
+fn serve(root: &Path, args: &[String]) -> Result<(), String> {
+    let port = match args {
+        [] => 8080,
+        [flag, value] if flag == "--port" => value.parse::<u16>().map_err(|_| {
+            format!("--port: expected a port number from 1 to 65535, got {value:?}")
+        })?,
+        _ => return Err(format!("serve: unexpected arguments {args:?}\n\n{USAGE}")),
+    };
+    // Say so plainly before anything slow happens, rather than letting trunk fail later.
+    setup::check_port_free(port)?;
+    setup::ensure_all(root, setup::Needs::SERVE)?;
+    println!("\nNetsplit: building, then serving at http://127.0.0.1:{port}/  (Ctrl+C to stop)\n");
+    let status = std::process::Command::new("trunk")
+        .current_dir(root)
+        .args([
+            "serve",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .status()
+        .map_err(|error| format!("could not start trunk: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("trunk serve exited with {status}"))
+    }
+}
+
+fn test(root: &Path, args: &[String]) -> Result<(), String> {
+    let run_e2e = !args.iter().any(|arg| arg == "--no-e2e");
+    setup::ensure_all(root, setup::Needs::TEST)?;
+    let mut steps = Steps::new(root);
+    steps.check("cargo fmt", "cargo", &["fmt", "--all", "--check"]);
+    steps.check(
+        "clippy (native)",
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--features",
+            "netsplit-core/cli",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    );
+    steps.check(
+        "clippy (wasm32)",
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "netsplit-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    );
+    steps.tests(
+        "core tests (unit, property, doc)",
+        "cargo",
+        &["test", "-p", "netsplit-core", "--all-features"],
+    );
+    steps.tests(
+        "web tests (wasm-bindgen-test, headless Chromium)",
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "netsplit-web",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+    );
+    let built = steps.check("trunk build --release", "trunk", &["build", "--release"]);
+    if run_e2e {
+        if built {
+            steps.tests(
+                "end-to-end (Playwright, node --test)",
+                "node",
+                &["--test", "--test-concurrency=1", "e2e/"],
+            );
+        } else {
+            steps.skipped("end-to-end (Playwright)", "the release build failed");
+        }
+    }
+    steps.finish()
+}
+
+fn dist(root: &Path) -> Result<(), String> {
+    setup::ensure_all(root, setup::Needs::SERVE)?;
+    let mut steps = Steps::new(root);
+    if !steps.check("trunk build --release", "trunk", &["build", "--release"]) {
+        return Err("the release build failed".into());
+    }
+    sizes::report(&root.join("dist"))
+}
+
+fn bench(root: &Path, args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|arg| arg == "--quick");
+    let mut steps = Steps::new(root);
+    let mut bench_args = vec!["bench", "-p", "netsplit-core"];
+    if quick {
+        bench_args.extend(["--", "--quick"]);
+    }
+    steps.check("native benchmarks (criterion)", "cargo", &bench_args);
+    steps.finish()
+}

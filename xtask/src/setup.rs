@@ -1,0 +1,324 @@
+//! Installs what a fresh machine lacks, from the package registries only, and says clearly
+//! what went wrong when it cannot. Every check is cheap, so a second run skips straight on.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What a command needs installed.
+#[derive(Clone, Copy)]
+pub struct Needs {
+    browser: bool,
+}
+
+impl Needs {
+    /// `serve` and `dist`: the wasm toolchain and wasm-opt.
+    pub const SERVE: Needs = Needs { browser: false };
+    /// `test`: all of the above plus Chromium, ChromeDriver and Playwright.
+    pub const TEST: Needs = Needs { browser: true };
+}
+
+/// The trunk release line that works with this machine's rustc (0.22 needs a newer one).
+const TRUNK_VERSION_REQ: &str = "~0.21";
+const TRUNK_VERSION_PREFIX: &str = "trunk 0.21.";
+
+/// Puts the project's npm tools (wasm-opt) and cargo's install folder first on PATH, so trunk
+/// and the test steps find the binaries this file installs.
+pub fn prepend_tool_paths(root: &Path) {
+    let mut paths = vec![root.join("node_modules").join(".bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        paths.push(Path::new(&home).join("bin"));
+    } else if let Some(home) = std::env::var_os("HOME") {
+        paths.push(Path::new(&home).join(".cargo").join("bin"));
+    }
+    if let Some(existing) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    if let Ok(joined) = std::env::join_paths(paths) {
+        // SAFETY: xtask is single-threaded here; nothing else reads the environment concurrently.
+        unsafe { std::env::set_var("PATH", joined) };
+    }
+}
+
+/// Fails with a clear message when something already listens on the port.
+pub fn check_port_free(port: u16) -> Result<(), String> {
+    TcpListener::bind(("127.0.0.1", port))
+        .map(drop)
+        .map_err(|error| {
+            format!(
+                "port {port} on 127.0.0.1 is already in use ({error}).\n\
+             Another `cargo xtask serve` or `trunk serve` may be running: stop it, or pick another \
+             port with `cargo xtask serve --port 8081`."
+            )
+        })
+}
+
+/// Installs whatever `needs` asks for and is missing.
+pub fn ensure_all(root: &Path, needs: Needs) -> Result<(), String> {
+    ensure_wasm_target()?;
+    ensure_npm_packages(root)?;
+    ensure_wasm_bindgen(root)?;
+    ensure_trunk()?;
+    if needs.browser {
+        ensure_chromium()?;
+    }
+    // trunk runs cargo with --offline (see Trunk.toml), so the crates must be here first.
+    step(
+        "fetching crates",
+        || run_quiet(root, "cargo", &["fetch"]),
+        REGISTRY_HINT,
+    )?;
+    Ok(())
+}
+
+const REGISTRY_HINT: &str = "Is the package registry reachable from this machine? \
+     (crates.io for cargo, the npm registry for npm, Debian's mirrors for apt-get)";
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = output_of("rustup", &["target", "list", "--installed"]).map_err(|_| {
+        "rustup was not found. Netsplit builds with a rustup-managed stable toolchain: \
+         install rustup, then run this again."
+            .to_string()
+    })?;
+    if installed
+        .lines()
+        .any(|line| line.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    step(
+        "installing the wasm32-unknown-unknown target (rustup)",
+        || run_loud("rustup", &["target", "add", "wasm32-unknown-unknown"]),
+        "rustup could not download the target.",
+    )
+}
+
+fn ensure_npm_packages(root: &Path) -> Result<(), String> {
+    let marker = root.join("node_modules").join(".package-lock.json");
+    let lock = root.join("package-lock.json");
+    let fresh = match (modified(&marker), modified(&lock)) {
+        (Some(installed), Some(locked)) => installed >= locked,
+        _ => false,
+    };
+    if fresh
+        && root.join("node_modules/.bin/wasm-opt").exists()
+        && root.join("node_modules/playwright-core").exists()
+    {
+        return Ok(());
+    }
+    if output_of("npm", &["--version"]).is_err() {
+        return Err(
+            "npm was not found. Netsplit installs wasm-opt (binaryen) and playwright-core \
+             from the npm registry: install Node.js 20+ with npm, then run this again."
+                .into(),
+        );
+    }
+    step(
+        "installing npm packages (binaryen, playwright-core) with npm ci",
+        || run_in(root, "npm", &["ci", "--no-audit", "--no-fund"]),
+        REGISTRY_HINT,
+    )
+}
+
+/// The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
+fn locked_wasm_bindgen_version(root: &Path) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|error| format!("could not read Cargo.lock: {error}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
+                .next()
+                .and_then(|next| next.trim().strip_prefix("version = "))
+        {
+            return Ok(version.trim_matches('"').to_string());
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry; run `cargo generate-lockfile`".into())
+}
+
+fn ensure_wasm_bindgen(root: &Path) -> Result<(), String> {
+    let wanted = locked_wasm_bindgen_version(root)?;
+    let have_cli = output_of("wasm-bindgen", &["--version"]).unwrap_or_default();
+    let have_runner = output_of("wasm-bindgen-test-runner", &["--version"]).unwrap_or_default();
+    if have_cli.trim() == format!("wasm-bindgen {wanted}") && have_runner.contains(&wanted) {
+        return Ok(());
+    }
+    // `--locked` fails here: the CLI's own lockfile wants a webpki-roots release the registry lacks.
+    step(
+        &format!("installing wasm-bindgen-cli {wanted} (matches Cargo.lock; ~2 minutes)"),
+        || {
+            run_loud(
+                "cargo",
+                &[
+                    "install",
+                    "wasm-bindgen-cli",
+                    "--version",
+                    &format!("={wanted}"),
+                    "--force",
+                ],
+            )
+        },
+        REGISTRY_HINT,
+    )
+}
+
+fn ensure_trunk() -> Result<(), String> {
+    if output_of("trunk", &["--version"]).is_ok_and(|text| text.starts_with(TRUNK_VERSION_PREFIX)) {
+        return Ok(());
+    }
+    step(
+        "installing trunk 0.21 (the last line that builds with rustc 1.95; ~7 minutes on 2 cores)",
+        || {
+            run_loud(
+                "cargo",
+                &[
+                    "install",
+                    "trunk",
+                    "--version",
+                    TRUNK_VERSION_REQ,
+                    "--locked",
+                ],
+            )
+        },
+        REGISTRY_HINT,
+    )
+}
+
+fn ensure_chromium() -> Result<(), String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let driver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    if Path::new(&chromium).exists() && Path::new(&driver).exists() {
+        return Ok(());
+    }
+    if output_of("apt-get", &["--version"]).is_err() {
+        return Err(format!(
+            "Chromium ({chromium}) or ChromeDriver ({driver}) is missing, and this is not a Debian \
+             host (no apt-get). Install Chromium and a matching ChromeDriver with your package \
+             manager, then point CHROMIUM and CHROMEDRIVER at them."
+        ));
+    }
+    let root_user = output_of("id", &["-u"]).is_ok_and(|uid| uid.trim() == "0");
+    let (program, prefix): (&str, &[&str]) = if root_user {
+        ("apt-get", &[])
+    } else {
+        ("sudo", &["apt-get"])
+    };
+    let with = |rest: &[&str]| -> Vec<String> {
+        prefix
+            .iter()
+            .chain(rest)
+            .map(|part| part.to_string())
+            .collect()
+    };
+    step(
+        "installing Debian packages chromium and chromium-driver (apt-get)",
+        || {
+            let update = with(&["update", "-qq"]);
+            let install = with(&["install", "-y", "-qq", "chromium", "chromium-driver"]);
+            run_loud_owned(program, &update)?;
+            run_loud_owned(program, &install)
+        },
+        "apt-get could not install them. Are Debian's package mirrors reachable, and are you root \
+         (or allowed to use sudo)?",
+    )
+}
+
+/// Runs one install step, printing what it does and a hint if it fails.
+fn step(what: &str, action: impl FnOnce() -> Result<(), String>, hint: &str) -> Result<(), String> {
+    println!("xtask: {what}");
+    action().map_err(|error| format!("{what}: failed.\n{error}\n{hint}"))
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
+}
+
+/// Standard output of a command that succeeded.
+fn output_of(program: &str, args: &[&str]) -> Result<String, String> {
+    let output = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| format!("{program}: {error}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+fn run_loud(program: &str, args: &[&str]) -> Result<(), String> {
+    let owned: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+    run_loud_owned(program, &owned)
+}
+
+fn run_loud_owned(program: &str, args: &[String]) -> Result<(), String> {
+    let status = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|error| format!("could not start {program}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{program} {}` exited with {status}",
+            args.join(" ")
+        ))
+    }
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    let status = Command::new(program)
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|error| format!("could not start {program}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{program} {}` exited with {status}",
+            args.join(" ")
+        ))
+    }
+}
+
+fn run_quiet(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    let output = Command::new(program)
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| format!("could not start {program}: {error}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_locked_wasm_bindgen_version_is_read_from_cargo_lock() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let version = locked_wasm_bindgen_version(root).unwrap();
+        assert!(version.starts_with("0.2."), "unexpected version {version}");
+    }
+
+    #[test]
+    fn a_port_in_use_is_reported_with_a_way_out() {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let message = check_port_free(port).unwrap_err();
+        assert!(message.contains("already in use"), "{message}");
+        assert!(message.contains("--port"), "{message}");
+    }
+}
