@@ -130,7 +130,9 @@ impl Fault {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistributedConfig {
-    /// How many limiter nodes share the load.
+    /// How many limiter nodes share the load. In a scenario this comes from the
+    /// top-level `nodes`, so it is neither read from nor written to JSON.
+    #[serde(skip, default = "one_node")]
     pub nodes: u64,
     /// How they share state.
     pub sharing: SharingMode,
@@ -150,6 +152,10 @@ pub struct DistributedConfig {
     /// The faults, in any order.
     #[serde(default)]
     pub faults: Vec<Fault>,
+}
+
+fn one_node() -> u64 {
+    1
 }
 
 fn default_timeout_ms() -> u64 {
@@ -359,15 +365,26 @@ pub fn run(
     params: &LimitParams,
     config: &DistributedConfig,
 ) -> Result<DistributedOutcome, Error> {
+    run_under("distributed", trace, params, config)
+}
+
+/// [`run`], naming the configuration's fields under `path` in errors (e.g.
+/// `params.distributed.sync_interval_ms`).
+pub fn run_under(
+    path: &str,
+    trace: &[Arrival],
+    params: &LimitParams,
+    config: &DistributedConfig,
+) -> Result<DistributedOutcome, Error> {
     params.validate("params")?;
-    config.validate("distributed")?;
+    config.validate(path)?;
     let mut model = Model::new(params, config);
     if config.sharing == SharingMode::PeriodicSync {
         let last = trace.last().map_or(0, |arrival| arrival.at);
         let rounds = last / (config.sync_interval_ms * MICROS_PER_MS);
         if rounds > SYNC_ROUNDS_MAX {
             return Err(Error::invalid(
-                "distributed.sync_interval_ms",
+                format!("{path}.sync_interval_ms"),
                 format!(
                     "the run would need {rounds} sync rounds, more than {SYNC_ROUNDS_MAX}; sync less often"
                 ),

@@ -1,21 +1,28 @@
 //! The rate limiting lab's scenario file and report.
 //!
-//! A scenario is JSON with `"version": 1` and `"lab": "ratelimit"`: the shared limit,
-//! the algorithms to compare, the traffic (generated patterns and an explicit arrival
-//! list, as drawn on the timeline), a seed for the random patterns, and optionally a
-//! distributed limiter to run on the same traffic. [`report`] turns it into a
-//! [`RateLimitReport`]: each request's decision per algorithm, per-algorithm metrics
-//! and, if asked, the distributed limiter's outcome. Unknown fields are refused, and
-//! every error names the field's path.
+//! A scenario is JSON in the project's scenario envelope (`"version": 1`,
+//! `"lab": "ratelimit"`, `title`, `description`, `seed`, `nodes`, `run_until_ms`,
+//! `params`), so the engine's scenario reader accepts the same files; everything that
+//! is particular to this lab lives in `params`: the shared limit, the algorithms to
+//! compare, the traffic (generated patterns and an explicit arrival list, as drawn on
+//! the timeline) and optionally a distributed limiter of `nodes` limiter nodes to run
+//! on the same traffic. [`report`] turns it into a [`RateLimitReport`]: each request's
+//! decision per algorithm, per-algorithm metrics and, if asked, the distributed
+//! limiter's outcome. Unknown fields are refused, and every error names the field's
+//! path, e.g. `params.traffic[0].pattern.steady.interval_ms`.
 //!
 //! ```json
 //! {
 //!   "version": 1,
 //!   "lab": "ratelimit",
-//!   "duration_ms": 2000,
-//!   "params": { "limit": 10, "window_ms": 1000 },
-//!   "algorithms": ["fixed_window", "sliding_window_log"],
-//!   "arrivals": [{ "at_ms": 999, "client": 0 }, { "at_ms": 1000, "client": 0 }]
+//!   "nodes": 1,
+//!   "run_until_ms": 2000,
+//!   "params": {
+//!     "limit": 10,
+//!     "window_ms": 1000,
+//!     "algorithms": ["fixed_window", "sliding_window_log"],
+//!     "arrivals": [{ "at_ms": 999, "client": 0 }, { "at_ms": 1000, "client": 0 }]
+//!   }
 //! }
 //! ```
 
@@ -25,8 +32,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{AlgorithmKind, Comparison, LimitParams, compare};
-use super::distributed::{DistributedConfig, DistributedOutcome};
-use super::traffic::{ARRIVALS_MAX, SPAN_MS_MAX, TrafficSource, generate};
+use super::distributed::{DistributedConfig, DistributedOutcome, NODES_MAX};
+use super::traffic::{ARRIVALS_MAX, SPAN_MS_MAX, TrafficSource, generate_under};
 use super::{Arrival, CLIENT_KEYS_MAX, ClientKey, Error, check_range, distributed};
 use crate::protocol::MICROS_PER_MS;
 
@@ -50,6 +57,10 @@ pub struct ExplicitArrival {
     pub client: ClientKey,
 }
 
+fn one() -> u32 {
+    1
+}
+
 /// A rate limiting lab scenario. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,18 +70,39 @@ pub struct RateLimitScenario {
     /// Which lab; must be `"ratelimit"`.
     pub lab: String,
     /// A short title.
-    #[serde(default)]
-    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// What the scenario shows, for the learner.
-    #[serde(default)]
-    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The seed of the random traffic patterns.
     #[serde(default)]
     pub seed: u64,
+    /// How many limiter nodes sit behind the load balancer in the distributed limiter
+    /// (default 1; the side-by-side comparison is one limiter per algorithm).
+    #[serde(default = "one")]
+    pub nodes: u32,
     /// How long the run lasts, in milliseconds; generated traffic ends here.
-    pub duration_ms: u64,
-    /// The limit every algorithm is configured from.
-    pub params: LimitParams,
+    pub run_until_ms: u64,
+    /// Everything particular to this lab.
+    pub params: RateLimitParams,
+}
+
+/// The `params` of a rate limiting scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitParams {
+    /// At most this many requests per window, per client (and, for the distributed
+    /// limiter, over all clients).
+    pub limit: u64,
+    /// The window's length, in milliseconds.
+    pub window_ms: u64,
+    /// The bucket-like algorithms' burst; `limit` if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u64>,
+    /// The shaper's queue capacity; `limit` if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_capacity: Option<u64>,
     /// The algorithms to compare, in column order; all of them if absent.
     #[serde(default = "all_algorithms")]
     pub algorithms: Vec<AlgorithmKind>,
@@ -81,8 +113,20 @@ pub struct RateLimitScenario {
     #[serde(default)]
     pub arrivals: Vec<ExplicitArrival>,
     /// A distributed limiter to run on the same traffic, with one global limit.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distributed: Option<DistributedConfig>,
+}
+
+impl RateLimitParams {
+    /// The shared limit every algorithm is configured from.
+    pub fn limit_params(&self) -> LimitParams {
+        LimitParams {
+            limit: self.limit,
+            window_ms: self.window_ms,
+            burst: self.burst,
+            queue_capacity: self.queue_capacity,
+        }
+    }
 }
 
 fn all_algorithms() -> Vec<AlgorithmKind> {
@@ -106,6 +150,15 @@ impl RateLimitScenario {
         Ok(scenario)
     }
 
+    /// The distributed limiter's configuration with its node count filled in from the
+    /// scenario's `nodes`, if the scenario has one.
+    pub fn distributed_config(&self) -> Option<DistributedConfig> {
+        self.params.distributed.clone().map(|mut config| {
+            config.nodes = u64::from(self.nodes);
+            config
+        })
+    }
+
     /// Checks every field's range and their consistency.
     pub fn validate(&self) -> Result<(), Error> {
         if self.version != SCENARIO_VERSION {
@@ -120,60 +173,62 @@ impl RateLimitScenario {
                 format!("must be \"{LAB_NAME}\", got \"{}\"", self.lab),
             ));
         }
-        check_range("duration_ms", self.duration_ms, 1, SPAN_MS_MAX)?;
-        self.params.validate("params")?;
-        if self.algorithms.is_empty() {
+        check_range("nodes", u64::from(self.nodes), 1, NODES_MAX)?;
+        check_range("run_until_ms", self.run_until_ms, 1, SPAN_MS_MAX)?;
+        let params = &self.params;
+        params.limit_params().validate("params")?;
+        if params.algorithms.is_empty() {
             return Err(Error::invalid(
-                "algorithms",
+                "params.algorithms",
                 "must name at least one algorithm",
             ));
         }
         let mut seen = BTreeSet::new();
-        for (index, algorithm) in self.algorithms.iter().enumerate() {
+        for (index, algorithm) in params.algorithms.iter().enumerate() {
             if !seen.insert(algorithm) {
                 return Err(Error::invalid(
-                    format!("algorithms[{index}]"),
+                    format!("params.algorithms[{index}]"),
                     "names an algorithm already listed",
                 ));
             }
         }
-        if self.traffic.len() > SOURCES_MAX {
+        if params.traffic.len() > SOURCES_MAX {
             return Err(Error::invalid(
-                "traffic",
+                "params.traffic",
                 format!(
                     "must hold at most {SOURCES_MAX} sources, got {}",
-                    self.traffic.len()
+                    params.traffic.len()
                 ),
             ));
         }
-        for (index, source) in self.traffic.iter().enumerate() {
-            source.validate(&format!("traffic[{index}]"), self.duration_ms)?;
+        for (index, source) in params.traffic.iter().enumerate() {
+            source.validate(&format!("params.traffic[{index}]"), self.run_until_ms)?;
         }
-        if self.arrivals.len() > ARRIVALS_MAX {
+        if params.arrivals.len() > ARRIVALS_MAX {
             return Err(Error::invalid(
-                "arrivals",
+                "params.arrivals",
                 format!(
                     "must hold at most {ARRIVALS_MAX} requests, got {}",
-                    self.arrivals.len()
+                    params.arrivals.len()
                 ),
             ));
         }
-        for (index, arrival) in self.arrivals.iter().enumerate() {
+        for (index, arrival) in params.arrivals.iter().enumerate() {
             check_range(
-                &format!("arrivals[{index}].at_ms"),
+                &format!("params.arrivals[{index}].at_ms"),
                 arrival.at_ms,
                 0,
-                self.duration_ms - 1,
+                self.run_until_ms - 1,
             )?;
         }
-        if self.traffic.is_empty() && self.arrivals.is_empty() {
+        if params.traffic.is_empty() && params.arrivals.is_empty() {
             return Err(Error::invalid(
-                "traffic",
+                "params.traffic",
                 "the scenario has no requests; add traffic sources or arrivals",
             ));
         }
-        if let Some(config) = &self.distributed {
-            config.validate("distributed")?;
+        if let Some(config) = self.distributed_config() {
+            config.validate("params.distributed")?;
         }
         Ok(())
     }
@@ -182,14 +237,20 @@ impl RateLimitScenario {
     /// time (generated sources first at equal times, then explicit ones in list order).
     pub fn trace(&self) -> Result<Vec<Arrival>, Error> {
         self.validate()?;
-        let mut trace = generate(&self.traffic, self.duration_ms, self.seed)?;
-        if trace.len() + self.arrivals.len() > ARRIVALS_MAX {
+        let params = &self.params;
+        let mut trace = generate_under(
+            "params.traffic",
+            &params.traffic,
+            self.run_until_ms,
+            self.seed,
+        )?;
+        if trace.len() + params.arrivals.len() > ARRIVALS_MAX {
             return Err(Error::invalid(
-                "arrivals",
+                "params.arrivals",
                 format!("traffic and arrivals together make more than {ARRIVALS_MAX} requests"),
             ));
         }
-        trace.extend(self.arrivals.iter().map(|arrival| Arrival {
+        trace.extend(params.arrivals.iter().map(|arrival| Arrival {
             at: arrival.at_ms * MICROS_PER_MS,
             client: arrival.client,
         }));
@@ -197,7 +258,7 @@ impl RateLimitScenario {
         let clients: BTreeSet<ClientKey> = trace.iter().map(|arrival| arrival.client).collect();
         if clients.len() > CLIENT_KEYS_MAX {
             return Err(Error::invalid(
-                "traffic",
+                "params.traffic",
                 format!(
                     "the requests come from {} clients, more than {CLIENT_KEYS_MAX}",
                     clients.len()
@@ -211,8 +272,8 @@ impl RateLimitScenario {
 /// The result of one scenario.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RateLimitReport {
-    /// The scenario's title.
-    pub name: String,
+    /// The scenario's title (empty if it has none).
+    pub title: String,
     /// The seed the traffic came from.
     pub seed: u64,
     /// The shared limit.
@@ -227,16 +288,16 @@ pub struct RateLimitReport {
 /// the distributed limiter if configured.
 pub fn report(scenario: &RateLimitScenario) -> Result<RateLimitReport, Error> {
     let trace = scenario.trace()?;
-    let comparison = compare(&trace, &scenario.params, &scenario.algorithms)?;
+    let params = scenario.params.limit_params();
+    let comparison = compare(&trace, &params, &scenario.params.algorithms)?;
     let distributed = scenario
-        .distributed
-        .as_ref()
-        .map(|config| distributed::run(&trace, &scenario.params, config))
+        .distributed_config()
+        .map(|config| distributed::run_under("params.distributed", &trace, &params, &config))
         .transpose()?;
     Ok(RateLimitReport {
-        name: scenario.name.clone(),
+        title: scenario.title.clone().unwrap_or_default(),
         seed: scenario.seed,
-        params: scenario.params.clone(),
+        params,
         comparison,
         distributed,
     })
@@ -258,10 +319,10 @@ impl RateLimitReport {
         let _ = writeln!(
             text,
             "ratelimit: {}  seed {}  limit {} per {} ms, burst {}, queue {}",
-            if self.name.is_empty() {
-                "(unnamed)"
+            if self.title.is_empty() {
+                "(untitled)"
             } else {
-                &self.name
+                &self.title
             },
             self.seed,
             params.limit,
@@ -373,12 +434,15 @@ mod tests {
     const MINIMAL: &str = r#"{
         "version": 1,
         "lab": "ratelimit",
-        "duration_ms": 2000,
-        "params": { "limit": 2, "window_ms": 1000 },
-        "algorithms": ["fixed_window", "sliding_window_log"],
-        "arrivals": [
-            { "at_ms": 998 }, { "at_ms": 999 }, { "at_ms": 1000 }, { "at_ms": 1001 }
-        ]
+        "run_until_ms": 2000,
+        "params": {
+            "limit": 2,
+            "window_ms": 1000,
+            "algorithms": ["fixed_window", "sliding_window_log"],
+            "arrivals": [
+                { "at_ms": 998 }, { "at_ms": 999 }, { "at_ms": 1000 }, { "at_ms": 1001 }
+            ]
+        }
     }"#;
 
     #[test]
@@ -386,7 +450,7 @@ mod tests {
         let scenario = RateLimitScenario::from_json(MINIMAL).unwrap();
         let text = report(&scenario).unwrap().to_text();
         let expected = "\
-ratelimit: (unnamed)  seed 0  limit 2 per 1000 ms, burst 2, queue 2
+ratelimit: (untitled)  seed 0  limit 2 per 1000 ms, burst 2, queue 2
 requests: 4
 
      #         at_ms  client  fixed_window        sliding_window_log
@@ -424,7 +488,7 @@ sliding_window_log               2         2        0           2         0.000 
         assert!(
             error
                 .to_string()
-                .starts_with("traffic[0].pattern.steady.interval_ms: invalid type"),
+                .starts_with("params.traffic[0].pattern.steady.interval_ms: invalid type"),
             "{error}"
         );
     }
@@ -450,7 +514,7 @@ sliding_window_log               2         2        0           2         0.000 
                 .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "arrivals[3].at_ms: must be between 0 and 1999, got 2000"
+            "params.arrivals[3].at_ms: must be between 0 and 1999, got 2000"
         );
     }
 
@@ -460,7 +524,18 @@ sliding_window_log               2         2        0           2         0.000 
         let error = RateLimitScenario::from_json(&text).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "algorithms[1]: names an algorithm already listed"
+            "params.algorithms[1]: names an algorithm already listed"
+        );
+    }
+
+    #[test]
+    fn a_bad_fault_in_the_distributed_limiter_names_its_path_under_params() {
+        let text = include_str!("../../../scenarios/ratelimit-central-store-down.json")
+            .replace("\"node\": 2", "\"node\": 3");
+        let error = RateLimitScenario::from_json(&text).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "params.distributed.faults[1].node: must be between 0 and 2, got 3"
         );
     }
 

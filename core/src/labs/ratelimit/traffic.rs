@@ -306,11 +306,21 @@ pub fn generate(
     duration_ms: u64,
     seed: u64,
 ) -> Result<Vec<Arrival>, Error> {
+    generate_under("traffic", sources, duration_ms, seed)
+}
+
+/// [`generate`], naming the sources `{path}[i]` in errors (e.g. `params.traffic[2]`).
+pub fn generate_under(
+    path: &str,
+    sources: &[TrafficSource],
+    duration_ms: u64,
+    seed: u64,
+) -> Result<Vec<Arrival>, Error> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut trace = Vec::new();
     for (index, source) in sources.iter().enumerate() {
         source.generate_into(
-            &format!("traffic[{index}]"),
+            &format!("{path}[{index}]"),
             duration_ms,
             &mut rng,
             &mut trace,
