@@ -42,31 +42,70 @@ pub const PENDING_MAX: usize = 10_000;
 pub struct ClusterConfig {
     /// At most this many requests per window, over all clients and nodes.
     pub limit: u64,
-    /// The window's length, in microseconds.
-    pub window_us: Time,
+    /// The window's length, in milliseconds.
+    pub window_ms: u64,
     /// How the nodes share what they admitted.
     pub sharing: SharingMode,
     /// What a node does when it cannot know the global count.
     pub failure_policy: FailurePolicy,
-    /// How long a limiter node waits for the central counter, in microseconds.
-    pub timeout_us: Time,
-    /// How often limiter nodes send their counts to each other, in microseconds.
-    pub sync_interval_us: Time,
+    /// How long a limiter node waits for the central counter, in milliseconds.
+    pub timeout_ms: u64,
+    /// How often limiter nodes send their counts to each other, in milliseconds.
+    pub sync_interval_ms: u64,
     /// How long a peer may stay silent before a fail-closed node stops admitting, in
-    /// microseconds. The closed-form model uses two sync intervals plus the latency.
-    pub silence_us_max: Time,
+    /// milliseconds. The closed-form model uses two sync intervals plus the latency.
+    pub silence_ms_max: u64,
+}
+
+impl ClusterConfig {
+    /// Checks every number; the error is `(field, reason)`, the field relative to the
+    /// configuration (the engine prefixes `params.`).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let checks = [
+            ("limit", self.limit, 1, 100_000),
+            ("window_ms", self.window_ms, 1, 86_400_000),
+            ("timeout_ms", self.timeout_ms, 1, 60_000),
+            ("sync_interval_ms", self.sync_interval_ms, 1, 60_000),
+            ("silence_ms_max", self.silence_ms_max, 1, 3_600_000),
+        ];
+        for (field, value, minimum, maximum) in checks {
+            if value < minimum || value > maximum {
+                return Err((
+                    field.to_string(),
+                    format!("must be between {minimum} and {maximum}, got {value}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn window_us(&self) -> Time {
+        self.window_ms.max(1) * MICROS_PER_MS
+    }
+
+    fn timeout_us(&self) -> Time {
+        self.timeout_ms * MICROS_PER_MS
+    }
+
+    fn sync_interval_us(&self) -> Time {
+        self.sync_interval_ms * MICROS_PER_MS
+    }
+
+    fn silence_us_max(&self) -> Time {
+        self.silence_ms_max * MICROS_PER_MS
+    }
 }
 
 impl Default for ClusterConfig {
     fn default() -> Self {
         Self {
             limit: 10,
-            window_us: 1_000 * MICROS_PER_MS,
+            window_ms: 1_000,
             sharing: SharingMode::CentralCounter,
             failure_policy: FailurePolicy::FailOpen,
-            timeout_us: 100 * MICROS_PER_MS,
-            sync_interval_us: 100 * MICROS_PER_MS,
-            silence_us_max: 200 * MICROS_PER_MS,
+            timeout_ms: 100,
+            sync_interval_ms: 100,
+            silence_ms_max: 200,
         }
     }
 }
@@ -209,7 +248,7 @@ impl LimiterNode {
     /// The periodic synchronization rule: admit while the own count plus the peers'
     /// last counts for this window stay under the limit; fail closed on silent peers.
     fn decide_locally(&mut self, ctx: &Context<'_>) -> LimitReply {
-        let window = ctx.now / self.config.window_us.max(1);
+        let window = ctx.now / self.config.window_us();
         if self.own_window != window {
             self.own_window = window;
             self.own_count = 0;
@@ -219,7 +258,7 @@ impl LimiterNode {
         let mut some_peer_silent = false;
         for peer in peers {
             let heard = self.heard.get(peer).copied().unwrap_or_default();
-            if ctx.now.saturating_sub(heard.at) > self.config.silence_us_max {
+            if ctx.now.saturating_sub(heard.at) > self.config.silence_us_max() {
                 some_peer_silent = true;
             }
             if heard.window == window {
@@ -282,7 +321,7 @@ impl Protocol for LimiterNode {
 
     fn on_start(&mut self, _ctx: &Context<'_>, out: &mut OutFor<Self>) {
         if self.config.sharing == SharingMode::PeriodicSync {
-            let interval = self.config.sync_interval_us;
+            let interval = self.config.sync_interval_us();
             out.set_timer(LimitTimer::Sync, interval, interval);
         }
     }
@@ -330,14 +369,14 @@ impl Protocol for LimiterNode {
     fn on_timer(&mut self, ctx: &Context<'_>, timer: Self::Timer, out: &mut OutFor<Self>) {
         match timer {
             LimitTimer::Sync => {
-                let window = ctx.now / self.config.window_us.max(1);
+                let window = ctx.now / self.config.window_us();
                 let count = if self.own_window == window {
                     self.own_count
                 } else {
                     0
                 };
                 out.broadcast(self.id, ctx.nodes, &LimitMessage::Counts { window, count });
-                let interval = self.config.sync_interval_us;
+                let interval = self.config.sync_interval_us();
                 out.set_timer(LimitTimer::Sync, interval, interval);
             }
             LimitTimer::Answer(request) => {
@@ -355,7 +394,7 @@ impl Protocol for LimiterNode {
         _request: Self::Request,
         out: &mut OutFor<Self>,
     ) {
-        let window = ctx.now / self.config.window_us.max(1);
+        let window = ctx.now / self.config.window_us();
         match self.central {
             Some(central) if central == self.id => {
                 // A request sent straight to the central counter is counted there.
@@ -380,7 +419,7 @@ impl Protocol for LimiterNode {
                         window,
                     },
                 );
-                let timeout = self.config.timeout_us;
+                let timeout = self.config.timeout_us();
                 out.set_timer(LimitTimer::Answer(id), timeout, timeout);
             }
             None => {
@@ -558,7 +597,7 @@ mod tests {
             while let Some(((now, _, _), event)) = self.queue.pop_first() {
                 steps += 1;
                 assert!(steps < 10_000_000, "the harness ran away");
-                if now > last + self.config.timeout_us {
+                if now > last + self.config.timeout_us() {
                     break;
                 }
                 let members = self.members.clone();
@@ -604,13 +643,12 @@ mod tests {
     fn cluster_config(params: &LimitParams, faults: &DistributedConfig) -> ClusterConfig {
         ClusterConfig {
             limit: params.limit,
-            window_us: params.window_us(),
+            window_ms: params.window_ms,
             sharing: faults.sharing,
             failure_policy: faults.failure_policy,
-            timeout_us: faults.timeout_ms * MICROS_PER_MS,
-            sync_interval_us: faults.sync_interval_ms * MICROS_PER_MS,
-            silence_us_max: 2 * faults.sync_interval_ms * MICROS_PER_MS
-                + faults.latency_ms * MICROS_PER_MS,
+            timeout_ms: faults.timeout_ms,
+            sync_interval_ms: faults.sync_interval_ms,
+            silence_ms_max: 2 * faults.sync_interval_ms + faults.latency_ms,
         }
     }
 
@@ -708,6 +746,22 @@ mod tests {
             };
             assert_protocol_matches_model(&trace, &params(), &faults)?;
         }
+    }
+
+    #[test]
+    fn the_default_configuration_is_valid_and_a_zero_window_is_named() {
+        assert_eq!(ClusterConfig::default().validate(), Ok(()));
+        let zero = ClusterConfig {
+            window_ms: 0,
+            ..ClusterConfig::default()
+        };
+        assert_eq!(
+            zero.validate(),
+            Err((
+                "window_ms".to_string(),
+                "must be between 1 and 86400000, got 0".to_string()
+            ))
+        );
     }
 
     #[test]

@@ -500,6 +500,10 @@ impl<'a> Model<'a> {
             if admitted {
                 *count += 1;
             }
+            // Requests come in time order, so windows before the previous one are never
+            // asked about again; dropping them keeps the map bounded.
+            let oldest_kept = window.saturating_sub(1);
+            self.central_counts.retain(|&kept, _| kept >= oldest_kept);
             self.messages_sent += 1;
             let answer_arrives = config.central_link_up(node, reaches_at)
                 && config.central_link_up(node, answered_at);
