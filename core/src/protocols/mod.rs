@@ -1,0 +1,3 @@
+//! The protocols the labs run, one file (or folder) per protocol.
+
+pub mod broadcast;
