@@ -32,6 +32,26 @@ const PRESETS: &[(&str, &str)] = &[
         "broadcast-large",
         include_str!("../scenarios/broadcast-large.json"),
     ),
+    (
+        "ratelimit-boundary-burst",
+        include_str!("../scenarios/ratelimit-boundary-burst.json"),
+    ),
+    (
+        "ratelimit-central-store-down",
+        include_str!("../scenarios/ratelimit-central-store-down.json"),
+    ),
+    (
+        "ratelimit-distributed-partition",
+        include_str!("../scenarios/ratelimit-distributed-partition.json"),
+    ),
+    (
+        "ratelimit-log-vs-counter",
+        include_str!("../scenarios/ratelimit-log-vs-counter.json"),
+    ),
+    (
+        "ratelimit-shaper-vs-meter",
+        include_str!("../scenarios/ratelimit-shaper-vs-meter.json"),
+    ),
 ];
 
 #[cfg(test)]

@@ -154,6 +154,22 @@ pub struct DistributedConfig {
     pub faults: Vec<Fault>,
 }
 
+impl Default for DistributedConfig {
+    /// One limiter node asking a central counter 1 ms away, failing open after
+    /// 100 ms, syncing every 100 ms in periodic mode, and no faults.
+    fn default() -> Self {
+        Self {
+            nodes: 1,
+            sharing: SharingMode::CentralCounter,
+            failure_policy: FailurePolicy::FailOpen,
+            latency_ms: 1,
+            timeout_ms: default_timeout_ms(),
+            sync_interval_ms: default_sync_interval_ms(),
+            faults: Vec::new(),
+        }
+    }
+}
+
 fn one_node() -> u64 {
     1
 }

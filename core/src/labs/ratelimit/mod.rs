@@ -35,11 +35,13 @@
 //! over several nodes that share state through a central counter or periodic
 //! synchronization and lets links, the central node and the network fail, [`cluster`]
 //! is the same distributed limiter as a [`crate::Protocol`] for the simulation engine
-//! (checked to decide exactly as the closed-form model does), and [`scenario`] reads a JSON scenario and produces the report the CLI prints.
+//! (checked to decide exactly as the closed-form model does), [`engine`] registers it
+//! as the `ratelimit` lab of the engine, and [`scenario`] reads a JSON scenario and produces the report the CLI prints.
 
 pub mod cluster;
 pub mod compare;
 pub mod distributed;
+pub mod engine;
 pub mod fixed_window;
 pub mod gcra;
 pub mod leaky_bucket;
