@@ -49,6 +49,7 @@ pub const LABS: &[LabInfo] = &[
         papers: &[],
     },
     crate::protocols::raft::lab::INFO,
+    crate::labs::ratelimit::engine::INFO,
 ];
 
 /// A running lab, whatever its protocol.
@@ -164,6 +165,7 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
         "raft" => Ok(Box::new(
             build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
         )),
+        "ratelimit" => Ok(Box::new(crate::labs::ratelimit::engine::build(scenario)?)),
         other => Err(ScenarioError::UnknownLab {
             name: other.to_string(),
             known: LABS
@@ -476,7 +478,7 @@ mod tests {
             .expect("paxos is not a lab yet");
         assert_eq!(
             error.to_string(),
-            "lab: unknown lab \"paxos\"; known labs: broadcast, raft"
+            "lab: unknown lab \"paxos\"; known labs: broadcast, raft, ratelimit"
         );
     }
 
