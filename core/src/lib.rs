@@ -5,5 +5,6 @@
 
 pub mod check;
 pub mod protocol;
+pub mod protocols;
 
 pub use protocol::{Context, Effect, MessageInfo, NodeId, Out, OutFor, Protocol, RequestId, Time};

@@ -1,0 +1,3 @@
+//! The protocols the labs run.
+
+pub mod loadbalancing;
