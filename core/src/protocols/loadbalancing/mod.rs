@@ -64,6 +64,7 @@ pub mod balancer;
 pub mod client;
 pub mod config;
 pub mod histogram;
+pub mod lab;
 pub mod policy;
 pub mod random;
 pub mod report;
