@@ -32,6 +32,34 @@ const PRESETS: &[(&str, &str)] = &[
         "broadcast-large",
         include_str!("../scenarios/broadcast-large.json"),
     ),
+    (
+        "loadbalancing-basic",
+        include_str!("../scenarios/loadbalancing-basic.json"),
+    ),
+    (
+        "loadbalancing-dead-server",
+        include_str!("../scenarios/loadbalancing-dead-server.json"),
+    ),
+    (
+        "loadbalancing-herd",
+        include_str!("../scenarios/loadbalancing-herd.json"),
+    ),
+    (
+        "loadbalancing-heterogeneous",
+        include_str!("../scenarios/loadbalancing-heterogeneous.json"),
+    ),
+    (
+        "loadbalancing-retry-storm",
+        include_str!("../scenarios/loadbalancing-retry-storm.json"),
+    ),
+    (
+        "loadbalancing-slow-server",
+        include_str!("../scenarios/loadbalancing-slow-server.json"),
+    ),
+    (
+        "loadbalancing-two-choices",
+        include_str!("../scenarios/loadbalancing-two-choices.json"),
+    ),
 ];
 
 #[cfg(test)]

@@ -33,8 +33,6 @@ pub struct ServerView {
     pub response_time_us: u64,
     /// The load it reported in its last health-check answer.
     pub reported_load: u32,
-    /// Requests this balancer sent it since that report.
-    pub sent_since_report: u32,
     /// Smooth weighted round robin's current weight.
     pub current_weight: i64,
     /// Health checks answered in a row.
@@ -141,7 +139,6 @@ impl Balancer {
             outstanding: 0,
             response_time_us: 0,
             reported_load: 0,
-            sent_since_report: 0,
             current_weight: 0,
             successes_in_row: 0,
             failures_in_row: 0,
@@ -203,9 +200,7 @@ impl Balancer {
     fn load_of(view: &ServerView, load_view: LoadView) -> u32 {
         match load_view {
             LoadView::OwnOutstanding => view.outstanding,
-            LoadView::HealthCheckReports => {
-                view.reported_load.saturating_add(view.sent_since_report)
-            }
+            LoadView::HealthCheckReports => view.reported_load,
         }
     }
 
@@ -318,7 +313,6 @@ impl Balancer {
         };
         let view = &mut self.servers[index];
         view.outstanding += 1;
-        view.sent_since_report = view.sent_since_report.saturating_add(1);
         let server = view.server;
         let Some(pending) = self.pending.get_mut(&tag) else {
             return;
@@ -560,7 +554,6 @@ impl Balancer {
         view.failures_in_row = 0;
         view.successes_in_row = view.successes_in_row.saturating_add(1);
         view.reported_load = load;
-        view.sent_since_report = 0;
         if !view.healthy && view.successes_in_row >= check.healthy_threshold {
             view.healthy = true;
         }

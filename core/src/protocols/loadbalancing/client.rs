@@ -102,7 +102,6 @@ impl Client {
 
     /// Starts a request with `key` (or a key drawn uniformly from the key space),
     /// sending it to the next balancer in turn.
-    #[allow(clippy::too_many_arguments)]
     pub fn start_request(
         &mut self,
         ctx: &Context<'_>,

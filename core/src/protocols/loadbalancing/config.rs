@@ -114,9 +114,11 @@ pub enum LoadView {
     /// exact for itself, blind to every other balancer.
     #[default]
     OwnOutstanding,
-    /// The load the server reported in its last health-check answer plus what this
-    /// balancer sent it since: covers every balancer's traffic but is up to one
-    /// health-check interval old, which is what makes many balancers herd.
+    /// The load the server reported in its last health-check answer, as when
+    /// balancers read a shared load report: it covers every balancer's traffic but is
+    /// up to one health-check interval old, and every balancer reads the same figure,
+    /// which is what makes them herd onto the server that looked idle
+    /// (Mitzenmacher's periodic "bulletin board").
     HealthCheckReports,
 }
 

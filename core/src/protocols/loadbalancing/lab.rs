@@ -84,6 +84,9 @@ pub fn prepare(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
     Ok(scenario)
 }
 
+/// A typed run of the lab.
+pub type LabRunOf = ProtocolLab<LoadBalancing>;
+
 /// Builds a typed run of the lab from a scenario (tests and benchmarks use it to
 /// reach the report).
 pub fn build(scenario: &Scenario) -> Result<ProtocolLab<LoadBalancing>, ScenarioError> {

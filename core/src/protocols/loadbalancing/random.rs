@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn the_series_logarithm_agrees_with_the_platform_logarithm() {
-        for x in [1e-15, 0.001, 0.1, 0.5, 0.7071, 0.99, 1.0, 3.0, 1e10] {
+        for x in [1e-15, 0.001, 0.1, 0.5, 0.75, 0.99, 1.0, 3.0, 1e10] {
             let ours = natural_log(x);
             let platform = x.ln();
             assert!(

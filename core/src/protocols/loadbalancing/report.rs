@@ -227,7 +227,11 @@ pub fn report<'a>(
             }
             Role::Server(server) => {
                 let mut server = server.clone();
-                server.account(now);
+                // A crashed or removed server's workers stopped with it: its busy time
+                // ends where its accounts end.
+                if status == "up" || status == "paused" {
+                    server.account(now);
+                }
                 let mut windows: Vec<ServerWindow> = Vec::new();
                 regroup_into(&mut windows, &server.windows, width);
                 let concurrency = u64::from(server.config.concurrency.max(1));
