@@ -34,9 +34,13 @@
 //! This is a self-contained deterministic model in integer microseconds (the same
 //! limiter as a protocol for the simulation engine is [`super::cluster`]): every message takes exactly `latency_ms` one way, a message
 //! is lost when its link is cut (or its receiver is down) at the moment it is sent or
-//! would arrive, and events at the same instant happen in a fixed order (sync messages
-//! arrive, then syncs are sent, then the request is decided). The same trace and
-//! configuration always give the same result.
+//! would arrive, and events at the same instant happen in the engine's order: faults
+//! and client requests (scheduled before the run) come first, then messages and timers
+//! in the order they were set off. So a request decides before a sync message arriving
+//! at the same microsecond, and a timeout that falls on the very microsecond of the
+//! central counter's answer wins. The same trace and configuration always give the
+//! same result, and the engine run of the same scenario (see [`super::engine`]) gives
+//! the same decisions at the same times.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -534,7 +538,9 @@ impl<'a> Model<'a> {
             None
         };
         match answer {
-            Some(admitted) if answered_at <= timeout_at => {
+            // The timeout was armed before the answer was sent, so at the same instant
+            // it fires first.
+            Some(admitted) if answered_at < timeout_at => {
                 let reason = if admitted {
                     Reason::CentralAdmitted
                 } else {
@@ -551,14 +557,17 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// Delivers every sync message and sends every sync round due at or before `now`,
-    /// in time order (deliveries before sends at the same instant).
+    /// Delivers every sync message and sends every sync round due strictly before
+    /// `now`, in time order: a request at `now` is decided before anything else at `now`
+    /// happens, as on the engine, where requests are scheduled before the run starts.
+    /// (Whether a delivery or a send comes first at one instant changes nothing: a node
+    /// sends its own count, whatever it has heard.)
     fn sync_until(&mut self, now: Time) {
         let interval = self.config.sync_interval_ms * MICROS_PER_MS;
         loop {
             let delivery = self.in_flight.front().map(|message| message.deliver_at);
-            let send = Some(self.next_sync_at).filter(|&at| at <= now);
-            match (delivery.filter(|&at| at <= now), send) {
+            let send = Some(self.next_sync_at).filter(|&at| at < now);
+            match (delivery.filter(|&at| at < now), send) {
                 (Some(deliver_at), Some(send_at)) if deliver_at <= send_at => self.deliver(),
                 (Some(_), None) => self.deliver(),
                 (_, Some(send_at)) => {
@@ -720,11 +729,12 @@ mod tests {
     }
 
     /// Thirty requests per second, evenly spread, for `seconds` seconds: three times
-    /// the global limit.
+    /// the global limit. Each comes 1 ms after its thirtieth of a second, so that none
+    /// falls on the very instant of a sync.
     fn overload(seconds: u64) -> Vec<Arrival> {
         (0..30 * seconds)
             .map(|request| Arrival {
-                at: request * 1_000_000 / 30,
+                at: request * 1_000_000 / 30 + 1_000,
                 client: 0,
             })
             .collect()
@@ -742,7 +752,7 @@ mod tests {
         assert_eq!(outcome.admitted_over_limit, 0);
         assert_eq!(outcome.wrongly_rejected, 0);
         assert_eq!(outcome.messages_lost, 0);
-        assert_eq!(outcome.decisions[0].decided_at, 2_000);
+        assert_eq!(outcome.decisions[0].decided_at, 3_000);
     }
 
     #[test]

@@ -223,10 +223,7 @@ pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
     engine.network.latency = Latency::Fixed {
         ms: distributed.latency_ms as f64,
     };
-    let mut timeline: Vec<TimelineEntry> = Vec::new();
-    for fault in &distributed.faults {
-        fault_actions(fault, central, limiters, &mut timeline);
-    }
+    let mut timeline = fault_actions(&distributed.faults, central, limiters);
     for (index, arrival) in trace.iter().enumerate() {
         let request = LimitRequest {
             client: arrival.client,
@@ -257,63 +254,73 @@ pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
     Ok(engine)
 }
 
-/// Appends the timeline actions of one fault.
-fn fault_actions(
-    fault: &Fault,
-    central: Option<NodeId>,
-    limiters: u32,
-    timeline: &mut Vec<TimelineEntry>,
-) {
-    let mut cut_and_heal = |from_ms: u64, to_ms: u64, first: NodeId, second: NodeId| {
-        timeline.push(TimelineEntry::at(
-            from_ms * MICROS_PER_MS,
-            Action::CutLinkBoth {
-                from: first,
-                to: second,
-            },
-        ));
-        for (from, to) in [(first, second), (second, first)] {
-            timeline.push(TimelineEntry::at(
-                to_ms * MICROS_PER_MS,
-                Action::HealLink { from, to },
-            ));
+/// Merges overlapping or touching spans `[from, to)`, so that the engine, which
+/// cannot crash a crashed node or heal a link twice, sees one crash or one cut for
+/// each stretch of time the model considers down.
+fn merge_spans(mut spans: Vec<(Time, Time)>) -> Vec<(Time, Time)> {
+    spans.sort_unstable();
+    let mut merged: Vec<(Time, Time)> = Vec::with_capacity(spans.len());
+    for (from, to) in spans {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
         }
-    };
-    match (fault, central) {
-        (
-            Fault::CutCentralLink {
-                node,
-                from_ms,
-                to_ms,
-            },
-            Some(central),
-        ) => cut_and_heal(*from_ms, *to_ms, *node, central),
-        (Fault::CrashCentral { from_ms, to_ms }, Some(central)) => {
-            timeline.push(TimelineEntry::at(
-                from_ms * MICROS_PER_MS,
-                Action::Crash { node: central },
-            ));
-            timeline.push(TimelineEntry::at(
-                to_ms * MICROS_PER_MS,
-                Action::Restart { node: central },
-            ));
-        }
-        (
-            Fault::Partition {
-                side,
-                from_ms,
-                to_ms,
-            },
-            _,
-        ) => {
-            for &inside in side {
-                for outside in (0..limiters).filter(|node| !side.contains(node)) {
-                    cut_and_heal(*from_ms, *to_ms, inside, outside);
+    }
+    merged
+}
+
+/// The timeline actions of `faults`: crashes and restarts of the central counter and
+/// cuts and heals of links, one per merged span.
+fn fault_actions(faults: &[Fault], central: Option<NodeId>, limiters: u32) -> Vec<TimelineEntry> {
+    let mut crashes = Vec::new();
+    let mut cuts: BTreeMap<(NodeId, NodeId), Vec<(Time, Time)>> = BTreeMap::new();
+    for fault in faults {
+        let (from, to) = match fault {
+            Fault::CutCentralLink { from_ms, to_ms, .. }
+            | Fault::CrashCentral { from_ms, to_ms }
+            | Fault::Partition { from_ms, to_ms, .. } => {
+                (from_ms * MICROS_PER_MS, to_ms * MICROS_PER_MS)
+            }
+        };
+        match (fault, central) {
+            (Fault::CutCentralLink { node, .. }, Some(central)) => {
+                cuts.entry((*node, central)).or_default().push((from, to));
+            }
+            (Fault::CrashCentral { .. }, Some(_)) => crashes.push((from, to)),
+            (Fault::Partition { side, .. }, _) => {
+                for &inside in side {
+                    for outside in (0..limiters).filter(|node| !side.contains(node)) {
+                        let pair = (inside.min(outside), inside.max(outside));
+                        cuts.entry(pair).or_default().push((from, to));
+                    }
                 }
             }
+            // There is no central counter in periodic synchronization mode.
+            (Fault::CutCentralLink { .. } | Fault::CrashCentral { .. }, None) => {}
         }
-        (Fault::CutCentralLink { .. } | Fault::CrashCentral { .. }, None) => {}
     }
+    let mut timeline = Vec::new();
+    if let Some(central) = central {
+        for (start, end) in merge_spans(crashes) {
+            timeline.push(TimelineEntry::at(start, Action::Crash { node: central }));
+            timeline.push(TimelineEntry::at(end, Action::Restart { node: central }));
+        }
+    }
+    for ((first, second), spans) in cuts {
+        for (start, end) in merge_spans(spans) {
+            timeline.push(TimelineEntry::at(
+                start,
+                Action::CutLinkBoth {
+                    from: first,
+                    to: second,
+                },
+            ));
+            for (from, to) in [(first, second), (second, first)] {
+                timeline.push(TimelineEntry::at(end, Action::HealLink { from, to }));
+            }
+        }
+    }
+    timeline
 }
 
 /// Builds the lab's engine run from a scenario in the lab's format.
@@ -569,5 +576,92 @@ mod tests {
             error.to_string(),
             "params.window_ms: must be between 1 and 86400000, got 0"
         );
+    }
+
+    fn fault() -> impl proptest::strategy::Strategy<Value = Fault> {
+        use proptest::prelude::*;
+        (0u32..3, 0u64..400, 0u64..300, 0u8..3).prop_map(|(node, from_ms, length_ms, kind)| {
+            let to_ms = from_ms + length_ms;
+            match kind {
+                0 => Fault::CutCentralLink {
+                    node,
+                    from_ms,
+                    to_ms,
+                },
+                1 => Fault::CrashCentral { from_ms, to_ms },
+                _ => Fault::Partition {
+                    side: vec![node],
+                    from_ms,
+                    to_ms,
+                },
+            }
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|value| value.parse().ok()).unwrap_or(32)
+        ))]
+
+        /// On the real engine, with random traffic, latency, timeouts and faults, the
+        /// lab decides every request as the closed-form model does: the same node,
+        /// answer and answer time.
+        #[test]
+        fn the_engine_run_decides_every_request_as_the_closed_form_model(
+            arrivals_ms in proptest::collection::vec(0u64..600, 1..80),
+            central in proptest::bool::ANY,
+            fail_open in proptest::bool::ANY,
+            latency_ms in 0u64..8,
+            timeout_ms in 1u64..20,
+            sync_interval_ms in 5u64..40,
+            faults in proptest::collection::vec(fault(), 0..3),
+        ) {
+            let sharing = if central { "central_counter" } else { "periodic_sync" };
+            let policy = if fail_open { "fail_open" } else { "fail_closed" };
+            let arrivals: Vec<serde_json::Value> = arrivals_ms
+                .iter()
+                .map(|at_ms| serde_json::json!({ "at_ms": at_ms }))
+                .collect();
+            let text = serde_json::json!({
+                "version": 1,
+                "lab": "ratelimit",
+                "nodes": 3,
+                "run_until_ms": 600,
+                "params": {
+                    "limit": 5,
+                    "window_ms": 100,
+                    "arrivals": arrivals,
+                    "distributed": {
+                        "sharing": sharing,
+                        "failure_policy": policy,
+                        "latency_ms": latency_ms,
+                        "timeout_ms": timeout_ms,
+                        "sync_interval_ms": sync_interval_ms,
+                        "faults": faults,
+                    }
+                }
+            })
+            .to_string();
+            let scenario = Scenario::from_json(&text).unwrap();
+            let lab_scenario = rate_limit_scenario(&scenario).unwrap();
+            let trace = lab_scenario.trace().unwrap();
+            let model = distributed::run(
+                &trace,
+                &lab_scenario.params.limit_params(),
+                &lab_scenario.distributed_config().unwrap(),
+            )
+            .unwrap();
+            let mut lab = build(&scenario).unwrap();
+            lab.run_until(2_000_000);
+            let history = lab.inner().sim().client_history();
+            proptest::prop_assert_eq!(history.len(), model.decisions.len());
+            for (index, (call, expected)) in history.iter().zip(&model.decisions).enumerate() {
+                let reply = call.reply.expect("every request is answered");
+                proptest::prop_assert_eq!(call.node, expected.node, "request {}", index);
+                proptest::prop_assert_eq!(reply.admitted, expected.decision == Decision::Admit, "request {}", index);
+                proptest::prop_assert_eq!(reply.reason, expected.reason, "request {}", index);
+                proptest::prop_assert_eq!(call.replied_at, Some(expected.decided_at), "request {}", index);
+            }
+        }
     }
 }
