@@ -45,9 +45,10 @@ pub const LABS: &[LabInfo] = &[
         name: "broadcast",
         title: "Broadcast and acknowledgements",
         description: "Each node pings every other node in rounds and counts the answers; \
-                      see loss, partitions, crashes and duplicates at work.",
+                  see loss, partitions, crashes and duplicates at work.",
         papers: &[],
     },
+    crate::protocols::raft::lab::INFO,
     crate::labs::ratelimit::engine::INFO,
 ];
 
@@ -161,6 +162,9 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
         "broadcast" => Ok(Box::new(build_protocol_lab::<
             crate::protocols::broadcast::Broadcast,
         >(scenario)?)),
+        "raft" => Ok(Box::new(
+            build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
+        )),
         "ratelimit" => Ok(Box::new(crate::labs::ratelimit::engine::build(scenario)?)),
         other => Err(ScenarioError::UnknownLab {
             name: other.to_string(),
@@ -474,7 +478,7 @@ mod tests {
             .expect("paxos is not a lab yet");
         assert_eq!(
             error.to_string(),
-            "lab: unknown lab \"paxos\"; known labs: broadcast, ratelimit"
+            "lab: unknown lab \"paxos\"; known labs: broadcast, raft, ratelimit"
         );
     }
 

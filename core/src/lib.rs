@@ -13,6 +13,7 @@ pub mod network;
 pub mod presets;
 pub mod protocol;
 pub mod protocols;
+pub mod queue;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

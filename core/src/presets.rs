@@ -15,6 +15,46 @@ pub fn get(name: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
+/// The most events a preset fingerprint run processes, so the check stays quick
+/// in debug builds and in the browser.
+pub const FINGERPRINT_EVENTS_MAX: u64 = 50_000;
+
+/// The fingerprint of a preset's run, as stored in `core/tests/preset_hashes.json`
+/// and compared natively and in WebAssembly.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PresetFingerprint {
+    /// The virtual time the run went to, in milliseconds (the preset's
+    /// `run_until_ms`, or 0 if it has none).
+    pub until_ms: u64,
+    /// The event bound used: the preset's own, capped at [`FINGERPRINT_EVENTS_MAX`].
+    pub max_events: u64,
+    /// Events processed.
+    pub events: u64,
+    /// The trace hash as 16 lowercase hex digits.
+    pub trace_hash: String,
+}
+
+/// Runs preset `name` the standard way (to its `run_until_ms`, at most
+/// [`FINGERPRINT_EVENTS_MAX`] events, no learner actions) and returns its
+/// fingerprint.
+pub fn fingerprint(name: &str) -> Result<PresetFingerprint, crate::scenario::ScenarioError> {
+    let text = get(name).ok_or_else(|| crate::scenario::ScenarioError::Invalid {
+        path: "preset".to_string(),
+        reason: format!("no preset named {name:?}"),
+    })?;
+    let mut scenario = crate::scenario::Scenario::parse(text)?;
+    scenario.limits.max_events = scenario.limits.max_events.min(FINGERPRINT_EVENTS_MAX);
+    let until_ms = scenario.run_until_ms.unwrap_or(0);
+    let mut lab = crate::lab::build(&scenario)?;
+    lab.run_until(until_ms.saturating_mul(crate::protocol::MICROS_PER_MS));
+    Ok(PresetFingerprint {
+        until_ms,
+        max_events: scenario.limits.max_events,
+        events: lab.events(),
+        trace_hash: format!("{:016x}", lab.trace_hash()),
+    })
+}
+
 const PRESETS: &[(&str, &str)] = &[
     (
         "broadcast-basic",
@@ -31,6 +71,54 @@ const PRESETS: &[(&str, &str)] = &[
     (
         "broadcast-large",
         include_str!("../scenarios/broadcast-large.json"),
+    ),
+    (
+        "raft-bug-commit-earlier-terms-by-counting",
+        include_str!("../scenarios/raft-bug-commit-earlier-terms-by-counting.json"),
+    ),
+    (
+        "raft-bug-forget-voted-for-on-restart",
+        include_str!("../scenarios/raft-bug-forget-voted-for-on-restart.json"),
+    ),
+    (
+        "raft-bug-no-timeout-randomization",
+        include_str!("../scenarios/raft-bug-no-timeout-randomization.json"),
+    ),
+    (
+        "raft-bug-vote-without-log-check",
+        include_str!("../scenarios/raft-bug-vote-without-log-check.json"),
+    ),
+    (
+        "raft-election-time",
+        include_str!("../scenarios/raft-election-time.json"),
+    ),
+    (
+        "raft-figure-8",
+        include_str!("../scenarios/raft-figure-8.json"),
+    ),
+    (
+        "raft-flaky-network",
+        include_str!("../scenarios/raft-flaky-network.json"),
+    ),
+    (
+        "raft-leader-crash",
+        include_str!("../scenarios/raft-leader-crash.json"),
+    ),
+    (
+        "raft-membership-change",
+        include_str!("../scenarios/raft-membership-change.json"),
+    ),
+    (
+        "raft-minority-partition",
+        include_str!("../scenarios/raft-minority-partition.json"),
+    ),
+    (
+        "raft-stale-leader",
+        include_str!("../scenarios/raft-stale-leader.json"),
+    ),
+    (
+        "raft-steady-state",
+        include_str!("../scenarios/raft-steady-state.json"),
     ),
     (
         "ratelimit-boundary-burst",

@@ -1,5 +1,6 @@
-//! Labs: self-contained simulations that teach one idea each and plug into the
-//! playground beside the protocols. Each lab is a pure, deterministic library: same
-//! scenario in, same report out, natively, in the CLI and in the browser.
+//! Labs that are not (only) message-passing protocols: pure libraries the playground
+//! renders directly (consistent hashing, rate limiting, and more to come). Each lab is
+//! deterministic from its parameters and seed, like everything else in the core.
 
+pub mod hashing;
 pub mod ratelimit;
