@@ -647,51 +647,67 @@ impl<'a> Model<'a> {
     }
 
     fn outcome(self, decisions: Vec<DistributedDecision>) -> DistributedOutcome {
-        let mut per_window: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-        for decision in &decisions {
-            let entry = per_window.entry(decision.at / self.window_us).or_default();
-            entry.0 += 1;
-            if decision.decision.is_admitted() {
-                entry.1 += 1;
-            }
+        let mut outcome = summarize(decisions, self.limit, self.window_us);
+        outcome.messages_sent = self.messages_sent;
+        outcome.messages_lost = self.messages_lost;
+        outcome
+    }
+}
+
+/// Compares `decisions` with the ideal single limiter of `limit` per aligned window of
+/// `window_us`: per-window counts, admissions over the limit and wrong rejections. The
+/// message counts are left at zero for the caller to fill in. The engine lab uses it on
+/// the answers given so far, so the figures can be shown live.
+pub fn summarize(
+    decisions: Vec<DistributedDecision>,
+    limit: u64,
+    window_us: Time,
+) -> DistributedOutcome {
+    let window_us = window_us.max(1);
+    let mut per_window: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for decision in &decisions {
+        let entry = per_window.entry(decision.at / window_us).or_default();
+        entry.0 += 1;
+        if decision.decision.is_admitted() {
+            entry.1 += 1;
         }
-        let windows: Vec<WindowOutcome> = per_window
-            .into_iter()
-            .map(|(window, (offered, admitted))| WindowOutcome {
-                start: window * self.window_us,
-                offered,
-                admitted,
-                ideal_admitted: offered.min(self.limit),
-            })
-            .collect();
-        let admitted = windows.iter().map(|window| window.admitted).sum();
-        let ideal_admitted: u64 = windows.iter().map(|window| window.ideal_admitted).sum();
-        let admitted_over_limit: u64 = windows
-            .iter()
-            .map(|window| window.admitted.saturating_sub(self.limit))
-            .sum();
-        let wrongly_rejected = windows
-            .iter()
-            .map(|window| window.ideal_admitted.saturating_sub(window.admitted))
-            .sum();
-        let worst_excess = windows
-            .iter()
-            .map(|window| window.admitted.saturating_sub(self.limit))
-            .max()
-            .unwrap_or(0);
-        DistributedOutcome {
-            rejected: decisions.len() as u64 - admitted,
-            decisions,
-            windows,
+    }
+    let windows: Vec<WindowOutcome> = per_window
+        .into_iter()
+        .map(|(window, (offered, admitted))| WindowOutcome {
+            start: window * window_us,
+            offered,
             admitted,
-            ideal_admitted,
-            admitted_over_limit,
-            admitted_over_limit_percent: percent(admitted_over_limit, ideal_admitted),
-            window_over_limit_percent_max: percent(worst_excess, self.limit),
-            wrongly_rejected,
-            messages_sent: self.messages_sent,
-            messages_lost: self.messages_lost,
-        }
+            ideal_admitted: offered.min(limit),
+        })
+        .collect();
+    let admitted = windows.iter().map(|window| window.admitted).sum();
+    let ideal_admitted: u64 = windows.iter().map(|window| window.ideal_admitted).sum();
+    let admitted_over_limit: u64 = windows
+        .iter()
+        .map(|window| window.admitted.saturating_sub(limit))
+        .sum();
+    let wrongly_rejected = windows
+        .iter()
+        .map(|window| window.ideal_admitted.saturating_sub(window.admitted))
+        .sum();
+    let worst_excess = windows
+        .iter()
+        .map(|window| window.admitted.saturating_sub(limit))
+        .max()
+        .unwrap_or(0);
+    DistributedOutcome {
+        rejected: decisions.len() as u64 - admitted,
+        decisions,
+        windows,
+        admitted,
+        ideal_admitted,
+        admitted_over_limit,
+        admitted_over_limit_percent: percent(admitted_over_limit, ideal_admitted),
+        window_over_limit_percent_max: percent(worst_excess, limit),
+        wrongly_rejected,
+        messages_sent: 0,
+        messages_lost: 0,
     }
 }
 

@@ -25,10 +25,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Error;
 use super::cluster::{ClusterConfig, LimitRequest, LimiterNode};
-use super::distributed::{DistributedConfig, Fault, SharingMode};
+use super::distributed::{
+    DistributedConfig, DistributedDecision, DistributedOutcome, Fault, SharingMode, summarize,
+};
 use super::scenario::{RateLimitParams, RateLimitScenario};
+use super::{Decision, Error};
 use crate::event::{Action, ActionError};
 use crate::invariant::{Invariant, InvariantStatus, Violation};
 use crate::lab::{LabInfo, LabProtocol, LabRun, ProtocolLab, build_protocol_lab};
@@ -345,6 +347,43 @@ impl RateLimitLab {
     pub fn inner(&self) -> &ProtocolLab<LimiterNode> {
         &self.inner
     }
+
+    /// The global limit's figures at the current moment, over the requests answered
+    /// so far: admitted, over the limit (and in percent), wrongly rejected, and the
+    /// engine's message counts. This is what the lab shows live; at the end of a run
+    /// it equals the closed-form model's outcome.
+    pub fn outcome(&self) -> DistributedOutcome {
+        let sim = self.inner.sim();
+        let config = sim.protocol_config();
+        let decisions = sim
+            .client_history()
+            .iter()
+            .filter_map(|call| {
+                let reply = call.reply?;
+                Some(DistributedDecision {
+                    at: call.invoked_at,
+                    client: call.request.client,
+                    node: call.node,
+                    decision: if reply.admitted {
+                        Decision::Admit
+                    } else {
+                        Decision::Reject
+                    },
+                    decided_at: call.replied_at.unwrap_or(call.invoked_at),
+                    reason: reply.reason,
+                })
+            })
+            .collect();
+        let mut outcome = summarize(
+            decisions,
+            config.limit,
+            config.window_ms.max(1) * MICROS_PER_MS,
+        );
+        let metrics = sim.metrics().view();
+        outcome.messages_sent = metrics.messages_sent;
+        outcome.messages_lost = metrics.messages_dropped;
+        outcome
+    }
 }
 
 impl LabRun for RateLimitLab {
@@ -466,7 +505,7 @@ impl LabRun for RateLimitLab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::ratelimit::{Decision, distributed, report};
+    use crate::labs::ratelimit::{distributed, report};
 
     fn preset(name: &str) -> Scenario {
         let text = crate::presets::get(name).expect("the preset is embedded");
@@ -524,6 +563,35 @@ mod tests {
         let (engine, violations) = engine_decisions("ratelimit-distributed-partition");
         assert_eq!(engine, model_decisions("ratelimit-distributed-partition"));
         assert_eq!(violations.len(), 1);
+    }
+
+    #[test]
+    fn the_live_figures_at_the_end_of_a_run_equal_the_closed_form_outcome() {
+        for name in [
+            "ratelimit-central-store-down",
+            "ratelimit-distributed-partition",
+        ] {
+            let scenario = preset(name);
+            let mut lab = build(&scenario).unwrap();
+            lab.run_until(scenario.run_until_ms.unwrap() * MICROS_PER_MS + 1_000_000);
+            let live = lab.outcome();
+            let lab_scenario = rate_limit_scenario(&scenario).unwrap();
+            let model = distributed::run(
+                &lab_scenario.trace().unwrap(),
+                &lab_scenario.params.limit_params(),
+                &lab_scenario.distributed_config().unwrap(),
+            )
+            .unwrap();
+            assert_eq!(live.decisions, model.decisions, "{name}");
+            assert_eq!(live.windows, model.windows, "{name}");
+            assert_eq!(
+                live.admitted_over_limit, model.admitted_over_limit,
+                "{name}"
+            );
+            assert_eq!(live.wrongly_rejected, model.wrongly_rejected, "{name}");
+            assert!(live.admitted_over_limit > 0, "{name}");
+            assert!(live.messages_sent > 0, "{name}");
+        }
     }
 
     #[test]
