@@ -93,17 +93,21 @@ impl GlobalLimit {
         }
     }
 
-    /// Counts call `index` if it is answered; returns whether it was.
-    fn count(&mut self, view: &SimView<LimiterNode>, index: usize) -> Option<bool> {
-        let call = view.client_history().get(index)?;
-        let reply = call.reply.as_ref()?;
+    /// Counts call `index` if it has been answered; returns whether it had.
+    fn count(&mut self, view: &SimView<LimiterNode>, index: usize) -> bool {
+        let Some(call) = view.client_history().get(index) else {
+            return false;
+        };
+        let Some(reply) = call.reply.as_ref() else {
+            return false;
+        };
         if reply.admitted {
             *self
                 .admitted
                 .entry(call.invoked_at / self.window_us)
                 .or_insert(0) += 1;
         }
-        Some(true)
+        true
     }
 }
 
@@ -121,13 +125,13 @@ impl Invariant<LimiterNode> for GlobalLimit {
         // when they appear and again while they wait; each is counted exactly once.
         let waiting: Vec<usize> = self.unanswered.iter().copied().collect();
         for index in waiting {
-            if self.count(view, index).is_some() {
+            if self.count(view, index) {
                 self.unanswered.remove(&index);
             }
         }
         let length = view.client_history().len();
         while self.cursor < length {
-            if self.count(view, self.cursor).is_none() {
+            if !self.count(view, self.cursor) {
                 self.unanswered.insert(self.cursor);
             }
             self.cursor += 1;
@@ -556,6 +560,19 @@ mod tests {
         // Failing open while the central counter is down breaks the global limit.
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].property, "global limit");
+        // The central counter is down from 2 s to 3 s, so the window of 2 s fails open.
+        assert!(
+            violations[0]
+                .message
+                .starts_with("the window from 2000 ms to 3000 ms admitted "),
+            "{}",
+            violations[0].message
+        );
+        assert!(
+            violations[0]
+                .message
+                .ends_with("over the global limit of 10")
+        );
     }
 
     #[test]
