@@ -448,8 +448,10 @@ mod tests {
 
     /// A deterministic harness with the closed-form model's network rules: every
     /// message takes `latency` one way and is lost if its link is cut, or its receiver
-    /// down, when it is sent or when it would arrive. At one instant, deliveries come
-    /// before timers and timers before client requests, as in the model.
+    /// down, when it is sent or when it would arrive. At one instant, central crashes
+    /// and restarts come first, then client requests, then messages and timers in the
+    /// order they were set off, as on the engine (whose timeline is queued before the
+    /// run starts).
     struct Harness<'a> {
         fault_config: &'a DistributedConfig,
         latency: Time,
@@ -544,7 +546,7 @@ mod tests {
                     Effect::Send { to, message } => {
                         let arrives = now + self.latency;
                         if self.link_up(node, to, now) && self.link_up(node, to, arrives) {
-                            self.push(arrives, 0, Event::Deliver(node, to, message));
+                            self.push(arrives, 2, Event::Deliver(node, to, message));
                         }
                     }
                     Effect::SetTimer {
@@ -552,7 +554,7 @@ mod tests {
                     } => {
                         let deadline = now + delay_min;
                         self.deadlines.insert((node, timer.clone()), deadline);
-                        self.push(deadline, 1, Event::Timer(node, timer));
+                        self.push(deadline, 2, Event::Timer(node, timer));
                     }
                     Effect::CancelTimer { timer } => {
                         self.deadlines.remove(&(node, timer));
@@ -569,7 +571,7 @@ mod tests {
             let limiters = self.fault_config.nodes;
             for (index, arrival) in trace.iter().enumerate() {
                 let node = (index as u64 % limiters) as NodeId;
-                self.push(arrival.at, 2, Event::Client(node, index as RequestId));
+                self.push(arrival.at, 1, Event::Client(node, index as RequestId));
             }
             let fault_config = self.fault_config;
             let has_central = self.central().is_some();

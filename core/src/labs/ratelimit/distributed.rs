@@ -34,9 +34,13 @@
 //! This is a self-contained deterministic model in integer microseconds (the same
 //! limiter as a protocol for the simulation engine is [`super::cluster`]): every message takes exactly `latency_ms` one way, a message
 //! is lost when its link is cut (or its receiver is down) at the moment it is sent or
-//! would arrive, and events at the same instant happen in a fixed order (sync messages
-//! arrive, then syncs are sent, then the request is decided). The same trace and
-//! configuration always give the same result.
+//! would arrive, and events at the same instant happen in the engine's order: faults
+//! and client requests (scheduled before the run) come first, then messages and timers
+//! in the order they were set off. So a request decides before a sync message arriving
+//! at the same microsecond, and a timeout that falls on the very microsecond of the
+//! central counter's answer wins. The same trace and configuration always give the
+//! same result, and the engine run of the same scenario (see [`super::engine`]) gives
+//! the same decisions at the same times.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -534,7 +538,9 @@ impl<'a> Model<'a> {
             None
         };
         match answer {
-            Some(admitted) if answered_at <= timeout_at => {
+            // The timeout was armed before the answer was sent, so at the same instant
+            // it fires first.
+            Some(admitted) if answered_at < timeout_at => {
                 let reason = if admitted {
                     Reason::CentralAdmitted
                 } else {
@@ -551,14 +557,17 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// Delivers every sync message and sends every sync round due at or before `now`,
-    /// in time order (deliveries before sends at the same instant).
+    /// Delivers every sync message and sends every sync round due strictly before
+    /// `now`, in time order: a request at `now` is decided before anything else at `now`
+    /// happens, as on the engine, where requests are scheduled before the run starts.
+    /// (Whether a delivery or a send comes first at one instant changes nothing: a node
+    /// sends its own count, whatever it has heard.)
     fn sync_until(&mut self, now: Time) {
         let interval = self.config.sync_interval_ms * MICROS_PER_MS;
         loop {
             let delivery = self.in_flight.front().map(|message| message.deliver_at);
-            let send = Some(self.next_sync_at).filter(|&at| at <= now);
-            match (delivery.filter(|&at| at <= now), send) {
+            let send = Some(self.next_sync_at).filter(|&at| at < now);
+            match (delivery.filter(|&at| at < now), send) {
                 (Some(deliver_at), Some(send_at)) if deliver_at <= send_at => self.deliver(),
                 (Some(_), None) => self.deliver(),
                 (_, Some(send_at)) => {
@@ -638,51 +647,67 @@ impl<'a> Model<'a> {
     }
 
     fn outcome(self, decisions: Vec<DistributedDecision>) -> DistributedOutcome {
-        let mut per_window: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-        for decision in &decisions {
-            let entry = per_window.entry(decision.at / self.window_us).or_default();
-            entry.0 += 1;
-            if decision.decision.is_admitted() {
-                entry.1 += 1;
-            }
+        let mut outcome = summarize(decisions, self.limit, self.window_us);
+        outcome.messages_sent = self.messages_sent;
+        outcome.messages_lost = self.messages_lost;
+        outcome
+    }
+}
+
+/// Compares `decisions` with the ideal single limiter of `limit` per aligned window of
+/// `window_us`: per-window counts, admissions over the limit and wrong rejections. The
+/// message counts are left at zero for the caller to fill in. The engine lab uses it on
+/// the answers given so far, so the figures can be shown live.
+pub fn summarize(
+    decisions: Vec<DistributedDecision>,
+    limit: u64,
+    window_us: Time,
+) -> DistributedOutcome {
+    let window_us = window_us.max(1);
+    let mut per_window: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for decision in &decisions {
+        let entry = per_window.entry(decision.at / window_us).or_default();
+        entry.0 += 1;
+        if decision.decision.is_admitted() {
+            entry.1 += 1;
         }
-        let windows: Vec<WindowOutcome> = per_window
-            .into_iter()
-            .map(|(window, (offered, admitted))| WindowOutcome {
-                start: window * self.window_us,
-                offered,
-                admitted,
-                ideal_admitted: offered.min(self.limit),
-            })
-            .collect();
-        let admitted = windows.iter().map(|window| window.admitted).sum();
-        let ideal_admitted: u64 = windows.iter().map(|window| window.ideal_admitted).sum();
-        let admitted_over_limit: u64 = windows
-            .iter()
-            .map(|window| window.admitted.saturating_sub(self.limit))
-            .sum();
-        let wrongly_rejected = windows
-            .iter()
-            .map(|window| window.ideal_admitted.saturating_sub(window.admitted))
-            .sum();
-        let worst_excess = windows
-            .iter()
-            .map(|window| window.admitted.saturating_sub(self.limit))
-            .max()
-            .unwrap_or(0);
-        DistributedOutcome {
-            rejected: decisions.len() as u64 - admitted,
-            decisions,
-            windows,
+    }
+    let windows: Vec<WindowOutcome> = per_window
+        .into_iter()
+        .map(|(window, (offered, admitted))| WindowOutcome {
+            start: window * window_us,
+            offered,
             admitted,
-            ideal_admitted,
-            admitted_over_limit,
-            admitted_over_limit_percent: percent(admitted_over_limit, ideal_admitted),
-            window_over_limit_percent_max: percent(worst_excess, self.limit),
-            wrongly_rejected,
-            messages_sent: self.messages_sent,
-            messages_lost: self.messages_lost,
-        }
+            ideal_admitted: offered.min(limit),
+        })
+        .collect();
+    let admitted = windows.iter().map(|window| window.admitted).sum();
+    let ideal_admitted: u64 = windows.iter().map(|window| window.ideal_admitted).sum();
+    let admitted_over_limit: u64 = windows
+        .iter()
+        .map(|window| window.admitted.saturating_sub(limit))
+        .sum();
+    let wrongly_rejected = windows
+        .iter()
+        .map(|window| window.ideal_admitted.saturating_sub(window.admitted))
+        .sum();
+    let worst_excess = windows
+        .iter()
+        .map(|window| window.admitted.saturating_sub(limit))
+        .max()
+        .unwrap_or(0);
+    DistributedOutcome {
+        rejected: decisions.len() as u64 - admitted,
+        decisions,
+        windows,
+        admitted,
+        ideal_admitted,
+        admitted_over_limit,
+        admitted_over_limit_percent: percent(admitted_over_limit, ideal_admitted),
+        window_over_limit_percent_max: percent(worst_excess, limit),
+        wrongly_rejected,
+        messages_sent: 0,
+        messages_lost: 0,
     }
 }
 
@@ -720,11 +745,12 @@ mod tests {
     }
 
     /// Thirty requests per second, evenly spread, for `seconds` seconds: three times
-    /// the global limit.
+    /// the global limit. Each comes 1 ms after its thirtieth of a second, so that none
+    /// falls on the very instant of a sync.
     fn overload(seconds: u64) -> Vec<Arrival> {
         (0..30 * seconds)
             .map(|request| Arrival {
-                at: request * 1_000_000 / 30,
+                at: request * 1_000_000 / 30 + 1_000,
                 client: 0,
             })
             .collect()
@@ -742,7 +768,7 @@ mod tests {
         assert_eq!(outcome.admitted_over_limit, 0);
         assert_eq!(outcome.wrongly_rejected, 0);
         assert_eq!(outcome.messages_lost, 0);
-        assert_eq!(outcome.decisions[0].decided_at, 2_000);
+        assert_eq!(outcome.decisions[0].decided_at, 3_000);
     }
 
     #[test]

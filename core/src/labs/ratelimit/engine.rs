@@ -25,10 +25,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Error;
 use super::cluster::{ClusterConfig, LimitRequest, LimiterNode};
-use super::distributed::{DistributedConfig, Fault, SharingMode};
+use super::distributed::{
+    DistributedConfig, DistributedDecision, DistributedOutcome, Fault, SharingMode, summarize,
+};
 use super::scenario::{RateLimitParams, RateLimitScenario};
+use super::{Decision, Error};
 use crate::event::{Action, ActionError};
 use crate::invariant::{Invariant, InvariantStatus, Violation};
 use crate::lab::{LabInfo, LabProtocol, LabRun, ProtocolLab, build_protocol_lab};
@@ -91,17 +93,21 @@ impl GlobalLimit {
         }
     }
 
-    /// Counts call `index` if it is answered; returns whether it was.
-    fn count(&mut self, view: &SimView<LimiterNode>, index: usize) -> Option<bool> {
-        let call = view.client_history().get(index)?;
-        let reply = call.reply.as_ref()?;
+    /// Counts call `index` if it has been answered; returns whether it had.
+    fn count(&mut self, view: &SimView<LimiterNode>, index: usize) -> bool {
+        let Some(call) = view.client_history().get(index) else {
+            return false;
+        };
+        let Some(reply) = call.reply.as_ref() else {
+            return false;
+        };
         if reply.admitted {
             *self
                 .admitted
                 .entry(call.invoked_at / self.window_us)
                 .or_insert(0) += 1;
         }
-        Some(true)
+        true
     }
 }
 
@@ -119,13 +125,13 @@ impl Invariant<LimiterNode> for GlobalLimit {
         // when they appear and again while they wait; each is counted exactly once.
         let waiting: Vec<usize> = self.unanswered.iter().copied().collect();
         for index in waiting {
-            if self.count(view, index).is_some() {
+            if self.count(view, index) {
                 self.unanswered.remove(&index);
             }
         }
         let length = view.client_history().len();
         while self.cursor < length {
-            if self.count(view, self.cursor).is_none() {
+            if !self.count(view, self.cursor) {
                 self.unanswered.insert(self.cursor);
             }
             self.cursor += 1;
@@ -223,10 +229,7 @@ pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
     engine.network.latency = Latency::Fixed {
         ms: distributed.latency_ms as f64,
     };
-    let mut timeline: Vec<TimelineEntry> = Vec::new();
-    for fault in &distributed.faults {
-        fault_actions(fault, central, limiters, &mut timeline);
-    }
+    let mut timeline = fault_actions(&distributed.faults, central, limiters);
     for (index, arrival) in trace.iter().enumerate() {
         let request = LimitRequest {
             client: arrival.client,
@@ -257,63 +260,73 @@ pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
     Ok(engine)
 }
 
-/// Appends the timeline actions of one fault.
-fn fault_actions(
-    fault: &Fault,
-    central: Option<NodeId>,
-    limiters: u32,
-    timeline: &mut Vec<TimelineEntry>,
-) {
-    let mut cut_and_heal = |from_ms: u64, to_ms: u64, first: NodeId, second: NodeId| {
-        timeline.push(TimelineEntry::at(
-            from_ms * MICROS_PER_MS,
-            Action::CutLinkBoth {
-                from: first,
-                to: second,
-            },
-        ));
-        for (from, to) in [(first, second), (second, first)] {
-            timeline.push(TimelineEntry::at(
-                to_ms * MICROS_PER_MS,
-                Action::HealLink { from, to },
-            ));
+/// Merges overlapping or touching spans `[from, to)`, so that the engine, which
+/// cannot crash a crashed node or heal a link twice, sees one crash or one cut for
+/// each stretch of time the model considers down.
+fn merge_spans(mut spans: Vec<(Time, Time)>) -> Vec<(Time, Time)> {
+    spans.sort_unstable();
+    let mut merged: Vec<(Time, Time)> = Vec::with_capacity(spans.len());
+    for (from, to) in spans {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
         }
-    };
-    match (fault, central) {
-        (
-            Fault::CutCentralLink {
-                node,
-                from_ms,
-                to_ms,
-            },
-            Some(central),
-        ) => cut_and_heal(*from_ms, *to_ms, *node, central),
-        (Fault::CrashCentral { from_ms, to_ms }, Some(central)) => {
-            timeline.push(TimelineEntry::at(
-                from_ms * MICROS_PER_MS,
-                Action::Crash { node: central },
-            ));
-            timeline.push(TimelineEntry::at(
-                to_ms * MICROS_PER_MS,
-                Action::Restart { node: central },
-            ));
-        }
-        (
-            Fault::Partition {
-                side,
-                from_ms,
-                to_ms,
-            },
-            _,
-        ) => {
-            for &inside in side {
-                for outside in (0..limiters).filter(|node| !side.contains(node)) {
-                    cut_and_heal(*from_ms, *to_ms, inside, outside);
+    }
+    merged
+}
+
+/// The timeline actions of `faults`: crashes and restarts of the central counter and
+/// cuts and heals of links, one per merged span.
+fn fault_actions(faults: &[Fault], central: Option<NodeId>, limiters: u32) -> Vec<TimelineEntry> {
+    let mut crashes = Vec::new();
+    let mut cuts: BTreeMap<(NodeId, NodeId), Vec<(Time, Time)>> = BTreeMap::new();
+    for fault in faults {
+        let (from, to) = match fault {
+            Fault::CutCentralLink { from_ms, to_ms, .. }
+            | Fault::CrashCentral { from_ms, to_ms }
+            | Fault::Partition { from_ms, to_ms, .. } => {
+                (from_ms * MICROS_PER_MS, to_ms * MICROS_PER_MS)
+            }
+        };
+        match (fault, central) {
+            (Fault::CutCentralLink { node, .. }, Some(central)) => {
+                cuts.entry((*node, central)).or_default().push((from, to));
+            }
+            (Fault::CrashCentral { .. }, Some(_)) => crashes.push((from, to)),
+            (Fault::Partition { side, .. }, _) => {
+                for &inside in side {
+                    for outside in (0..limiters).filter(|node| !side.contains(node)) {
+                        let pair = (inside.min(outside), inside.max(outside));
+                        cuts.entry(pair).or_default().push((from, to));
+                    }
                 }
             }
+            // There is no central counter in periodic synchronization mode.
+            (Fault::CutCentralLink { .. } | Fault::CrashCentral { .. }, None) => {}
         }
-        (Fault::CutCentralLink { .. } | Fault::CrashCentral { .. }, None) => {}
     }
+    let mut timeline = Vec::new();
+    if let Some(central) = central {
+        for (start, end) in merge_spans(crashes) {
+            timeline.push(TimelineEntry::at(start, Action::Crash { node: central }));
+            timeline.push(TimelineEntry::at(end, Action::Restart { node: central }));
+        }
+    }
+    for ((first, second), spans) in cuts {
+        for (start, end) in merge_spans(spans) {
+            timeline.push(TimelineEntry::at(
+                start,
+                Action::CutLinkBoth {
+                    from: first,
+                    to: second,
+                },
+            ));
+            for (from, to) in [(first, second), (second, first)] {
+                timeline.push(TimelineEntry::at(end, Action::HealLink { from, to }));
+            }
+        }
+    }
+    timeline
 }
 
 /// Builds the lab's engine run from a scenario in the lab's format.
@@ -337,6 +350,43 @@ impl RateLimitLab {
     /// The protocol lab underneath (typed, for tests and lab-specific views).
     pub fn inner(&self) -> &ProtocolLab<LimiterNode> {
         &self.inner
+    }
+
+    /// The global limit's figures at the current moment, over the requests answered
+    /// so far: admitted, over the limit (and in percent), wrongly rejected, and the
+    /// engine's message counts. This is what the lab shows live; at the end of a run
+    /// it equals the closed-form model's outcome.
+    pub fn outcome(&self) -> DistributedOutcome {
+        let sim = self.inner.sim();
+        let config = sim.protocol_config();
+        let decisions = sim
+            .client_history()
+            .iter()
+            .filter_map(|call| {
+                let reply = call.reply?;
+                Some(DistributedDecision {
+                    at: call.invoked_at,
+                    client: call.request.client,
+                    node: call.node,
+                    decision: if reply.admitted {
+                        Decision::Admit
+                    } else {
+                        Decision::Reject
+                    },
+                    decided_at: call.replied_at.unwrap_or(call.invoked_at),
+                    reason: reply.reason,
+                })
+            })
+            .collect();
+        let mut outcome = summarize(
+            decisions,
+            config.limit,
+            config.window_ms.max(1) * MICROS_PER_MS,
+        );
+        let metrics = sim.metrics().view();
+        outcome.messages_sent = metrics.messages_sent;
+        outcome.messages_lost = metrics.messages_dropped;
+        outcome
     }
 }
 
@@ -459,7 +509,7 @@ impl LabRun for RateLimitLab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::ratelimit::{Decision, distributed, report};
+    use crate::labs::ratelimit::{distributed, report};
 
     fn preset(name: &str) -> Scenario {
         let text = crate::presets::get(name).expect("the preset is embedded");
@@ -510,6 +560,19 @@ mod tests {
         // Failing open while the central counter is down breaks the global limit.
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].property, "global limit");
+        // The central counter is down from 2 s to 3 s, so the window of 2 s fails open.
+        assert!(
+            violations[0]
+                .message
+                .starts_with("the window from 2000 ms to 3000 ms admitted "),
+            "{}",
+            violations[0].message
+        );
+        assert!(
+            violations[0]
+                .message
+                .ends_with("over the global limit of 10")
+        );
     }
 
     #[test]
@@ -517,6 +580,35 @@ mod tests {
         let (engine, violations) = engine_decisions("ratelimit-distributed-partition");
         assert_eq!(engine, model_decisions("ratelimit-distributed-partition"));
         assert_eq!(violations.len(), 1);
+    }
+
+    #[test]
+    fn the_live_figures_at_the_end_of_a_run_equal_the_closed_form_outcome() {
+        for name in [
+            "ratelimit-central-store-down",
+            "ratelimit-distributed-partition",
+        ] {
+            let scenario = preset(name);
+            let mut lab = build(&scenario).unwrap();
+            lab.run_until(scenario.run_until_ms.unwrap() * MICROS_PER_MS + 1_000_000);
+            let live = lab.outcome();
+            let lab_scenario = rate_limit_scenario(&scenario).unwrap();
+            let model = distributed::run(
+                &lab_scenario.trace().unwrap(),
+                &lab_scenario.params.limit_params(),
+                &lab_scenario.distributed_config().unwrap(),
+            )
+            .unwrap();
+            assert_eq!(live.decisions, model.decisions, "{name}");
+            assert_eq!(live.windows, model.windows, "{name}");
+            assert_eq!(
+                live.admitted_over_limit, model.admitted_over_limit,
+                "{name}"
+            );
+            assert_eq!(live.wrongly_rejected, model.wrongly_rejected, "{name}");
+            assert!(live.admitted_over_limit > 0, "{name}");
+            assert!(live.messages_sent > 0, "{name}");
+        }
     }
 
     #[test]
@@ -569,5 +661,92 @@ mod tests {
             error.to_string(),
             "params.window_ms: must be between 1 and 86400000, got 0"
         );
+    }
+
+    fn fault() -> impl proptest::strategy::Strategy<Value = Fault> {
+        use proptest::prelude::*;
+        (0u32..3, 0u64..400, 0u64..300, 0u8..3).prop_map(|(node, from_ms, length_ms, kind)| {
+            let to_ms = from_ms + length_ms;
+            match kind {
+                0 => Fault::CutCentralLink {
+                    node,
+                    from_ms,
+                    to_ms,
+                },
+                1 => Fault::CrashCentral { from_ms, to_ms },
+                _ => Fault::Partition {
+                    side: vec![node],
+                    from_ms,
+                    to_ms,
+                },
+            }
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|value| value.parse().ok()).unwrap_or(32)
+        ))]
+
+        /// On the real engine, with random traffic, latency, timeouts and faults, the
+        /// lab decides every request as the closed-form model does: the same node,
+        /// answer and answer time.
+        #[test]
+        fn the_engine_run_decides_every_request_as_the_closed_form_model(
+            arrivals_ms in proptest::collection::vec(0u64..600, 1..80),
+            central in proptest::bool::ANY,
+            fail_open in proptest::bool::ANY,
+            latency_ms in 0u64..8,
+            timeout_ms in 1u64..20,
+            sync_interval_ms in 5u64..40,
+            faults in proptest::collection::vec(fault(), 0..3),
+        ) {
+            let sharing = if central { "central_counter" } else { "periodic_sync" };
+            let policy = if fail_open { "fail_open" } else { "fail_closed" };
+            let arrivals: Vec<serde_json::Value> = arrivals_ms
+                .iter()
+                .map(|at_ms| serde_json::json!({ "at_ms": at_ms }))
+                .collect();
+            let text = serde_json::json!({
+                "version": 1,
+                "lab": "ratelimit",
+                "nodes": 3,
+                "run_until_ms": 600,
+                "params": {
+                    "limit": 5,
+                    "window_ms": 100,
+                    "arrivals": arrivals,
+                    "distributed": {
+                        "sharing": sharing,
+                        "failure_policy": policy,
+                        "latency_ms": latency_ms,
+                        "timeout_ms": timeout_ms,
+                        "sync_interval_ms": sync_interval_ms,
+                        "faults": faults,
+                    }
+                }
+            })
+            .to_string();
+            let scenario = Scenario::from_json(&text).unwrap();
+            let lab_scenario = rate_limit_scenario(&scenario).unwrap();
+            let trace = lab_scenario.trace().unwrap();
+            let model = distributed::run(
+                &trace,
+                &lab_scenario.params.limit_params(),
+                &lab_scenario.distributed_config().unwrap(),
+            )
+            .unwrap();
+            let mut lab = build(&scenario).unwrap();
+            lab.run_until(2_000_000);
+            let history = lab.inner().sim().client_history();
+            proptest::prop_assert_eq!(history.len(), model.decisions.len());
+            for (index, (call, expected)) in history.iter().zip(&model.decisions).enumerate() {
+                let reply = call.reply.expect("every request is answered");
+                proptest::prop_assert_eq!(call.node, expected.node, "request {}", index);
+                proptest::prop_assert_eq!(reply.admitted, expected.decision == Decision::Admit, "request {}", index);
+                proptest::prop_assert_eq!(reply.reason, expected.reason, "request {}", index);
+                proptest::prop_assert_eq!(call.replied_at, Some(expected.decided_at), "request {}", index);
+            }
+        }
     }
 }
