@@ -22,7 +22,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use miniz_oxide::inflate::TINFLStatus;
 
-use crate::scenario::{Scenario, ScenarioError};
+use crate::lab::LabRun;
+use crate::protocol::{MICROS_PER_MS, Time};
+use crate::scenario::{Scenario, ScenarioError, TIME_MS_MAX};
 
 /// The version character every link written by this build starts with.
 pub const FORMAT_VERSION: char = '1';
@@ -191,54 +193,95 @@ fn decode_version_1(payload: &str) -> Result<String, ShareError> {
     })
 }
 
-/// A decoded share link's query: the scenario and the time to run it to.
+/// A decoded share link's query: the scenario and where the sharer was in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedRun {
     /// The scenario, validated.
     pub scenario: Scenario,
-    /// The virtual time the sharer was at, in milliseconds, if the link says.
-    pub time_ms: Option<u64>,
+    /// The virtual time the sharer was at, in microseconds, if the link says.
+    pub time_us: Option<Time>,
 }
 
-/// The query part of a share link, `s=<encoded>&t=<ms>`, without the `?`.
-pub fn link_query(scenario: &Scenario, time_ms: u64) -> String {
-    format!("s={}&t={time_ms}", encode(scenario))
+/// The query part of a share link, `s=<encoded>&t=<ms>`, without the `?`. The
+/// time is in milliseconds with up to three decimals, so it keeps the run's
+/// microseconds.
+pub fn link_query(scenario: &Scenario, time_us: Time) -> String {
+    format!("s={}&t={}", encode(scenario), format_time_ms(time_us))
 }
 
-/// Reads a share link's query (`s=<encoded>&t=<ms>`, with or without a leading
-/// `?`). Unknown parameters are ignored so that later versions can add some; a
-/// missing `s` is [`ShareError::Empty`]; `t` must be a whole number of
-/// milliseconds no later than [`crate::scenario::TIME_MS_MAX`].
+/// A time in microseconds as milliseconds with the fewest decimals that keep it exact.
+pub fn format_time_ms(time_us: Time) -> String {
+    let whole = time_us / MICROS_PER_MS;
+    let fraction = time_us % MICROS_PER_MS;
+    if fraction == 0 {
+        whole.to_string()
+    } else {
+        let digits = format!("{fraction:03}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+/// Reads a time in milliseconds with at most three decimals (`"1500"`,
+/// `"1500.25"`) into microseconds, no later than [`TIME_MS_MAX`].
+pub fn parse_time_ms(text: &str) -> Result<Time, String> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits_only = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) || fraction.len() > 3 {
+        return Err(format!(
+            "expected milliseconds such as 1500 or 1500.25 (at most three decimals), got {text:?}"
+        ));
+    }
+    let whole: u64 = whole
+        .parse()
+        .map_err(|_| format!("{text:?} is too large a number of milliseconds"))?;
+    if whole > TIME_MS_MAX {
+        return Err(format!(
+            "must be at most {TIME_MS_MAX} milliseconds, got {whole}"
+        ));
+    }
+    let fraction_us = if fraction.is_empty() {
+        0
+    } else {
+        // "25" means 0.25 ms = 250 µs: pad to three digits before reading.
+        format!("{fraction:0<3}").parse::<u64>().unwrap_or(0)
+    };
+    Ok(whole * MICROS_PER_MS + fraction_us)
+}
+
+/// Reads a share link's query (`s=<encoded>&t=<ms>`, with or without
+/// a leading `?`). Unknown parameters are ignored so that later versions can add
+/// some; a missing `s` is [`ShareError::Empty`].
 pub fn parse_link_query(query: &str) -> Result<SharedRun, ShareError> {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut encoded = None;
-    let mut time_ms = None;
+    let mut time_us = None;
     // Bounded by the query's length: `split` yields at most one item per `&` plus one.
     for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
             "s" => encoded = Some(value),
             "t" => {
-                let parsed: u64 = value.parse().map_err(|_| ShareError::Parameter {
-                    field: "t",
-                    reason: format!("expected a whole number of milliseconds, got {value:?}"),
-                })?;
-                if parsed > crate::scenario::TIME_MS_MAX {
-                    return Err(ShareError::Parameter {
-                        field: "t",
-                        reason: format!(
-                            "must be at most {} milliseconds, got {parsed}",
-                            crate::scenario::TIME_MS_MAX
-                        ),
-                    });
-                }
-                time_ms = Some(parsed);
+                time_us = Some(
+                    parse_time_ms(value)
+                        .map_err(|reason| ShareError::Parameter { field: "t", reason })?,
+                );
             }
             _ => {}
         }
     }
     let scenario = decode(encoded.ok_or(ShareError::Empty)?)?;
-    Ok(SharedRun { scenario, time_ms })
+    Ok(SharedRun { scenario, time_us })
+}
+
+/// Builds the run a share link describes and runs it to the link's time (every
+/// event before it, as playing and seeking do), bounded by the scenario's limits.
+/// Without a time the run stays at its start.
+pub fn replay(shared: &SharedRun) -> Result<Box<dyn LabRun>, ShareError> {
+    let mut run = crate::lab::build(&shared.scenario)?;
+    if let Some(time_us) = shared.time_us {
+        run.run_until(time_us);
+    }
+    Ok(run)
 }
 
 #[cfg(test)]
@@ -302,13 +345,14 @@ mod tests {
         run.run_until(700_000);
         run.apply(Action::Restart { node: 1 })
             .expect("restart applies");
-        run.run_until(1_200_000);
-        let query = link_query(&run.scenario(), run.now() / 1_000);
+        // A time between whole milliseconds, as a playing page reaches, must survive the link.
+        run.run_until(1_200_375);
+        let query = link_query(&run.scenario(), run.now());
+        assert!(query.ends_with("&t=1200.375"), "{query}");
         let shared = parse_link_query(&query).expect("decodes");
-        let mut replay = crate::build(&shared.scenario).expect("builds");
-        replay.run_until(shared.time_ms.expect("has a time") * 1_000);
-        assert_eq!(replay.trace_hash(), run.trace_hash());
-        assert_eq!(replay.now(), run.now());
+        let replayed = replay(&shared).expect("builds");
+        assert_eq!(replayed.now(), run.now());
+        assert_eq!(replayed.trace_hash(), run.trace_hash());
     }
 
     #[test]
@@ -388,7 +432,7 @@ mod tests {
 
     #[test]
     fn a_malformed_time_parameter_is_named() {
-        let query = link_query(&preset("broadcast-basic"), 10);
+        let query = link_query(&preset("broadcast-basic"), 10_000);
         let broken = query.replace("t=10", "t=ten");
         let error = parse_link_query(&broken).expect_err("refused");
         assert!(matches!(error, ShareError::Parameter { field: "t", .. }));
@@ -397,10 +441,23 @@ mod tests {
     #[test]
     fn unknown_query_parameters_are_ignored_so_later_versions_can_add_some() {
         let scenario = preset("broadcast-basic");
-        let query = format!("?future=1&{}", link_query(&scenario, 42));
+        let query = format!("?future=1&{}", link_query(&scenario, 42_000));
         let shared = parse_link_query(&query).expect("decodes");
         assert_eq!(shared.scenario, scenario);
-        assert_eq!(shared.time_ms, Some(42));
+        assert_eq!(shared.time_us, Some(42_000));
+    }
+
+    #[test]
+    fn a_link_time_keeps_microseconds_as_millisecond_decimals() {
+        assert_eq!(format_time_ms(1_500_000), "1500");
+        assert_eq!(format_time_ms(1_500_250), "1500.25");
+        assert_eq!(format_time_ms(7), "0.007");
+        assert_eq!(parse_time_ms("1500.25"), Ok(1_500_250));
+        assert_eq!(parse_time_ms("0.007"), Ok(7));
+        assert!(parse_time_ms("1.2345").is_err());
+        assert!(parse_time_ms("-1").is_err());
+        assert!(parse_time_ms(".5").is_err());
+        assert!(parse_time_ms("99999999999999999999999").is_err());
     }
 
     fn arbitrary_timeline() -> impl Strategy<Value = Vec<TimelineEntry>> {
@@ -428,7 +485,7 @@ mod tests {
             loss in 0.0f64..1.0,
             title in proptest::option::of("\\PC{0,40}"),
             timeline in arbitrary_timeline(),
-            time_ms in 0u64..1_000_000,
+            time_us in 0u64..1_000_000_000,
         ) {
             let mut scenario = preset("broadcast-basic");
             scenario.seed = seed;
@@ -436,7 +493,7 @@ mod tests {
             scenario.network.loss_probability = loss;
             scenario.title = title;
             scenario.timeline = timeline;
-            let query = link_query(&scenario, time_ms);
+            let query = link_query(&scenario, time_us);
             let shared = parse_link_query(&query);
             // The scenario may be invalid (a crash of node 7 in a 3-node cluster);
             // then the decoder must say so, never return something else.
@@ -444,7 +501,7 @@ mod tests {
                 Ok(()) => {
                     let shared = shared.expect("a valid scenario decodes");
                     prop_assert_eq!(shared.scenario, scenario);
-                    prop_assert_eq!(shared.time_ms, Some(time_ms));
+                    prop_assert_eq!(shared.time_us, Some(time_us));
                 }
                 Err(error) => prop_assert_eq!(shared, Err(ShareError::Scenario(error))),
             }
