@@ -12,4 +12,5 @@ pub mod metrics_strip;
 pub mod playback_bar;
 pub mod run_about;
 pub mod safety_panel;
+pub mod share_dialog;
 pub mod site_header;
