@@ -9,7 +9,8 @@
 //!   `scenario: {...}` (a scenario object, as `netsplit run` reads), or with
 //!   `link: "1eJy..."` (the `s=` value of a share link): start over from it;
 //! - `{netsplit: 1, type: "play"}` and `{netsplit: 1, type: "pause"}`;
-//! - `{netsplit: 1, type: "seek", time_ms: 1500}`: move to that virtual time;
+//! - `{netsplit: 1, type: "seek", time_ms: 1500}`: move to that virtual time (a time
+//!   not yet simulated is simulated first, at most 60 s past the furthest reached);
 //! - `{netsplit: 1, type: "action", action: {type: "crash", node: 2}}`: any scenario
 //!   timeline action (`crash`, `restart`, `cut_link`, `heal_all`, ...).
 //!
@@ -19,8 +20,8 @@
 //!   leader (labs with roles);
 //! - `{netsplit: 1, type: "violation", property, message, time_ms, nodes}` per
 //!   safety violation;
-//! - `{netsplit: 1, type: "time", time_ms, fingerprint}` at most every 250 ms of
-//!   wall time while the run changes.
+//! - `{netsplit: 1, type: "time", time_ms, fingerprint}` when the run's time changes:
+//!   at most every 250 ms of wall time while playing, at once after a seek or step.
 //!
 //! Origins: with no `origin=` option every origin may drive the frame, and events go
 //! to the parent whatever its origin (they describe only the simulation). With
@@ -48,6 +49,9 @@ pub const PROTOCOL_VERSION: u64 = 1;
 
 /// The least wall time between two `time` events, in milliseconds.
 pub const TIME_EVENT_INTERVAL_MS: f64 = 250.0;
+
+/// How far past the furthest simulated time a host's `seek` may go, in µs (60 s).
+pub const SEEK_AHEAD_US_MAX: Time = 60_000_000;
 
 /// A command a host page sent, after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -270,7 +274,23 @@ fn on_message(
             }
         }
         HostCommand::Pause => state.dispatch(Action::Pause),
-        HostCommand::Seek(time) => state.dispatch(Action::Seek(time)),
+        HostCommand::Seek(time) => {
+            // The scrubber only travels within the time already simulated; a host may
+            // also ask for a later moment, which is simulated first (at most
+            // `SEEK_AHEAD_US_MAX` past the furthest time reached, so a message cannot
+            // freeze the frame).
+            let time = {
+                let mut run = state.run.borrow_mut();
+                let horizon = run.horizon();
+                let time = time.min(horizon.saturating_add(SEEK_AHEAD_US_MAX));
+                if time > horizon {
+                    run.seek(horizon);
+                    run.run_until(time);
+                }
+                time
+            };
+            state.dispatch(Action::Seek(time));
+        }
         HostCommand::Apply(action) => state.dispatch(Action::Apply(action)),
     }
 }
@@ -319,9 +339,12 @@ fn post_events(state: &PlaygroundHandle, posted: &Rc<RefCell<Posted>>, allowed: 
         .and_then(|window| window.performance())
         .map(|performance| performance.now())
         .unwrap_or(0.0);
-    let due = posted
-        .time_wall_ms
-        .is_none_or(|last| wall_ms - last >= TIME_EVENT_INTERVAL_MS || wall_ms < last);
+    // While playing, time changes every frame: post at most every 250 ms. Paused, a
+    // change is a seek or a step, which the host wants to hear about at once.
+    let due = !state.playing
+        || posted
+            .time_wall_ms
+            .is_none_or(|last| wall_ms - last >= TIME_EVENT_INTERVAL_MS || wall_ms < last);
     if due && posted.time_us != Some(run.now()) {
         posted.time_wall_ms = Some(wall_ms);
         posted.time_us = Some(run.now());
