@@ -34,8 +34,10 @@ for (const [name, viewport] of Object.entries(viewports)) {
     await page.getByRole('heading', { level: 1, name: 'Broadcast' }).waitFor();
 
     // Change a parameter (the seed), then act: crash a node and cut a link while time flows.
-    await page.getByLabel('Seed').fill('77');
-    await page.getByLabel('Seed').press('Enter');
+    const seed = page.getByRole('textbox', { name: 'Seed' });
+    await seed.fill('77');
+    await seed.press('Enter');
+    await seed.blur();
     await page.getByLabel('Speed').selectOption('100');
     await page.getByRole('button', { name: 'Play', exact: true }).click();
     await page.waitForTimeout(300);

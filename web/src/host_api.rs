@@ -164,10 +164,11 @@ fn post_to_parent(event: &Value, allowed: &[String]) {
     if parent == window {
         return;
     }
-    let Ok(message) = serde_wasm_bindgen::to_value(event) else {
+    // Through JSON text, so the host receives plain objects (serde-wasm-bindgen would
+    // make JavaScript `Map`s of JSON objects).
+    let Ok(message) = js_sys::JSON::parse(&event.to_string()) else {
         return;
     };
-    let message = json_compatible(message);
     if allowed.is_empty() {
         let _ = parent.post_message(&message, "*");
     } else {
@@ -176,15 +177,6 @@ fn post_to_parent(event: &Value, allowed: &[String]) {
             let _ = parent.post_message(&message, origin);
         }
     }
-}
-
-/// `serde_wasm_bindgen` turns JSON objects into `Map`s; hosts expect plain objects.
-fn json_compatible(value: wasm_bindgen::JsValue) -> wasm_bindgen::JsValue {
-    js_sys::JSON::stringify(&value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(value)
 }
 
 /// What the event side remembers between renders.
