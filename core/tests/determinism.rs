@@ -6,6 +6,8 @@
 //! builds; set `PROPTEST_CASES` (e.g. `PROPTEST_CASES=2000 cargo test --release
 //! --test determinism`) for a long soak.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use netsplit_core::event::Action;
 use netsplit_core::network::Latency;
 use netsplit_core::scenario::{GeneratorSpec, NetworkSpec, Scenario, TimelineEntry, Workload};
