@@ -478,7 +478,9 @@ impl Network {
 
     /// Links with an override, in order.
     pub fn overrides(&self) -> impl Iterator<Item = (&(NodeId, NodeId), &LinkConfig)> {
-        self.overrides.iter().map(|(link, (config, _))| (link, config))
+        self.overrides
+            .iter()
+            .map(|(link, (config, _))| (link, config))
     }
 }
 

@@ -45,7 +45,7 @@ pub const SNAPSHOT_EVERY_EVENTS: u64 = 2_000;
 /// The default maximum number of snapshots.
 pub const SNAPSHOTS_MAX: usize = 64;
 /// The default memory budget for snapshots, in bytes.
-pub const SNAPSHOT_BYTES_MAX: usize = 256 * 1024 * 1024;
+pub const SNAPSHOT_BYTES_MAX: usize = 128 * 1024 * 1024;
 
 /// A simulator with its action timeline and snapshots.
 #[derive(Debug, Clone)]
