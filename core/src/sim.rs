@@ -731,6 +731,8 @@ impl<P: Protocol + 'static> Simulator<P> {
         }
         loop {
             if self.violation_pending_stop && self.config.stop_on_violation {
+                // Stop once per violation; running again continues past it.
+                self.violation_pending_stop = false;
                 return Some(RunStop::Violation);
             }
             if self.events >= self.config.max_events {
@@ -1167,7 +1169,7 @@ impl<P: Protocol + 'static> Simulator<P> {
                     self.violations.push(violation.clone());
                 }
                 self.invariant_violated[index] = Some(violation);
-                self.violation_pending_stop = true;
+                self.violation_pending_stop = self.config.stop_on_violation;
             }
         }
         self.invariants = invariants;
@@ -1875,6 +1877,38 @@ mod tests {
             .is_err()
         );
         assert_eq!(sim.trace_hash(), hash);
+    }
+
+    #[test]
+    fn a_run_that_stops_at_a_violation_can_be_continued_past_it() {
+        use crate::invariant::FnInvariant;
+        let mut sim = Simulator::<Probe>::new(
+            SimConfig {
+                stop_on_violation: true,
+                ..SimConfig::default()
+            },
+            (),
+            fixed_network(10.0),
+            2,
+        );
+        sim.add_invariant(Box::new(FnInvariant::new(
+            "node 1 never hears anything",
+            "A test property that the first delivery breaks.",
+            |view: &SimView<Probe>| {
+                view.node(1)
+                    .filter(|node: &&Probe| !node.received.is_empty())
+                    .map(|_| (vec![1], "node 1 heard something".to_string()))
+            },
+        )));
+        sim.start();
+        ask(&mut sim, 0, Command::Tell(1));
+        ask(&mut sim, 0, Command::Tell(2));
+        assert_eq!(sim.run_until(1_000_000), RunStop::Violation);
+        assert_eq!(sim.now(), 10_000);
+        assert_eq!(sim.violations().len(), 1);
+        assert_eq!(sim.violations()[0].time, 10_000);
+        assert_eq!(sim.run_until(1_000_000), RunStop::QueueEmpty);
+        assert_eq!(sim.node(1).map(|node| node.received.len()), Some(2));
     }
 
     #[test]
