@@ -40,13 +40,16 @@ pub struct LabInfo {
 }
 
 /// Every lab this build knows.
-pub const LABS: &[LabInfo] = &[LabInfo {
-    name: "broadcast",
-    title: "Broadcast and acknowledgements",
-    description: "Each node pings every other node in rounds and counts the answers; \
+pub const LABS: &[LabInfo] = &[
+    LabInfo {
+        name: "broadcast",
+        title: "Broadcast and acknowledgements",
+        description: "Each node pings every other node in rounds and counts the answers; \
                   see loss, partitions, crashes and duplicates at work.",
-    papers: &[],
-}];
+        papers: &[],
+    },
+    crate::protocols::raft::lab::INFO,
+];
 
 /// A running lab, whatever its protocol.
 pub trait LabRun {
@@ -162,6 +165,9 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
         "broadcast" => Ok(Box::new(build_protocol_lab::<
             crate::protocols::broadcast::Broadcast,
         >(scenario)?)),
+        "raft" => Ok(Box::new(
+            build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
+        )),
         other => Err(ScenarioError::UnknownLab {
             name: other.to_string(),
             known: LABS
@@ -474,7 +480,7 @@ mod tests {
             .expect("paxos is not a lab yet");
         assert_eq!(
             error.to_string(),
-            "lab: unknown lab \"paxos\"; known labs: broadcast"
+            "lab: unknown lab \"paxos\"; known labs: broadcast, raft"
         );
     }
 

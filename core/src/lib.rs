@@ -11,6 +11,7 @@ pub mod lab;
 pub mod metrics;
 pub mod network;
 pub mod presets;
+pub mod labs;
 pub mod protocol;
 pub mod protocols;
 pub mod queue;
