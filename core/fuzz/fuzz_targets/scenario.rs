@@ -3,8 +3,9 @@
 //! back as a `ScenarioError` naming the field.
 //!
 //! Run from `core/fuzz` with a nightly toolchain:
-//! `cargo +nightly fuzz run scenario seeds -- -max_total_time=300`
-//! (the `seeds` folder holds the presets as a starting corpus).
+//! `mkdir -p corpus/scenario && cargo +nightly fuzz run scenario corpus/scenario seeds -- -max_total_time=300`
+//! (new inputs go to the ignored `corpus/scenario`; `seeds` holds the presets as a
+//! read-only starting corpus).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
