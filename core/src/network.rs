@@ -476,6 +476,21 @@ impl Network {
         !(self.cut.is_empty() && self.isolated.is_empty() && self.groups.is_empty())
     }
 
+    /// Links cut one way, in order (some may be up again through a heal).
+    pub fn cut_links(&self) -> impl Iterator<Item = &(NodeId, NodeId)> {
+        self.cut.iter()
+    }
+
+    /// Isolated nodes, in order.
+    pub fn isolated_nodes(&self) -> impl Iterator<Item = &NodeId> {
+        self.isolated.iter()
+    }
+
+    /// Whether a partition is in force.
+    pub fn is_partitioned(&self) -> bool {
+        !self.groups.is_empty()
+    }
+
     /// Links with an override, in order.
     pub fn overrides(&self) -> impl Iterator<Item = (&(NodeId, NodeId), &LinkConfig)> {
         self.overrides

@@ -654,20 +654,36 @@ impl<P: Protocol + 'static> Simulator<P> {
                 },
             );
         }
-        if self.network.has_faults() {
+        let add_if_down =
+            |views: &mut BTreeMap<(NodeId, NodeId), LinkView>, from: NodeId, to: NodeId| {
+                if views.len() < limit && from != to && !self.network.is_up(from, to) {
+                    views.entry((from, to)).or_insert_with(|| LinkView {
+                        from,
+                        to,
+                        up: false,
+                        config: self.network.link(from, to).clone(),
+                    });
+                }
+            };
+        // Look only where a fault can be, so a cut in a large cluster does not
+        // cost a scan of every pair; only a partition needs one, and then most
+        // pairs are down anyway and `limit` ends the scan.
+        for &(from, to) in self.network.cut_links() {
+            add_if_down(&mut views, from, to);
+        }
+        for &node in self.network.isolated_nodes() {
+            for &other in &self.live_ids {
+                add_if_down(&mut views, node, other);
+                add_if_down(&mut views, other, node);
+            }
+        }
+        if self.network.is_partitioned() {
             'outer: for &from in &self.live_ids {
                 for &to in &self.live_ids {
                     if views.len() >= limit {
                         break 'outer;
                     }
-                    if from != to && !self.network.is_up(from, to) {
-                        views.entry((from, to)).or_insert_with(|| LinkView {
-                            from,
-                            to,
-                            up: false,
-                            config: self.network.link(from, to).clone(),
-                        });
-                    }
+                    add_if_down(&mut views, from, to);
                 }
             }
         }
@@ -1909,6 +1925,45 @@ mod tests {
         assert_eq!(sim.violations()[0].time, 10_000);
         assert_eq!(sim.run_until(1_000_000), RunStop::QueueEmpty);
         assert_eq!(sim.node(1).map(|node| node.received.len()), Some(2));
+    }
+
+    #[test]
+    fn the_link_view_lists_exactly_the_links_that_are_down_or_changed() {
+        let mut sim = Simulator::<Probe>::new(SimConfig::default(), (), fixed_network(1.0), 4);
+        sim.start();
+        sim.apply(&Action::CutLink { from: 0, to: 1 })
+            .expect("valid");
+        sim.apply(&Action::Isolate { node: 3 }).expect("valid");
+        sim.apply(&Action::SetLink {
+            from: 2,
+            to: 0,
+            latency: Some(Latency::Fixed { ms: 7.0 }),
+            loss_probability: None,
+        })
+        .expect("valid");
+        let links: Vec<(NodeId, NodeId, bool)> = sim
+            .links(100)
+            .iter()
+            .map(|link| (link.from, link.to, link.up))
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                (0, 1, false),
+                (0, 3, false),
+                (1, 3, false),
+                (2, 0, true),
+                (2, 3, false),
+                (3, 0, false),
+                (3, 1, false),
+                (3, 2, false),
+            ]
+        );
+        sim.apply(&Action::Partition {
+            groups: vec![vec![0, 1], vec![2, 3]],
+        })
+        .expect("valid");
+        assert_eq!(sim.links(3).len(), 3, "the limit caps the list");
     }
 
     #[test]
