@@ -300,6 +300,7 @@ pub struct Simulator<P: Protocol> {
     protocol_config: P::Config,
     now: Time,
     events: u64,
+    steps: u64,
     queue: EventQueue<EventKind<P>>,
     rng: SimRng,
     network: Network,
@@ -360,6 +361,7 @@ impl<P: Protocol + 'static> Simulator<P> {
             protocol_config,
             now: 0,
             events: 0,
+            steps: 0,
             queue: EventQueue::new(),
             network,
             nodes,
@@ -462,9 +464,18 @@ impl<P: Protocol + 'static> Simulator<P> {
         self.now
     }
 
-    /// How many events were processed.
+    /// How many events were processed. Scenario timeline actions are not counted,
+    /// so a run and the scenario exported from it (where the learner's actions
+    /// become timeline entries) count the same events and hit `max_events` at the
+    /// same point.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// How many queue entries were processed, timeline actions included. Time
+    /// travel uses it to re-apply an action exactly where it was first applied.
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// The run's fingerprint so far.
@@ -724,7 +735,10 @@ impl<P: Protocol + 'static> Simulator<P> {
         debug_assert!(time >= self.now, "time never runs backwards");
         self.touched.clear();
         self.now = self.now.max(time);
-        self.events += 1;
+        self.steps += 1;
+        if !matches!(kind, EventKind::Scheduled { .. }) {
+            self.events += 1;
+        }
         self.handle(kind);
         self.after_change();
         true
@@ -737,11 +751,11 @@ impl<P: Protocol + 'static> Simulator<P> {
             .unwrap_or(RunStop::MaxEvents)
     }
 
-    /// Like [`Simulator::run_until`], but also stops once `events_max` events
-    /// have been processed in total; it then returns `None` and the clock stays at
-    /// the last event. Time travel uses this to stop exactly where an action was
+    /// Like [`Simulator::run_until`], but also stops once `steps_max` queue
+    /// entries have been processed in total ([`Simulator::steps`]); it then
+    /// returns `None` and the clock stays at the last event. Time travel uses this to stop exactly where an action was
     /// applied or a snapshot is due.
-    pub fn run_bounded(&mut self, until: Time, events_max: u64) -> Option<RunStop> {
+    pub fn run_bounded(&mut self, until: Time, steps_max: u64) -> Option<RunStop> {
         if !self.started {
             self.start();
         }
@@ -754,7 +768,7 @@ impl<P: Protocol + 'static> Simulator<P> {
             if self.events >= self.config.max_events {
                 return Some(RunStop::MaxEvents);
             }
-            if self.events >= events_max {
+            if self.steps >= steps_max {
                 return None;
             }
             match self.next_event_time() {
