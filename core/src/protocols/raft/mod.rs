@@ -340,7 +340,8 @@ pub struct PendingRequest {
 /// Figure 2, "volatile state on leaders", plus what the options need.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LeaderState {
-    /// For each follower, the index of the next entry to send it.
+    /// For each follower, the index of the next entry to send it. It moves past entries
+    /// as soon as they are sent (pipelining) and back on a refusal.
     pub next_index: BTreeMap<NodeId, LogIndex>,
     /// For each follower, the highest index known to be replicated on it.
     pub match_index: BTreeMap<NodeId, LogIndex>,
@@ -693,13 +694,23 @@ impl Raft {
         let prev_log_index = next - 1;
         let prev_log_term = self.log.term_at(prev_log_index).unwrap_or(0);
         let count_max = usize::try_from(self.config.max_entries_per_append).unwrap_or(1);
+        let entries = self.log.entries_from(next, count_max);
+        // Pipelining, as etcd-io/raft's "replicate" state does: assume the entries will
+        // arrive and send only newer ones next time. Without it every answer would resend
+        // everything not yet acknowledged, and under load the copies multiply. A lost
+        // message shows up as a refusal of a later AppendEntries (or heartbeat), which
+        // moves `nextIndex` back to where the follower's log ends.
+        let sent_up_to = next + entries.len() as LogIndex;
+        if let Role::Leader(state) = &mut self.role {
+            state.next_index.insert(follower, sent_up_to);
+        }
         out.send(
             follower,
             Message::AppendEntries {
                 term: self.current_term,
                 prev_log_index,
                 prev_log_term,
-                entries: self.log.entries_from(next, count_max),
+                entries,
                 leader_commit: self.commit_index,
             },
         );
