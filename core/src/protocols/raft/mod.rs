@@ -504,7 +504,11 @@ impl Raft {
     }
 
     /// Becomes a follower in `term` (if higher, forgetting the vote), following `leader`
-    /// if known. A leader that steps down tells its waiting clients the outcome is unknown.
+    /// if known. A leader that steps down tells its waiting clients the outcome is unknown
+    /// and arms its election timer again. A candidate keeps the timer it has: Figure 2
+    /// restarts the countdown only on hearing from the current leader or on granting a
+    /// vote, not on seeing a higher term. (Restarting it there lets a server with a stale
+    /// log, campaigning again and again, keep an up-to-date server from ever timing out.)
     fn become_follower(&mut self, term: Term, leader: Option<NodeId>, out: &mut RaftOut) {
         if term > self.current_term {
             self.current_term = term;
@@ -518,9 +522,9 @@ impl Raft {
             }
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::CheckQuorum);
+            self.reset_election_timer(out);
         }
         self.leader_hint = leader;
-        self.reset_election_timer(out);
     }
 
     /// The election timer fired: start a (pre-)election if this server is a voting member.
@@ -969,10 +973,9 @@ impl Raft {
         }
         if term > self.current_term || !matches!(self.role, Role::Follower) {
             self.become_follower(term, Some(leader), out);
-        } else {
-            self.leader_hint = Some(leader);
-            self.reset_election_timer(out);
         }
+        self.leader_hint = Some(leader);
+        self.reset_election_timer(out);
         self.last_leader_contact = Some(now);
 
         // Entries at or below the snapshot are committed and therefore already match.
@@ -1124,10 +1127,9 @@ impl Raft {
         }
         if term > self.current_term || !matches!(self.role, Role::Follower) {
             self.become_follower(term, Some(leader), out);
-        } else {
-            self.leader_hint = Some(leader);
-            self.reset_election_timer(out);
         }
+        self.leader_hint = Some(leader);
+        self.reset_election_timer(out);
         self.last_leader_contact = Some(now);
         let index = snapshot.last_included_index;
         if index > self.commit_index {
