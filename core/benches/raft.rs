@@ -48,6 +48,7 @@ fn run(scenario: &Scenario) -> u64 {
 fn delivered_messages_per_second(c: &mut Criterion) {
     let mut group = c.benchmark_group("raft_delivered_messages");
     group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(8));
     for nodes in [5, 15] {
         let scenario = scenario(nodes);
         let delivered = run(&scenario);
