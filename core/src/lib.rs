@@ -4,7 +4,27 @@
 //! scenario gives the same run natively, in the CLI and in the browser.
 
 pub mod check;
+pub mod event;
+pub mod invariant;
+pub mod lab;
+pub mod metrics;
+pub mod network;
+pub mod presets;
 pub mod labs;
 pub mod protocol;
+pub mod protocols;
+pub mod queue;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod timetravel;
+pub mod trace;
 
+pub use event::{Action, ActionError, DropReason, NodeStatus, TraceEvent};
+pub use invariant::{Invariant, InvariantStatus, Violation};
+pub use lab::{LABS, LabInfo, LabProtocol, LabRun, build, build_from_json};
+pub use metrics::MetricsView;
 pub use protocol::{Context, Effect, MessageInfo, NodeId, Out, OutFor, Protocol, RequestId, Time};
+pub use scenario::{Scenario, ScenarioError};
+pub use sim::{LinkView, MessageView, NodeView, RunStop, SimView, Simulator};
+pub use trace::TraceEntryView;

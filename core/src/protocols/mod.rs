@@ -1,0 +1,4 @@
+//! The protocols the labs run, one file (or folder) per protocol.
+
+pub mod broadcast;
+pub mod raft;

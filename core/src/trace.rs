@@ -1,0 +1,462 @@
+//! The ordered event log of a run and its fingerprint.
+//!
+//! # The fingerprint (trace hash)
+//!
+//! Every event a run records is fed, in order, into one FNV-1a 64-bit hash
+//! ([`FingerprintHasher`]: offset basis `0xcbf29ce484222325`, prime
+//! `0x100000001b3`, one byte at a time). For each event the bytes are:
+//!
+//! 1. the event's virtual time as a little-endian `u64`;
+//! 2. its code ([`TraceEvent::code`]) as one byte;
+//! 3. its fields in declaration order: node ids as little-endian `u32`, times as
+//!    little-endian `u64`, message kinds and names as their UTF-8 bytes followed by
+//!    `0xff`, drop reasons as one byte (their order in [`DropReason::ALL`]),
+//!    partition groups as a `u64` count then each group's count and ids;
+//! 4. a payload tag byte (0 none, 1 message, 2 timer, 3 request, 4 reply) and then
+//!    the payload's derived `Hash`.
+//!
+//! The hasher writes every integer as little-endian bytes and widens `usize` and
+//! `isize` (which derived `Hash` uses for enum discriminants and lengths) to 64 bits,
+//! so a 32-bit WebAssembly build and a 64-bit native build produce the same hash.
+//! Changing any of this changes every stored fingerprint
+//! (`core/tests/preset_hashes.json`), so treat it as a file format.
+//!
+//! # The log
+//!
+//! Only the newest `capacity` entries are kept (the UI shows a tail), in chunks
+//! shared between clones, so that time-travel snapshots copy at most one chunk.
+
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::event::{DropReason, TraceEvent};
+use crate::protocol::{MessageInfo, NodeId, Protocol, Time};
+
+/// FNV-1a 64 over little-endian bytes, identical on every platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FingerprintHasher {
+    state: u64,
+}
+
+/// The FNV-1a 64-bit offset basis.
+pub const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+/// The FNV-1a 64-bit prime.
+pub const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+impl Default for FingerprintHasher {
+    fn default() -> Self {
+        Self {
+            state: FNV_OFFSET_BASIS,
+        }
+    }
+}
+
+impl FingerprintHasher {
+    /// A hasher in its initial state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.state
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut state = self.state;
+        for &byte in bytes {
+            state ^= u64::from(byte);
+            state = state.wrapping_mul(FNV_PRIME);
+        }
+        self.state = state;
+    }
+
+    #[inline]
+    fn write_u8(&mut self, value: u8) {
+        self.write(&[value]);
+    }
+
+    #[inline]
+    fn write_u16(&mut self, value: u16) {
+        self.write(&value.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_u32(&mut self, value: u32) {
+        self.write(&value.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.write(&value.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_u128(&mut self, value: u128) {
+        self.write(&value.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        // Widened so 32-bit and 64-bit targets agree.
+        self.write_u64(value as u64);
+    }
+
+    #[inline]
+    fn write_i8(&mut self, value: i8) {
+        self.write_u8(value as u8);
+    }
+
+    #[inline]
+    fn write_i16(&mut self, value: i16) {
+        self.write_u16(value as u16);
+    }
+
+    #[inline]
+    fn write_i32(&mut self, value: i32) {
+        self.write_u32(value as u32);
+    }
+
+    #[inline]
+    fn write_i64(&mut self, value: i64) {
+        self.write_u64(value as u64);
+    }
+
+    #[inline]
+    fn write_i128(&mut self, value: i128) {
+        self.write_u128(value as u128);
+    }
+
+    #[inline]
+    fn write_isize(&mut self, value: isize) {
+        self.write_i64(value as i64);
+    }
+}
+
+/// The protocol-specific content that goes with a trace event.
+#[derive(Debug, Clone)]
+pub enum Payload<P: Protocol> {
+    /// Nothing beyond the event itself.
+    None,
+    /// The message delivered or dropped.
+    Message(P::Message),
+    /// The timer that fired.
+    Timer(P::Timer),
+    /// The client request sent.
+    Request(P::Request),
+    /// The reply given.
+    Reply(P::Reply),
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone)]
+pub struct TraceRecord<P: Protocol> {
+    /// When it happened.
+    pub time: Time,
+    /// What happened.
+    pub event: TraceEvent,
+    /// The message, timer, request or reply involved.
+    pub payload: Payload<P>,
+}
+
+/// What the UI shows for one trace entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceEntryView {
+    /// When it happened (µs).
+    pub time: Time,
+    /// A one-line description.
+    pub text: String,
+    /// The event's tag (e.g. `"deliver"`), for colour and filtering.
+    pub kind: &'static str,
+    /// The nodes involved.
+    pub nodes: Vec<NodeId>,
+}
+
+impl<P: Protocol> TraceRecord<P> {
+    /// Renders the entry for the UI. Summaries are computed here, on demand, never
+    /// on the simulation's hot path.
+    pub fn view(&self) -> TraceEntryView {
+        TraceEntryView {
+            time: self.time,
+            text: self.text(),
+            kind: self.event.tag(),
+            nodes: self.event.nodes(),
+        }
+    }
+
+    fn payload_text(&self) -> String {
+        match &self.payload {
+            Payload::None => String::new(),
+            Payload::Message(message) => {
+                let summary = message.summary();
+                if summary.is_empty() {
+                    message.kind().to_string()
+                } else {
+                    format!("{} ({summary})", message.kind())
+                }
+            }
+            Payload::Timer(timer) => format!("{timer:?}"),
+            Payload::Request(request) => compact_json(request),
+            Payload::Reply(reply) => compact_json(reply),
+        }
+    }
+
+    /// A one-line description in plain words.
+    pub fn text(&self) -> String {
+        let payload = self.payload_text();
+        match &self.event {
+            TraceEvent::Deliver { from, to, .. } => {
+                format!("node {to} received {payload} from node {from}")
+            }
+            TraceEvent::Drop {
+                from, to, reason, ..
+            } => format!(
+                "{payload} from node {from} to node {to} was dropped: {}",
+                reason.describe()
+            ),
+            TraceEvent::TimerFired { node } => format!("node {node}: timer {payload} fired"),
+            TraceEvent::DiskWriteDone { node } => format!("node {node} finished a disk write"),
+            TraceEvent::Crash { node } => format!("node {node} crashed"),
+            TraceEvent::Restart { node } => format!("node {node} restarted from its disk"),
+            TraceEvent::Pause { node } => format!("node {node} paused"),
+            TraceEvent::Resume { node } => format!("node {node} resumed"),
+            TraceEvent::AddNode { node } => format!("node {node} joined"),
+            TraceEvent::RemoveNode { node } => format!("node {node} was removed"),
+            TraceEvent::CutLink { from, to } => format!("link {from} → {to} cut"),
+            TraceEvent::HealLink { from, to } => format!("link {from} → {to} healed"),
+            TraceEvent::Isolate { node } => format!("node {node} isolated from the network"),
+            TraceEvent::Partition { groups } => format!("network partitioned into {groups:?}"),
+            TraceEvent::HealAll => "every network fault healed".to_string(),
+            TraceEvent::SetLink { from, to } => format!("link {from} → {to} reconfigured"),
+            TraceEvent::ClientRequest { node, request } => {
+                format!("client request #{request} to node {node}: {payload}")
+            }
+            TraceEvent::ClientReply { node, request } => {
+                format!("node {node} answered request #{request}: {payload}")
+            }
+            TraceEvent::Lab { name } => format!("lab action {name}"),
+            TraceEvent::Violation { property, nodes } => {
+                format!("invariant {property:?} violated (nodes {nodes:?})")
+            }
+        }
+    }
+}
+
+fn compact_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|error| format!("<{error}>"))
+}
+
+/// Entries per shared chunk of the log.
+const CHUNK_LEN: usize = 256;
+
+/// The bounded log and the running fingerprint of a run.
+#[derive(Debug, Clone)]
+pub struct Trace<P: Protocol> {
+    hasher: FingerprintHasher,
+    recorded: u64,
+    capacity: usize,
+    full_chunks: VecDeque<Arc<Vec<TraceRecord<P>>>>,
+    current: Vec<TraceRecord<P>>,
+}
+
+impl<P: Protocol> Trace<P> {
+    /// An empty trace that keeps the newest `capacity` entries (at least one chunk).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            hasher: FingerprintHasher::new(),
+            recorded: 0,
+            capacity: capacity.max(CHUNK_LEN),
+            full_chunks: VecDeque::new(),
+            current: Vec::with_capacity(CHUNK_LEN),
+        }
+    }
+
+    /// The fingerprint of everything recorded so far.
+    pub fn hash(&self) -> u64 {
+        self.hasher.finish()
+    }
+
+    /// How many events were recorded in total (including those no longer kept).
+    pub fn recorded(&self) -> u64 {
+        self.recorded
+    }
+
+    /// Hashes and keeps one event.
+    pub fn record(&mut self, time: Time, event: TraceEvent, payload: Payload<P>) {
+        hash_event(&mut self.hasher, time, &event, &payload);
+        self.recorded += 1;
+        self.current.push(TraceRecord {
+            time,
+            event,
+            payload,
+        });
+        if self.current.len() == CHUNK_LEN {
+            let chunk = std::mem::replace(&mut self.current, Vec::with_capacity(CHUNK_LEN));
+            self.full_chunks.push_back(Arc::new(chunk));
+            while self.full_chunks.len() * CHUNK_LEN > self.capacity {
+                self.full_chunks.pop_front();
+            }
+        }
+    }
+
+    /// The newest `count` entries, oldest first.
+    pub fn tail(&self, count: usize) -> Vec<&TraceRecord<P>> {
+        let mut newest_first: Vec<&TraceRecord<P>> = Vec::with_capacity(count.min(self.capacity));
+        for record in self.current.iter().rev() {
+            if newest_first.len() >= count {
+                break;
+            }
+            newest_first.push(record);
+        }
+        'chunks: for chunk in self.full_chunks.iter().rev() {
+            for record in chunk.iter().rev() {
+                if newest_first.len() >= count {
+                    break 'chunks;
+                }
+                newest_first.push(record);
+            }
+        }
+        newest_first.reverse();
+        newest_first
+    }
+}
+
+fn hash_str(hasher: &mut FingerprintHasher, text: &str) {
+    hasher.write(text.as_bytes());
+    hasher.write_u8(0xff);
+}
+
+fn reason_code(reason: DropReason) -> u8 {
+    DropReason::ALL
+        .iter()
+        .position(|candidate| *candidate == reason)
+        .unwrap_or(usize::from(u8::MAX)) as u8
+}
+
+/// Feeds one event into `hasher` following the scheme in the module docs.
+pub fn hash_event<P: Protocol>(
+    hasher: &mut FingerprintHasher,
+    time: Time,
+    event: &TraceEvent,
+    payload: &Payload<P>,
+) {
+    hasher.write_u64(time);
+    hasher.write_u8(event.code());
+    match event {
+        TraceEvent::Deliver {
+            from,
+            to,
+            kind,
+            sent_at,
+        } => {
+            hasher.write_u32(*from);
+            hasher.write_u32(*to);
+            hash_str(hasher, kind);
+            hasher.write_u64(*sent_at);
+        }
+        TraceEvent::Drop {
+            from,
+            to,
+            kind,
+            reason,
+        } => {
+            hasher.write_u32(*from);
+            hasher.write_u32(*to);
+            hash_str(hasher, kind);
+            hasher.write_u8(reason_code(*reason));
+        }
+        TraceEvent::CutLink { from, to }
+        | TraceEvent::HealLink { from, to }
+        | TraceEvent::SetLink { from, to } => {
+            hasher.write_u32(*from);
+            hasher.write_u32(*to);
+        }
+        TraceEvent::TimerFired { node }
+        | TraceEvent::DiskWriteDone { node }
+        | TraceEvent::Crash { node }
+        | TraceEvent::Restart { node }
+        | TraceEvent::Pause { node }
+        | TraceEvent::Resume { node }
+        | TraceEvent::AddNode { node }
+        | TraceEvent::RemoveNode { node }
+        | TraceEvent::Isolate { node } => hasher.write_u32(*node),
+        TraceEvent::ClientRequest { node, request } | TraceEvent::ClientReply { node, request } => {
+            hasher.write_u32(*node);
+            hasher.write_u64(*request);
+        }
+        TraceEvent::Partition { groups } => {
+            hasher.write_u64(groups.len() as u64);
+            for group in groups {
+                hasher.write_u64(group.len() as u64);
+                for node in group {
+                    hasher.write_u32(*node);
+                }
+            }
+        }
+        TraceEvent::HealAll => {}
+        TraceEvent::Lab { name } => hash_str(hasher, name),
+        TraceEvent::Violation { property, nodes } => {
+            hash_str(hasher, property);
+            hasher.write_u64(nodes.len() as u64);
+            for node in nodes {
+                hasher.write_u32(*node);
+            }
+        }
+    }
+    match payload {
+        Payload::None => hasher.write_u8(0),
+        Payload::Message(message) => {
+            hasher.write_u8(1);
+            message.hash(hasher);
+        }
+        Payload::Timer(timer) => {
+            hasher.write_u8(2);
+            timer.hash(hasher);
+        }
+        Payload::Request(request) => {
+            hasher.write_u8(3);
+            request.hash(hasher);
+        }
+        Payload::Reply(reply) => {
+            hasher.write_u8(4);
+            reply.hash(hasher);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_published_test_vectors() {
+        // Vectors from the FNV reference (draft-eastlake-fnv): "" and "a".
+        let empty = FingerprintHasher::new();
+        assert_eq!(empty.finish(), 0xcbf2_9ce4_8422_2325);
+        let mut letter = FingerprintHasher::new();
+        letter.write(b"a");
+        assert_eq!(letter.finish(), 0xaf63_dc4c_8601_ec8c);
+        let mut word = FingerprintHasher::new();
+        word.write(b"foobar");
+        assert_eq!(word.finish(), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn usize_hashes_like_u64_so_32_and_64_bit_targets_agree() {
+        let mut as_usize = FingerprintHasher::new();
+        as_usize.write_usize(7);
+        let mut as_u64 = FingerprintHasher::new();
+        as_u64.write_u64(7);
+        assert_eq!(as_usize.finish(), as_u64.finish());
+        let mut as_isize = FingerprintHasher::new();
+        as_isize.write_isize(-1);
+        let mut as_i64 = FingerprintHasher::new();
+        as_i64.write_i64(-1);
+        assert_eq!(as_isize.finish(), as_i64.finish());
+    }
+}

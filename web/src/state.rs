@@ -1,0 +1,326 @@
+//! The playground's one reducer: what the lab page shows and every action a control dispatches.
+//!
+//! The simulation itself lives behind an `Rc<RefCell<..>>`: cloning the state for Yew is a few
+//! pointer copies, never a copy of the simulator, and each action mutates the run in place and
+//! bumps `version` so the views re-render. One `Frame` action per animation frame advances the
+//! run; it is bounded in events so a huge cluster at top speed slows down instead of freezing.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use netsplit_core::event::Action as SimAction;
+use netsplit_core::lab::{self, LabRun};
+use netsplit_core::protocol::{NodeId, Time};
+use netsplit_core::scenario::Scenario;
+use yew::prelude::*;
+
+/// Virtual microseconds that pass per wall-clock millisecond at speed 1x: 1x is 100 times
+/// slower than real time (10 virtual ms per second), so a 10 ms network hop is visible;
+/// 100x is real time.
+pub const VIRTUAL_US_PER_WALL_MS_AT_1X: f64 = 10.0;
+
+/// The slowest and fastest playback speeds.
+pub const SPEED_MIN: f64 = 0.1;
+/// See [`SPEED_MIN`].
+pub const SPEED_MAX: f64 = 100.0;
+
+/// The most events one animation frame processes; past it the run falls behind the clock
+/// (and says so) rather than blocking the page.
+pub const FRAME_EVENTS_MAX: u32 = 20_000;
+
+/// The longest wall-clock gap one frame catches up on, in ms (a background tab resumes
+/// where it left off instead of jumping ahead).
+const FRAME_GAP_MS_MAX: f64 = 100.0;
+
+/// What a click on the canvas does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// Click a node to select it, a link to select it, drag to move nodes.
+    Select,
+    /// Click nodes to put them in group A; the rest form group B.
+    Partition,
+}
+
+/// The lab page's state.
+#[derive(Clone)]
+pub struct PlaygroundState {
+    /// The lab's route id.
+    pub lab: String,
+    /// The scenario the run started from (a preset, a share link, or a file).
+    pub base: Rc<Scenario>,
+    /// The running simulation.
+    pub run: Rc<RefCell<Box<dyn LabRun>>>,
+    /// Whether time is flowing.
+    pub playing: bool,
+    /// Playback speed, from [`SPEED_MIN`] to [`SPEED_MAX`].
+    pub speed: f64,
+    /// The selected node, if any.
+    pub selected: Option<NodeId>,
+    /// The selected link (from, to), if any.
+    pub selected_link: Option<(NodeId, NodeId)>,
+    /// The canvas tool.
+    pub tool: Tool,
+    /// Nodes picked for partition group A.
+    pub partition_group: Vec<NodeId>,
+    /// Node positions the user dragged, as fractions of the canvas.
+    pub positions: Rc<BTreeMap<NodeId, (f64, f64)>>,
+    /// The last refused action, in words (shown beside the controls).
+    pub notice: Option<String>,
+    /// Whether the last frame hit [`FRAME_EVENTS_MAX`].
+    pub lagging: bool,
+    /// Whether a stop bound (events, violation) halted playback.
+    pub stopped_by: Option<String>,
+    /// Wall-clock time of the previous frame, in ms.
+    last_wall_ms: Option<f64>,
+    /// Virtual time owed by earlier frames, in µs (fractions of a microsecond carry over).
+    carry_us: f64,
+    /// Bumps on every change so views re-render.
+    pub version: u64,
+}
+
+impl PartialEq for PlaygroundState {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && Rc::ptr_eq(&self.run, &other.run)
+    }
+}
+
+/// Everything a control can do.
+pub enum Action {
+    /// One animation frame at wall-clock time `wall_ms`.
+    Frame {
+        /// `performance.now()` of the frame.
+        wall_ms: f64,
+    },
+    /// Start or stop time.
+    TogglePlay,
+    /// Stop time.
+    Pause,
+    /// Process exactly the next event.
+    Step,
+    /// Change the speed.
+    SetSpeed(f64),
+    /// Move to a virtual time (µs).
+    Seek(Time),
+    /// Do something to the simulated world (crash, cut a link, ...).
+    Apply(SimAction),
+    /// Select a node (or nothing).
+    Select(Option<NodeId>),
+    /// Select a link (or nothing).
+    SelectLink(Option<(NodeId, NodeId)>),
+    /// Change the canvas tool.
+    SetTool(Tool),
+    /// Put a node in or out of partition group A.
+    TogglePartitionMember(NodeId),
+    /// Split group A from the rest.
+    ApplyPartition,
+    /// Move a node on the canvas (fractions of width and height).
+    MoveNode(NodeId, f64, f64),
+    /// Restart from the base scenario with another seed.
+    SetSeed(u64),
+    /// Start over with a new scenario.
+    Load(Box<Scenario>),
+    /// Show a message beside the controls.
+    Notice(Option<String>),
+}
+
+impl PlaygroundState {
+    /// A fresh run of `scenario` for lab `lab`, or the reason it cannot run.
+    pub fn new(lab: &str, scenario: Scenario) -> Result<Self, String> {
+        let run = lab::build(&scenario).map_err(|error| error.to_string())?;
+        Ok(Self {
+            lab: lab.to_string(),
+            base: Rc::new(scenario),
+            run: Rc::new(RefCell::new(run)),
+            playing: false,
+            speed: 10.0,
+            selected: None,
+            selected_link: None,
+            tool: Tool::Select,
+            partition_group: Vec::new(),
+            positions: Rc::new(BTreeMap::new()),
+            notice: None,
+            lagging: false,
+            stopped_by: None,
+            last_wall_ms: None,
+            carry_us: 0.0,
+            version: 0,
+        })
+    }
+
+    /// Whether anything would change on screen without user input.
+    pub fn animating(&self) -> bool {
+        self.playing
+    }
+
+    fn frame(&mut self, wall_ms: f64) {
+        let Some(last) = self.last_wall_ms.replace(wall_ms) else {
+            return;
+        };
+        let gap_ms = (wall_ms - last).clamp(0.0, FRAME_GAP_MS_MAX);
+        let owed_us = gap_ms * self.speed * VIRTUAL_US_PER_WALL_MS_AT_1X + self.carry_us;
+        let whole_us = owed_us.floor();
+        self.carry_us = owed_us - whole_us;
+        let mut run = self.run.borrow_mut();
+        let target = run.now().saturating_add(whole_us as Time);
+        let mut events = 0;
+        self.lagging = false;
+        while run.next_event_time().is_some_and(|next| next <= target) {
+            if events >= FRAME_EVENTS_MAX {
+                self.lagging = true;
+                break;
+            }
+            if !run.step() {
+                break;
+            }
+            events += 1;
+        }
+        if !self.lagging {
+            let stop = run.run_until(target);
+            use netsplit_core::sim::RunStop;
+            match stop {
+                RunStop::ReachedTime | RunStop::QueueEmpty => {}
+                RunStop::MaxEvents => {
+                    self.playing = false;
+                    self.stopped_by =
+                        Some("The run hit its event limit (limits.max_events) and stopped.".into());
+                }
+                RunStop::Violation => {
+                    self.playing = false;
+                    self.stopped_by = Some("Stopped at the first safety violation.".into());
+                }
+            }
+        }
+    }
+}
+
+impl Reducible for PlaygroundState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        next.version += 1;
+        match action {
+            Action::Frame { wall_ms } => {
+                if !next.playing {
+                    next.last_wall_ms = None;
+                    return self;
+                }
+                next.frame(wall_ms);
+            }
+            Action::TogglePlay => {
+                next.playing = !next.playing;
+                next.last_wall_ms = None;
+                next.stopped_by = None;
+            }
+            Action::Pause => {
+                next.playing = false;
+                next.last_wall_ms = None;
+            }
+            Action::Step => {
+                next.playing = false;
+                next.run.borrow_mut().step();
+            }
+            Action::SetSpeed(speed) => {
+                if speed.is_finite() && (SPEED_MIN..=SPEED_MAX).contains(&speed) {
+                    next.speed = speed;
+                    next.notice = None;
+                } else {
+                    next.notice = Some(format!(
+                        "Speed must be between {SPEED_MIN}x and {SPEED_MAX}x."
+                    ));
+                }
+            }
+            Action::Seek(time) => {
+                next.run.borrow_mut().seek(time);
+                next.last_wall_ms = None;
+            }
+            Action::Apply(action) => {
+                let result = next.run.borrow_mut().apply(action);
+                next.notice = result.err().map(|error| error.to_string());
+            }
+            Action::Select(node) => {
+                next.selected = node;
+                next.selected_link = None;
+            }
+            Action::SelectLink(link) => {
+                next.selected_link = link;
+                next.selected = None;
+            }
+            Action::SetTool(tool) => {
+                next.tool = tool;
+                next.partition_group.clear();
+            }
+            Action::TogglePartitionMember(node) => {
+                if let Some(index) = next.partition_group.iter().position(|&id| id == node) {
+                    next.partition_group.remove(index);
+                } else {
+                    next.partition_group.push(node);
+                    next.partition_group.sort_unstable();
+                }
+            }
+            Action::ApplyPartition => {
+                let group_a = std::mem::take(&mut next.partition_group);
+                let live: Vec<NodeId> = next
+                    .run
+                    .borrow()
+                    .nodes()
+                    .iter()
+                    .filter(|node| node.status != netsplit_core::NodeStatus::Removed)
+                    .map(|node| node.id)
+                    .collect();
+                let group_b: Vec<NodeId> = live
+                    .into_iter()
+                    .filter(|id| !group_a.contains(id))
+                    .collect();
+                if group_a.is_empty() || group_b.is_empty() {
+                    next.notice = Some(
+                        "A partition needs two groups: pick at least one node, and leave at least one out."
+                            .into(),
+                    );
+                } else {
+                    let result = next.run.borrow_mut().apply(SimAction::Partition {
+                        groups: vec![group_a, group_b],
+                    });
+                    next.notice = result.err().map(|error| error.to_string());
+                    next.tool = Tool::Select;
+                }
+            }
+            Action::MoveNode(node, x, y) => {
+                Rc::make_mut(&mut next.positions)
+                    .insert(node, (x.clamp(0.02, 0.98), y.clamp(0.02, 0.98)));
+            }
+            Action::SetSeed(seed) => {
+                let mut scenario = (*next.base).clone();
+                scenario.seed = seed;
+                return Rc::new(restart(&next, scenario));
+            }
+            Action::Load(scenario) => {
+                return Rc::new(restart(&next, *scenario));
+            }
+            Action::Notice(text) => next.notice = text,
+        }
+        Rc::new(next)
+    }
+}
+
+/// A fresh run of `scenario`, keeping the page's playback settings; on a bad scenario the old
+/// run stays and the reason is shown.
+fn restart(current: &PlaygroundState, scenario: Scenario) -> PlaygroundState {
+    match PlaygroundState::new(&current.lab, scenario) {
+        Ok(mut fresh) => {
+            fresh.speed = current.speed;
+            fresh.version = current.version + 1;
+            fresh
+        }
+        Err(reason) => {
+            let mut kept = current.clone();
+            kept.version += 1;
+            kept.notice = Some(format!("Could not start that scenario: {reason}"));
+            kept
+        }
+    }
+}
+
+/// The reducer handle components dispatch to, shared through context.
+pub type PlaygroundHandle = UseReducerHandle<PlaygroundState>;
