@@ -41,6 +41,7 @@ pub mod maglev;
 pub mod membership;
 pub mod metrics;
 pub mod modulo;
+pub mod presets;
 #[cfg(test)]
 mod properties;
 pub mod rendezvous;

@@ -559,8 +559,8 @@ mod tests {
 
 #[cfg(test)]
 mod preset_tests {
-    //! The presets in `core/scenarios/hashing-*.json` run and show what their
-    //! descriptions promise.
+    //! The presets in `core/scenarios/hashing/` run and show what their descriptions
+    //! promise.
 
     use std::fmt::Write as _;
 
@@ -611,27 +611,26 @@ mod preset_tests {
         text
     }
 
-    /// Runs the preset `name` from `core/scenarios/<name>.json` and compares its figures
-    /// with the output stored in `core/scenarios/expected/<name>.txt`. Set
-    /// `NETSPLIT_REWRITE_EXPECTED=1` to store the current output instead, after checking
+    /// Runs the preset `name` and compares its figures with the output stored in
+    /// `core/scenarios/hashing/expected/<name>.txt`. Set
+    /// `NETSPLIT_BLESS=1` to store the current output instead, after checking
     /// that the change is intended.
     fn run_preset(name: &str) -> HashingReport {
-        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-        let json = std::fs::read_to_string(format!("{directory}/{name}.json")).unwrap();
-        let report = run(&json);
+        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/hashing");
+        let report = run(super::super::presets::get(name).unwrap());
         let actual = summary(&report);
         let path = format!("{directory}/expected/{name}.txt");
-        if std::env::var_os("NETSPLIT_REWRITE_EXPECTED").is_some() {
+        if std::env::var_os("NETSPLIT_BLESS").is_some() {
             std::fs::write(&path, &actual).unwrap();
             return report;
         }
         let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!("{path} is missing; run with NETSPLIT_REWRITE_EXPECTED=1 to create it")
+            panic!("{path} is missing; run with NETSPLIT_BLESS=1 to create it")
         });
         assert_eq!(
             actual, expected,
             "{name} no longer gives the output stored in {path}; if the change is intended, \
-             rerun with NETSPLIT_REWRITE_EXPECTED=1"
+             rerun with NETSPLIT_BLESS=1"
         );
         report
     }
