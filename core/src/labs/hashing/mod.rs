@@ -63,8 +63,8 @@ pub use modulo::Modulo;
 pub use rendezvous::Rendezvous;
 pub use ring::Ring;
 pub use scenario::{
-    ChangeReport, HashingParams, HashingReport, HashingScenario, MovedExample, parse_scenario,
-    report, report_from_json,
+    ChangeReport, HashingParams, HashingReport, HashingScenario, MovedExample, is_hashing_scenario,
+    parse_scenario, report, report_from_json,
 };
 pub use scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme};
 pub use workload::{KeySet, Workload, ZipfParams};

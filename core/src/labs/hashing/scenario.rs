@@ -404,6 +404,19 @@ pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError>
     })
 }
 
+/// Whether `json` is a hashing scenario (its top-level `lab` is `"hashing"`), for a
+/// tool that must choose between this format and the simulator's before parsing.
+pub fn is_hashing_scenario(json: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("lab")
+                .and_then(|lab| lab.as_str().map(str::to_owned))
+        })
+        .is_some_and(|lab| lab == LAB_NAME)
+}
+
 /// Parses a scenario from JSON and runs it.
 pub fn report_from_json(json: &str) -> Result<HashingReport, HashingError> {
     report(&parse_scenario(json)?)
@@ -437,6 +450,17 @@ mod tests {
             Err(HashingError::Json { path, .. }) => path,
             Ok(_) => panic!("accepted: {json}"),
         }
+    }
+
+    #[test]
+    fn a_hashing_scenario_is_told_apart_from_other_labs() {
+        assert!(is_hashing_scenario(&scenario(
+            r#"{"scheme": "ring", "nodes": 3, "keys": 10}"#
+        )));
+        assert!(!is_hashing_scenario(
+            r#"{"version": 1, "lab": "raft", "nodes": 3}"#
+        ));
+        assert!(!is_hashing_scenario("not json"));
     }
 
     #[test]
