@@ -49,6 +49,8 @@ pub const LABS: &[LabInfo] = &[
         papers: &[],
     },
     crate::protocols::raft::lab::INFO,
+    crate::labs::ratelimit::engine::INFO,
+    crate::protocols::loadbalancing::lab::INFO,
 ];
 
 /// A running lab, whatever its protocol.
@@ -164,6 +166,10 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
         "raft" => Ok(Box::new(
             build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
         )),
+        "ratelimit" => Ok(Box::new(crate::labs::ratelimit::engine::build(scenario)?)),
+        "loadbalancing" => Ok(Box::new(crate::protocols::loadbalancing::lab::build(
+            scenario,
+        )?)),
         other => Err(ScenarioError::UnknownLab {
             name: other.to_string(),
             known: LABS
@@ -476,7 +482,7 @@ mod tests {
             .expect("paxos is not a lab yet");
         assert_eq!(
             error.to_string(),
-            "lab: unknown lab \"paxos\"; known labs: broadcast, raft"
+            "lab: unknown lab \"paxos\"; known labs: broadcast, raft, ratelimit, loadbalancing"
         );
     }
 

@@ -16,6 +16,11 @@ const HASHES_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/preset_has
 fn every_preset_keeps_its_stored_fingerprint() {
     let mut computed = BTreeMap::new();
     for (name, _) in presets::all() {
+        // Hashing presets are not simulations with a trace; their figures are pinned in
+        // core/scenarios/expected/ by the hashing lab's own tests.
+        if name.starts_with("hashing-") {
+            continue;
+        }
         let fingerprint = presets::fingerprint(name)
             .unwrap_or_else(|error| panic!("preset {name} does not run: {error}"));
         computed.insert(name.to_string(), fingerprint);

@@ -165,7 +165,9 @@ impl PlaygroundState {
         let target = run.now().saturating_add(whole_us as Time);
         let mut events = 0;
         self.lagging = false;
-        while run.next_event_time().is_some_and(|next| next <= target) {
+        // Strictly before the target, as `run_until` does, so a frame-by-frame run and a seek
+        // to the same time process exactly the same events.
+        while run.next_event_time().is_some_and(|next| next < target) {
             if events >= FRAME_EVENTS_MAX {
                 self.lagging = true;
                 break;

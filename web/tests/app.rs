@@ -35,3 +35,27 @@ fn routes_are_read_from_the_hash() {
     assert_eq!(Route::parse("#/nope"), Route::NotFound("/nope".into()));
     assert_eq!(Route::parse("#section-2"), Route::Home);
 }
+
+#[wasm_bindgen_test]
+async fn the_broadcast_lab_draws_its_nodes_and_adds_one_on_click() {
+    use wasm_bindgen::JsCast;
+    web_sys::window()
+        .unwrap()
+        .location()
+        .set_hash("#/broadcast")
+        .unwrap();
+    let host = render_app().await;
+    let nodes = host.query_selector_all(".cluster-view g.node").unwrap();
+    assert_eq!(nodes.length(), 5, "{}", host.inner_html());
+    let add = host
+        .query_selector("button[aria-label='Add node']")
+        .unwrap()
+        .expect("an Add node button")
+        .dyn_into::<web_sys::HtmlElement>()
+        .unwrap();
+    add.click();
+    yew::scheduler::flush().await;
+    let nodes = host.query_selector_all(".cluster-view g.node").unwrap();
+    assert_eq!(nodes.length(), 6);
+    web_sys::window().unwrap().location().set_hash("").unwrap();
+}
