@@ -144,6 +144,29 @@ impl HashingParams {
     }
 }
 
+impl HashingParams {
+    /// The lab in its initial state (before any of `changes`), for the playground to
+    /// load a preset and then apply its changes one at a time. The selected key, if
+    /// any, is selected.
+    pub fn lab(&self) -> Result<HashingLab, HashingError> {
+        let membership = Membership::with_nodes(self.nodes, "params.nodes")?;
+        let mut lab = HashingLab::new(
+            self.scheme,
+            self.config(),
+            membership,
+            self.workload(),
+            self.replicas,
+        )
+        .map_err(|error| prefixed(error, "params."))?;
+        if let Some(name) = &self.selected_key
+            && let Some(index) = lab.keys().find(name)
+        {
+            lab.select_key(Some(index as u32))?;
+        }
+        Ok(lab)
+    }
+}
+
 impl HashingScenario {
     /// Checks every field that can be checked without running, naming the field path.
     pub fn validate(&self) -> Result<(), HashingError> {
@@ -322,16 +345,8 @@ pub struct HashingReport {
 pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError> {
     scenario.validate()?;
     let params = &scenario.params;
-    let membership = Membership::with_nodes(params.nodes, "params.nodes")?;
-    let members = membership.live.clone();
-    let mut lab = HashingLab::new(
-        params.scheme,
-        params.config(),
-        membership,
-        params.workload(),
-        params.replicas,
-    )
-    .map_err(|error| prefixed(error, "params."))?;
+    let mut lab = params.lab()?;
+    let members = lab.membership().live.clone();
     let initial_load = lab.load();
     let lookup_cost = lab.lookup_cost()?;
     let initial_comparison = if params.compare && params.changes.is_empty() {
@@ -461,6 +476,24 @@ mod tests {
             r#"{"version": 1, "lab": "raft", "nodes": 3}"#
         ));
         assert!(!is_hashing_scenario("not json"));
+    }
+
+    #[test]
+    fn a_preset_loads_into_a_lab_that_replays_its_changes_like_the_report() {
+        let parsed = parse_scenario(&scenario(
+            r#"{"scheme": "maglev", "nodes": 4, "keys": 500, "maglev_table_size": 251,
+                "selected_key": "carol", "changes": [{"crash": {"node": 1}}, {"add": {"node": 7}}]}"#,
+        ))
+        .unwrap();
+        let expected = report(&parsed).unwrap();
+        let mut lab = parsed.params.lab().unwrap();
+        assert_eq!(
+            lab.selected_key(),
+            lab.keys().find("carol").map(|index| index as u32)
+        );
+        for (change, reported) in parsed.params.changes.iter().zip(&expected.changes) {
+            assert_eq!(lab.apply(change).unwrap(), &reported.metrics);
+        }
     }
 
     #[test]
