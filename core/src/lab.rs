@@ -48,6 +48,8 @@ pub const LABS: &[LabInfo] = &[
                   see loss, partitions, crashes and duplicates at work.",
         papers: &[],
     },
+    crate::protocols::raft::lab::INFO,
+    crate::labs::ratelimit::engine::INFO,
     crate::protocols::loadbalancing::lab::INFO,
 ];
 
@@ -161,6 +163,10 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
         "broadcast" => Ok(Box::new(build_protocol_lab::<
             crate::protocols::broadcast::Broadcast,
         >(scenario)?)),
+        "raft" => Ok(Box::new(
+            build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
+        )),
+        "ratelimit" => Ok(Box::new(crate::labs::ratelimit::engine::build(scenario)?)),
         "loadbalancing" => Ok(Box::new(crate::protocols::loadbalancing::lab::build(
             scenario,
         )?)),
@@ -476,7 +482,7 @@ mod tests {
             .expect("paxos is not a lab yet");
         assert_eq!(
             error.to_string(),
-            "lab: unknown lab \"paxos\"; known labs: broadcast, loadbalancing"
+            "lab: unknown lab \"paxos\"; known labs: broadcast, raft, ratelimit, loadbalancing"
         );
     }
 

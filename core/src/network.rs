@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{NodeId, Time};
 use crate::rng::SimRng;
 
+/// Node lifecycle states live with the other event types; re-exported here
+/// because the UI reads them next to link states.
+pub use crate::event::NodeStatus;
+
 /// The longest latency a link may be configured with: one hour, in milliseconds.
 pub const LATENCY_MS_MAX: f64 = 3_600_000.0;
 

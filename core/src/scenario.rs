@@ -383,10 +383,28 @@ impl Scenario {
                 ),
             });
         }
+        // Serde would also read a struct from a JSON array of its fields in order;
+        // a scenario written that way is unreadable, so only objects are accepted.
+        if let Some(first) = text.trim_start().chars().next()
+            && first != '{'
+        {
+            return Err(ScenarioError::Parse {
+                path: ".".to_string(),
+                message: format!("a scenario is a JSON object starting with '{{', not {first:?}"),
+            });
+        }
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let scenario: Scenario =
             serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-                let path = error.path().to_string();
+                // `?` marks a position serde could not name (a broken key); the
+                // nearest named parent is the clearer thing to show.
+                let mut path = error.path().to_string();
+                while let Some(parent) = path.strip_suffix(".?") {
+                    path = parent.to_string();
+                }
+                if path == "?" || path.is_empty() {
+                    path = ".".to_string();
+                }
                 ScenarioError::Parse {
                     path,
                     message: error.into_inner().to_string(),

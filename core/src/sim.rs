@@ -5,15 +5,13 @@
 //! generator. Protocol nodes are pure state machines (see `protocol`); the simulator
 //! calls their handlers one event at a time and carries out the effects they record.
 //!
-//! Events are ordered by `(time, sequence)`, where the sequence number is handed out
-//! when an event is scheduled, so two events at the same microsecond happen in the
-//! order they were scheduled and every run is a pure function of its scenario and
-//! seed. Stale entries (a timer re-armed or cancelled, a disk write lost in a crash)
-//! stay in the queue and are skipped when they reach its head, which is cheaper than
-//! searching the heap to remove them.
+//! Events are ordered by `(time, order of scheduling)` (see `queue`), so two events
+//! at the same microsecond happen in the order they were scheduled and every run is
+//! a pure function of its scenario and seed. Stale entries (a timer re-armed or
+//! cancelled, a disk write lost in a crash) stay in the queue and are skipped when
+//! they reach its head, which is cheaper than searching the queue to remove them.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +21,7 @@ use crate::invariant::{Invariant, InvariantStatus, Violation};
 use crate::metrics::Metrics;
 use crate::network::{LinkConfig, Network, Transmission};
 use crate::protocol::{Context, Effect, MessageInfo, NodeId, OutFor, Protocol, RequestId, Time};
+use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::trace::{Payload, Trace};
 
@@ -249,36 +248,10 @@ enum EventKind<P: Protocol> {
     Generate,
 }
 
-#[derive(Debug, Clone)]
-struct Queued<P: Protocol> {
-    time: Time,
-    seq: u64,
-    kind: EventKind<P>,
-}
-
-impl<P: Protocol> PartialEq for Queued<P> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-
-impl<P: Protocol> Eq for Queued<P> {}
-
-impl<P: Protocol> PartialOrd for Queued<P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<P: Protocol> Ord for Queued<P> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
-    }
-}
-
-/// The size in bytes of one queue entry for protocol `P` (for memory estimates).
+/// The size in bytes of one queued event for protocol `P`: the memory one
+/// in-flight message takes, besides any heap data the message owns.
 pub fn queue_entry_size<P: Protocol>() -> usize {
-    std::mem::size_of::<Reverse<Queued<P>>>()
+    crate::queue::entry_size::<EventKind<P>>()
 }
 
 type HeldEffect<P> =
@@ -326,9 +299,8 @@ pub struct Simulator<P: Protocol> {
     config: SimConfig,
     protocol_config: P::Config,
     now: Time,
-    seq: u64,
     events: u64,
-    queue: BinaryHeap<Reverse<Queued<P>>>,
+    queue: EventQueue<EventKind<P>>,
     rng: SimRng,
     network: Network,
     nodes: Vec<NodeSlot<P>>,
@@ -354,6 +326,7 @@ pub struct Simulator<P: Protocol> {
     lab_action: Option<LabActionFn<P>>,
     observer: Option<ObserverFn<P>>,
     started: bool,
+    touched: Vec<NodeId>,
 }
 
 impl<P: Protocol + 'static> Simulator<P> {
@@ -386,9 +359,8 @@ impl<P: Protocol + 'static> Simulator<P> {
             config,
             protocol_config,
             now: 0,
-            seq: 0,
             events: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::new(),
             network,
             nodes,
             live_ids: initial_members.clone(),
@@ -412,6 +384,7 @@ impl<P: Protocol + 'static> Simulator<P> {
             lab_action: None,
             observer: None,
             started: false,
+            touched: Vec::new(),
         }
     }
 
@@ -589,6 +562,13 @@ impl<P: Protocol + 'static> Simulator<P> {
         &self.action_errors
     }
 
+    /// The nodes whose handlers ran during the last event or action, in the order
+    /// they first ran. Invariants that only concern one node's own state can check
+    /// just these instead of every node.
+    pub fn touched(&self) -> &[NodeId] {
+        &self.touched
+    }
+
     /// How many messages are in flight (including those waiting at paused nodes).
     pub fn in_flight_count(&self) -> u64 {
         self.in_flight
@@ -596,7 +576,7 @@ impl<P: Protocol + 'static> Simulator<P> {
 
     /// When the next event happens, if anything is scheduled.
     pub fn next_event_time(&self) -> Option<Time> {
-        self.queue.peek().map(|Reverse(queued)| queued.time)
+        self.queue.peek().map(|(time, _)| time)
     }
 
     /// Every message on its way, ordered by arrival time, then id. Messages waiting
@@ -605,22 +585,14 @@ impl<P: Protocol + 'static> Simulator<P> {
         let mut views: Vec<MessageView> = self
             .queue
             .iter()
-            .filter_map(|Reverse(queued)| match &queued.kind {
+            .filter_map(|(time, kind)| match kind {
                 EventKind::Deliver {
                     id,
                     from,
                     to,
                     sent_at,
                     message,
-                } => Some(message_view(
-                    *id,
-                    *from,
-                    *to,
-                    *sent_at,
-                    queued.time,
-                    message,
-                    None,
-                )),
+                } => Some(message_view(*id, *from, *to, *sent_at, time, message, None)),
                 _ => None,
             })
             .collect();
@@ -730,13 +702,14 @@ impl<P: Protocol + 'static> Simulator<P> {
         if self.events >= self.config.max_events {
             return false;
         }
-        let Some(Reverse(queued)) = self.queue.pop() else {
+        let Some((time, kind)) = self.queue.pop() else {
             return false;
         };
-        debug_assert!(queued.time >= self.now, "time never runs backwards");
-        self.now = self.now.max(queued.time);
+        debug_assert!(time >= self.now, "time never runs backwards");
+        self.touched.clear();
+        self.now = self.now.max(time);
         self.events += 1;
-        self.handle(queued.kind);
+        self.handle(kind);
         self.after_change();
         true
     }
@@ -820,6 +793,7 @@ impl<P: Protocol + 'static> Simulator<P> {
         if !self.started {
             self.start();
         }
+        self.touched.clear();
         let result = self.apply_inner(action);
         self.after_change();
         result
@@ -1128,9 +1102,7 @@ impl<P: Protocol + 'static> Simulator<P> {
     // ----- The event loop ------------------------------------------------------
 
     fn push(&mut self, time: Time, kind: EventKind<P>) {
-        let seq = self.seq;
-        self.seq += 1;
-        self.queue.push(Reverse(Queued { time, seq, kind }));
+        self.queue.push(time, kind);
     }
 
     fn is_stale(&self, kind: &EventKind<P>) -> bool {
@@ -1153,8 +1125,8 @@ impl<P: Protocol + 'static> Simulator<P> {
     /// [`Simulator::next_event_time`] is exact, checks invariants and runs the
     /// lab's observer.
     fn after_change(&mut self) {
-        while let Some(Reverse(head)) = self.queue.peek() {
-            if self.is_stale(&head.kind) {
+        while let Some((_, head)) = self.queue.peek() {
+            if self.is_stale(head) {
                 self.queue.pop();
             } else {
                 break;
@@ -1518,6 +1490,9 @@ impl<P: Protocol + 'static> Simulator<P> {
     ) {
         let mut out = std::mem::take(&mut self.out);
         out.clear();
+        if !self.touched.contains(&node) {
+            self.touched.push(node);
+        }
         {
             let slot = &mut self.nodes[node as usize];
             let context = Context {
@@ -1621,4 +1596,299 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(value: &serde_json::Value) ->
             format!(".{path}: {inner}")
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Latency;
+
+    /// A tiny protocol that does exactly what the tests tell it, so that each test
+    /// can pin one rule of the simulator.
+    #[derive(Debug, Clone, Serialize)]
+    struct Probe {
+        received: Vec<(NodeId, u64, Time)>,
+        fired: Vec<(u8, Time)>,
+        value: u64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+    struct Note(u64);
+
+    impl MessageInfo for Note {
+        fn kind(&self) -> &'static str {
+            "Note"
+        }
+
+        fn summary(&self) -> String {
+            format!("{}", self.0)
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    enum Command {
+        /// Store the value durably, then answer.
+        Put(u64),
+        /// Send a note with this value to node 1.
+        Tell(u64),
+        /// Arm timer `id` for `delay` µs.
+        Arm(u8, Time),
+        /// Disarm timer `id`.
+        Disarm(u8),
+    }
+
+    impl Protocol for Probe {
+        type Message = Note;
+        type Timer = u8;
+        type Request = Command;
+        type Reply = u64;
+        type Durable = u64;
+        type Config = ();
+
+        fn new(_id: NodeId, _members: &[NodeId], _config: &()) -> Self {
+            Self {
+                received: Vec::new(),
+                fired: Vec::new(),
+                value: 0,
+            }
+        }
+
+        fn recover(id: NodeId, members: &[NodeId], config: &(), durable: u64) -> Self {
+            let mut node = Self::new(id, members, config);
+            node.value = durable;
+            node
+        }
+
+        fn durable(&self) -> u64 {
+            self.value
+        }
+
+        fn on_start(&mut self, _context: &Context<'_>, _out: &mut OutFor<Self>) {}
+
+        fn on_message(
+            &mut self,
+            context: &Context<'_>,
+            from: NodeId,
+            message: Note,
+            _out: &mut OutFor<Self>,
+        ) {
+            self.received.push((from, message.0, context.now));
+        }
+
+        fn on_timer(&mut self, context: &Context<'_>, timer: u8, _out: &mut OutFor<Self>) {
+            self.fired.push((timer, context.now));
+        }
+
+        fn on_client(
+            &mut self,
+            _context: &Context<'_>,
+            id: RequestId,
+            request: Command,
+            out: &mut OutFor<Self>,
+        ) {
+            match request {
+                Command::Put(value) => {
+                    self.value = value;
+                    out.persist();
+                    out.send(1, Note(value));
+                    out.reply(id, value);
+                }
+                Command::Tell(value) => out.send(1, Note(value)),
+                Command::Arm(timer, delay) => out.set_timer(timer, delay, delay),
+                Command::Disarm(timer) => out.cancel_timer(timer),
+            }
+        }
+    }
+
+    fn fixed_network(ms: f64) -> Network {
+        Network::new(LinkConfig {
+            latency: Latency::Fixed { ms },
+            ..LinkConfig::default()
+        })
+    }
+
+    fn probe_cluster(config: SimConfig) -> Simulator<Probe> {
+        let mut sim = Simulator::new(config, (), fixed_network(10.0), 2);
+        sim.start();
+        sim
+    }
+
+    fn ask(sim: &mut Simulator<Probe>, node: NodeId, command: Command) -> RequestId {
+        sim.client_request(node, command).expect("the node exists")
+    }
+
+    #[test]
+    fn a_reply_recorded_after_persist_waits_for_the_disk_write() {
+        let mut sim = probe_cluster(SimConfig {
+            disk_write_latency: 3_000,
+            ..SimConfig::default()
+        });
+        let id = ask(&mut sim, 0, Command::Put(7));
+        assert_eq!(sim.client_history()[id as usize].reply, None);
+        assert_eq!(
+            sim.durable(0),
+            Some(&0),
+            "nothing is on disk before the write ends"
+        );
+        sim.run_until(2_999);
+        assert_eq!(sim.client_history()[id as usize].reply, None);
+        sim.run_until(3_001);
+        assert_eq!(sim.client_history()[id as usize].replied_at, Some(3_000));
+        assert_eq!(sim.durable(0), Some(&7));
+        // The held send left when the write finished, then took 10 ms.
+        sim.run_until(20_000);
+        assert_eq!(
+            sim.node(1).map(|node| node.received.clone()),
+            Some(vec![(0, 7, 13_000)])
+        );
+    }
+
+    #[test]
+    fn a_crash_before_the_write_completes_loses_the_reply_and_the_held_send() {
+        let mut sim = probe_cluster(SimConfig::default());
+        let id = ask(&mut sim, 0, Command::Put(7));
+        sim.apply(&Action::Crash { node: 0 }).expect("node 0 is up");
+        sim.run_until(50_000);
+        assert_eq!(sim.client_history()[id as usize].reply, None);
+        assert_eq!(sim.durable(0), Some(&0));
+        assert!(sim.node(1).is_some_and(|node| node.received.is_empty()));
+        let drops = sim.recent_drops(0);
+        assert_eq!(drops.len(), 1);
+        assert_eq!(drops[0].dropped, Some(DropReason::SenderCrashed));
+    }
+
+    #[test]
+    fn a_restarted_node_recovers_the_last_completed_write_and_nothing_volatile() {
+        let mut sim = probe_cluster(SimConfig::default());
+        ask(&mut sim, 0, Command::Put(7));
+        ask(&mut sim, 0, Command::Arm(1, 100_000));
+        sim.run_until(5_000);
+        sim.apply(&Action::Crash { node: 0 }).expect("up");
+        sim.apply(&Action::Restart { node: 0 }).expect("crashed");
+        assert_eq!(sim.node(0).map(|node| node.value), Some(7));
+        sim.run_until(200_000);
+        assert!(
+            sim.node(0).is_some_and(|node| node.fired.is_empty()),
+            "timers are volatile and die with the crash"
+        );
+    }
+
+    #[test]
+    fn a_paused_node_handles_waiting_messages_and_timers_when_it_resumes() {
+        let mut sim = probe_cluster(SimConfig::default());
+        ask(&mut sim, 1, Command::Arm(3, 5_000));
+        sim.apply(&Action::Pause { node: 1 }).expect("up");
+        ask(&mut sim, 0, Command::Tell(42));
+        sim.run_until(50_000);
+        assert!(
+            sim.node(1)
+                .is_some_and(|node| node.received.is_empty() && node.fired.is_empty())
+        );
+        assert_eq!(
+            sim.in_flight().len(),
+            1,
+            "the waiting message is still shown"
+        );
+        sim.apply(&Action::Resume { node: 1 }).expect("paused");
+        sim.run_until(50_001);
+        let node = sim.node(1).expect("exists");
+        assert_eq!(node.fired, vec![(3, 50_000)]);
+        assert_eq!(node.received, vec![(0, 42, 50_000)]);
+    }
+
+    #[test]
+    fn setting_a_timer_again_replaces_it_and_cancelling_disarms_it() {
+        let mut sim = probe_cluster(SimConfig::default());
+        ask(&mut sim, 0, Command::Arm(1, 5_000));
+        ask(&mut sim, 0, Command::Arm(1, 9_000));
+        ask(&mut sim, 0, Command::Arm(2, 1_000));
+        ask(&mut sim, 0, Command::Disarm(2));
+        sim.run_until(100_000);
+        assert_eq!(
+            sim.node(0).map(|node| node.fired.clone()),
+            Some(vec![(1, 9_000)])
+        );
+    }
+
+    #[test]
+    fn a_partition_drops_messages_already_on_the_wire() {
+        let mut sim = probe_cluster(SimConfig::default());
+        ask(&mut sim, 0, Command::Tell(1));
+        sim.apply(&Action::Partition {
+            groups: vec![vec![0], vec![1]],
+        })
+        .expect("valid groups");
+        ask(&mut sim, 0, Command::Tell(2));
+        sim.run_until(100_000);
+        assert!(sim.node(1).is_some_and(|node| node.received.is_empty()));
+        let reasons: Vec<Option<DropReason>> = sim
+            .recent_drops(0)
+            .iter()
+            .map(|drop| drop.dropped)
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![Some(DropReason::LinkDown), Some(DropReason::LinkDown)]
+        );
+    }
+
+    #[test]
+    fn sends_beyond_the_in_flight_bound_are_dropped_with_that_reason() {
+        let mut sim = probe_cluster(SimConfig {
+            max_in_flight: 2,
+            ..SimConfig::default()
+        });
+        for value in 0..3 {
+            ask(&mut sim, 0, Command::Tell(value));
+        }
+        assert_eq!(sim.in_flight_count(), 2);
+        assert_eq!(
+            sim.recent_drops(0)[0].dropped,
+            Some(DropReason::InFlightLimit)
+        );
+    }
+
+    #[test]
+    fn a_run_stops_at_its_event_bound_and_says_so() {
+        let mut sim = probe_cluster(SimConfig {
+            max_events: 2,
+            ..SimConfig::default()
+        });
+        for value in 0..5 {
+            ask(&mut sim, 0, Command::Tell(value));
+        }
+        assert_eq!(sim.run_until(1_000_000), RunStop::MaxEvents);
+        assert_eq!(sim.events(), 2);
+        assert!(!sim.step());
+    }
+
+    #[test]
+    fn actions_on_missing_or_wrong_state_nodes_fail_without_changing_anything() {
+        let mut sim = probe_cluster(SimConfig::default());
+        let hash = sim.trace_hash();
+        assert!(sim.apply(&Action::Resume { node: 0 }).is_err());
+        assert!(sim.apply(&Action::Crash { node: 5 }).is_err());
+        assert!(
+            sim.apply(&Action::Partition {
+                groups: vec![vec![0], vec![0, 1]]
+            })
+            .is_err()
+        );
+        assert_eq!(sim.trace_hash(), hash);
+    }
+
+    #[test]
+    fn a_removed_node_leaves_the_membership_and_its_messages_are_dropped() {
+        let mut sim = probe_cluster(SimConfig::default());
+        ask(&mut sim, 0, Command::Tell(1));
+        sim.apply(&Action::RemoveNode { node: 1 }).expect("exists");
+        assert_eq!(sim.live_ids(), &[0]);
+        sim.run_until(100_000);
+        assert_eq!(
+            sim.recent_drops(0)[0].dropped,
+            Some(DropReason::NodeRemoved)
+        );
+        sim.apply(&Action::AddNode).expect("room for more");
+        assert_eq!(sim.live_ids(), &[0, 2]);
+    }
 }

@@ -161,9 +161,17 @@ impl<P: Protocol + 'static> Run<P> {
         applied
     }
 
+    /// The events between snapshots for the current state size: never fewer than
+    /// the policy says, and at least one event per 256 bytes of state, so that
+    /// copying a large simulation costs at most about as much as running it.
+    fn snapshot_interval(&self) -> u64 {
+        let bytes = self.snapshots.last().map_or(0, |snapshot| snapshot.bytes) as u64;
+        self.snapshot_every_events.max(bytes / 256)
+    }
+
     fn maybe_snapshot(&mut self) {
         let last_events = self.snapshots.last().map_or(0, |snapshot| snapshot.events);
-        if self.sim.events() < last_events.saturating_add(self.snapshot_every_events) {
+        if self.sim.events() < last_events.saturating_add(self.snapshot_interval()) {
             return;
         }
         let bytes = self.sim.approximate_bytes();
@@ -201,7 +209,7 @@ impl<P: Protocol + 'static> Run<P> {
                 .snapshots
                 .last()
                 .map_or(0, |snapshot| snapshot.events)
-                .saturating_add(self.snapshot_every_events);
+                .saturating_add(self.snapshot_interval());
             if let Some(next) = self.actions.get(self.next_action)
                 && next.events > self.sim.events()
             {

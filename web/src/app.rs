@@ -6,6 +6,7 @@
 use yew::prelude::*;
 
 use crate::components::home_gallery::HomeGallery;
+use crate::components::lab_page::LabPage;
 use crate::components::site_header::SiteHeader;
 use crate::route::{Route, use_route};
 
@@ -15,12 +16,9 @@ pub fn App() -> Html {
     let route = use_route();
     let body = match &*route {
         Route::Home => html! { <HomeGallery /> },
-        Route::Lab(id) => html! {
-            <main class="home">
-                <h1>{ format!("Lab {id}") }</h1>
-                <p class="pitch">{ "This lab is not built yet." }</p>
-                <a href="#/">{ "Back to all labs" }</a>
-            </main>
+        Route::Lab(id) => match crate::labs::find(id) {
+            Some(card) => html! { <LabPage card={card} /> },
+            None => html! {},
         },
         Route::NotFound(path) => html! {
             <main class="home">

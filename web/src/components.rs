@@ -1,4 +1,15 @@
 //! The app's components, each named after what it shows.
 
+pub mod cluster_view;
+pub mod cluster_view_node;
+pub mod event_log;
+pub mod fault_toolbar;
 pub mod home_gallery;
+pub mod inspector;
+pub mod lab_page;
+pub mod link_popover;
+pub mod metrics_strip;
+pub mod playback_bar;
+pub mod run_about;
+pub mod safety_panel;
 pub mod site_header;

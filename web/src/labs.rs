@@ -51,3 +51,12 @@ pub const LABS: &[LabCard] = &[
 pub fn find(id: &str) -> Option<&'static LabCard> {
     LABS.iter().find(|lab| lab.id == id)
 }
+
+/// The client request the toolbar's button sends in lab `id`, if the lab takes requests.
+pub fn client_request(id: &str) -> Option<serde_json::Value> {
+    match id {
+        "broadcast" => Some(serde_json::json!({ "op": "store", "value": "hello" })),
+        "raft" => Some(serde_json::json!({ "op": "put", "key": "x", "value": "1" })),
+        _ => None,
+    }
+}

@@ -4,7 +4,11 @@
 
 pub mod app;
 pub mod components;
+pub mod hooks;
 pub mod labs;
+pub mod layout;
+pub mod panic_overlay;
 pub mod route;
+pub mod state;
 
 pub use app::App;

@@ -1,5 +1,5 @@
 //! The browser entry point Trunk builds.
 fn main() {
-    console_error_panic_hook::set_once();
+    netsplit_web::panic_overlay::install();
     yew::Renderer::<netsplit_web::App>::new().render();
 }

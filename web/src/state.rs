@@ -266,11 +266,13 @@ impl Reducible for PlaygroundState {
                     .borrow()
                     .nodes()
                     .iter()
-                    .filter(|node| node.status != netsplit_core::network::NodeStatus::Removed)
+                    .filter(|node| node.status != netsplit_core::NodeStatus::Removed)
                     .map(|node| node.id)
                     .collect();
-                let group_b: Vec<NodeId> =
-                    live.into_iter().filter(|id| !group_a.contains(id)).collect();
+                let group_b: Vec<NodeId> = live
+                    .into_iter()
+                    .filter(|id| !group_a.contains(id))
+                    .collect();
                 if group_a.is_empty() || group_b.is_empty() {
                     next.notice = Some(
                         "A partition needs two groups: pick at least one node, and leave at least one out."
@@ -285,7 +287,8 @@ impl Reducible for PlaygroundState {
                 }
             }
             Action::MoveNode(node, x, y) => {
-                Rc::make_mut(&mut next.positions).insert(node, (x.clamp(0.02, 0.98), y.clamp(0.02, 0.98)));
+                Rc::make_mut(&mut next.positions)
+                    .insert(node, (x.clamp(0.02, 0.98), y.clamp(0.02, 0.98)));
             }
             Action::SetSeed(seed) => {
                 let mut scenario = (*next.base).clone();

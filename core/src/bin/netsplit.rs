@@ -1,5 +1,372 @@
-//! The `netsplit` headless command-line tool.
-fn main() {
-    eprintln!("netsplit: not built yet");
-    std::process::exit(2);
+//! The `netsplit` headless command-line tool: run, sweep and check scenarios.
+//!
+//! Exit codes: 0 when everything ran and no invariant was violated, 1 when a run
+//! violated an invariant, 2 when the input was bad (unreadable file, malformed or
+//! invalid scenario, unknown lab).
+//!
+//! `FILE` is a path to a scenario, or `preset:NAME` for one of the presets built
+//! into the binary (`netsplit presets` lists them).
+//!
+//! Labs that are not message-passing simulations can add their own report by
+//! adding an arm to the `match` in [`run_scenario`].
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use netsplit_core::protocol::MICROS_PER_MS;
+use netsplit_core::{MetricsView, RunStop, Scenario, ScenarioError, Violation, build, presets};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Deterministic distributed-systems simulations, headless.
+#[derive(Debug, Parser)]
+#[command(name = "netsplit", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one scenario and print a JSON report.
+    Run {
+        /// The scenario file, or `preset:NAME`.
+        file: String,
+        /// Run until this many milliseconds of virtual time (overrides `run_until_ms`).
+        #[arg(long)]
+        until: Option<u64>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run one scenario under many seeds in parallel and summarise.
+    Sweep {
+        /// The scenario file, or `preset:NAME`.
+        file: String,
+        /// How many seeds to run.
+        #[arg(long)]
+        seeds: u64,
+        /// The first seed (seeds are consecutive from here).
+        #[arg(long, default_value_t = 0)]
+        first_seed: u64,
+        /// The metric to summarise (e.g. `messages_delivered`,
+        /// `client_latency_ms_p99`); by default a standard set.
+        #[arg(long)]
+        metric: Vec<String>,
+        /// Run until this many milliseconds (overrides `run_until_ms`).
+        #[arg(long)]
+        until: Option<u64>,
+    },
+    /// Validate a scenario without running it.
+    Check {
+        /// The scenario file, or `preset:NAME`.
+        file: String,
+    },
+    /// List the built-in presets.
+    Presets,
+}
+
+/// The most seeds one sweep may run.
+const SWEEP_SEEDS_MAX: u64 = 1_000_000;
+
+#[derive(Debug, Serialize)]
+struct RunReport {
+    lab: String,
+    seed: u64,
+    trace_hash: String,
+    events: u64,
+    time_ms: f64,
+    stopped_by: RunStop,
+    violations: Vec<Violation>,
+    action_errors: Vec<String>,
+    metrics: MetricsView,
+}
+
+fn read_scenario(file: &str) -> Result<Scenario, String> {
+    let text = match file.strip_prefix("preset:") {
+        Some(name) => presets::get(name)
+            .ok_or_else(|| format!("{file}: no such preset (see `netsplit presets`)"))?
+            .to_string(),
+        None => std::fs::read_to_string(file).map_err(|error| format!("{file}: {error}"))?,
+    };
+    let scenario = Scenario::parse(&text).map_err(|error| format!("{file}: {error}"))?;
+    Ok(scenario)
+}
+
+/// Runs a scenario to its end and reports. Labs with their own kind of run add an
+/// arm here.
+fn run_scenario(scenario: &Scenario, until_ms: Option<u64>) -> Result<RunReport, ScenarioError> {
+    #[allow(clippy::match_single_binding)]
+    match scenario.lab.as_str() {
+        _ => {
+            let mut lab = build(scenario)?;
+            let until = until_ms
+                .or(scenario.run_until_ms)
+                .map_or(u64::MAX, |ms| ms.saturating_mul(MICROS_PER_MS));
+            let stopped_by = lab.run_until(until);
+            Ok(RunReport {
+                lab: scenario.lab.clone(),
+                seed: scenario.seed,
+                trace_hash: format!("{:016x}", lab.trace_hash()),
+                events: lab.events(),
+                time_ms: lab.now() as f64 / MICROS_PER_MS as f64,
+                stopped_by,
+                violations: lab.violations().to_vec(),
+                action_errors: lab.action_errors(),
+                metrics: lab.metrics(),
+            })
+        }
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) {
+    use std::io::Write;
+    match serde_json::to_string_pretty(value) {
+        // A closed pipe (`netsplit run ... | head`) is not an error worth a panic.
+        Ok(text) => {
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+        Err(error) => eprintln!("netsplit: could not write the report: {error}"),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SeedResult {
+    seed: u64,
+    trace_hash: String,
+    events: u64,
+    stopped_by: RunStop,
+    violations: usize,
+    metrics: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    metric: String,
+    runs: usize,
+    min: f64,
+    mean: f64,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+}
+
+fn summarise(metric: &str, values: &mut [f64]) -> Option<Summary> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = |quantile: f64| {
+        let index = ((quantile * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
+        values[index]
+    };
+    Some(Summary {
+        metric: metric.to_string(),
+        runs: values.len(),
+        min: values[0],
+        mean: values.iter().sum::<f64>() / values.len() as f64,
+        p50: rank(0.50),
+        p90: rank(0.90),
+        p99: rank(0.99),
+        max: values[values.len() - 1],
+    })
+}
+
+fn sweep(
+    scenario: &Scenario,
+    seeds: u64,
+    first_seed: u64,
+    metrics: &[String],
+    until: Option<u64>,
+) -> Result<bool, String> {
+    if seeds == 0 || seeds > SWEEP_SEEDS_MAX {
+        return Err(format!(
+            "--seeds: must be between 1 and {SWEEP_SEEDS_MAX}, got {seeds}"
+        ));
+    }
+    // Build once up front so a bad scenario fails before any thread starts.
+    build(scenario).map_err(|error| error.to_string())?;
+    let progress = ProgressBar::new(seeds);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {elapsed} elapsed, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let results: Vec<Result<SeedResult, String>> = (0..seeds)
+        .into_par_iter()
+        .map(|offset| {
+            let mut seeded = scenario.clone();
+            seeded.seed = first_seed.wrapping_add(offset);
+            let report = run_scenario(&seeded, until).map_err(|error| error.to_string())?;
+            progress.inc(1);
+            Ok(SeedResult {
+                seed: seeded.seed,
+                trace_hash: report.trace_hash,
+                events: report.events,
+                stopped_by: report.stopped_by,
+                violations: report.violations.len(),
+                metrics: report.metrics.scalars(),
+            })
+        })
+        .collect();
+    progress.finish_and_clear();
+    let results: Vec<SeedResult> = results.into_iter().collect::<Result<_, _>>()?;
+    let names: Vec<String> = if metrics.is_empty() {
+        [
+            "messages_delivered",
+            "messages_dropped",
+            "client_latency_ms_p50",
+            "client_latency_ms_p99",
+        ]
+        .iter()
+        .map(|name| name.to_string())
+        .collect()
+    } else {
+        metrics.to_vec()
+    };
+    let mut summaries = Vec::new();
+    for name in &names {
+        let mut values: Vec<f64> = results
+            .iter()
+            .filter_map(|result| result.metrics.get(name).copied())
+            .collect();
+        if values.is_empty() {
+            return Err(format!(
+                "--metric: no run reported a metric named {name:?}; known: {}",
+                results
+                    .first()
+                    .map(|result| result
+                        .metrics
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            ));
+        }
+        summaries.extend(summarise(name, &mut values));
+    }
+    let mut events: Vec<f64> = results.iter().map(|result| result.events as f64).collect();
+    summaries.extend(summarise("events", &mut events));
+    let failing: Vec<u64> = results
+        .iter()
+        .filter(|result| result.violations > 0)
+        .map(|result| result.seed)
+        .collect();
+    let per_seed: Vec<serde_json::Value> = results
+        .iter()
+        .map(|result| {
+            let chosen: BTreeMap<&String, f64> = names
+                .iter()
+                .filter_map(|name| result.metrics.get(name).map(|value| (name, *value)))
+                .collect();
+            serde_json::json!({
+                "seed": result.seed,
+                "trace_hash": result.trace_hash,
+                "events": result.events,
+                "stopped_by": result.stopped_by,
+                "violations": result.violations,
+                "metrics": chosen,
+            })
+        })
+        .collect();
+    print_json(&serde_json::json!({
+        "lab": scenario.lab,
+        "seeds": per_seed,
+        "summary": summaries,
+        "seeds_with_violations": failing,
+    }));
+    if !failing.is_empty() {
+        eprintln!(
+            "netsplit: {} of {seeds} seeds violated an invariant; first failing seed: {}",
+            failing.len(),
+            failing[0]
+        );
+    }
+    Ok(failing.is_empty())
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let fail = |message: String| {
+        eprintln!("netsplit: {message}");
+        ExitCode::from(2)
+    };
+    match cli.command {
+        Command::Presets => {
+            for (name, text) in presets::all() {
+                let title = Scenario::from_json(text)
+                    .ok()
+                    .and_then(|scenario| scenario.title)
+                    .unwrap_or_default();
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout().lock(), "preset:{name}\t{title}");
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Check { file } => match read_scenario(&file) {
+            Ok(scenario) => match build(&scenario) {
+                Ok(lab) => {
+                    println!(
+                        "{file}: ok ({} lab, {} nodes, seed {})",
+                        lab.lab(),
+                        scenario.nodes,
+                        scenario.seed
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(format!("{file}: {error}")),
+            },
+            Err(message) => fail(message),
+        },
+        Command::Run { file, until, seed } => {
+            let mut scenario = match read_scenario(&file) {
+                Ok(scenario) => scenario,
+                Err(message) => return fail(message),
+            };
+            if let Some(seed) = seed {
+                scenario.seed = seed;
+            }
+            match run_scenario(&scenario, until) {
+                Ok(report) => {
+                    print_json(&report);
+                    if report.violations.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(error) => fail(format!("{file}: {error}")),
+            }
+        }
+        Command::Sweep {
+            file,
+            seeds,
+            first_seed,
+            metric,
+            until,
+        } => {
+            let scenario = match read_scenario(&file) {
+                Ok(scenario) => scenario,
+                Err(message) => return fail(message),
+            };
+            match sweep(&scenario, seeds, first_seed, &metric, until) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(message) => fail(message),
+            }
+        }
+    }
 }

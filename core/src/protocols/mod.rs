@@ -2,3 +2,4 @@
 
 pub mod broadcast;
 pub mod loadbalancing;
+pub mod raft;

@@ -1,0 +1,101 @@
+//! Jump consistent hash (Lamping and Veach, "A Fast, Minimal Memory, Consistent Hash
+//! Algorithm", 2014).
+//!
+//! The function answers "which of B buckets?" with no table at all: it follows the key's
+//! bucket as B grows from 1, jumping forward only at the B where the key must move to the
+//! new bucket, which it can compute with a pseudo-random generator seeded by the key.
+//! A key moves when B grows only into the new bucket B - 1 (the paper's monotonicity),
+//! with probability 1/B, so movement is minimal and balance is perfect in expectation.
+//! The expected number of jumps is about ln B.
+//!
+//! Its limit is the bucket numbering: buckets can only be added or removed at the end.
+//! Here bucket numbers follow join order (a node of weight w takes w consecutive
+//! buckets), so a new node always takes the last numbers and only keys moving to it
+//! move; crashing or removing a node in the middle renumbers every node after it and
+//! moves far more keys than ideal. The lab shows that on purpose.
+
+use super::HashingError;
+use super::membership::Member;
+use super::scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, check_inputs};
+use crate::protocol::NodeId;
+
+/// The paper's function: the bucket in `0..buckets` for `key`. Returns 0 when
+/// `buckets` is 0, which callers never pass.
+///
+/// This follows Figure 1 of the paper step by step: a 64-bit linear congruential
+/// generator advanced by the key, and the next jump computed in double precision. The
+/// double arithmetic is exact IEEE-754 division and conversion, so the result is the
+/// same on every platform.
+pub fn jump_consistent_hash(key: u64, buckets: u32) -> u32 {
+    let mut key = key;
+    let mut bucket: i64 = -1;
+    let mut next: i64 = 0;
+    while next < i64::from(buckets) {
+        bucket = next;
+        key = key.wrapping_mul(2_862_933_555_777_941_757).wrapping_add(1);
+        next = ((bucket + 1) as f64 * ((1u64 << 31) as f64 / ((key >> 33) + 1) as f64)) as i64;
+    }
+    bucket.max(0) as u32
+}
+
+/// Jump consistent hash over the live nodes in join order.
+#[derive(Debug, Clone)]
+pub struct Jump {
+    buckets: Vec<NodeId>,
+}
+
+impl Scheme for Jump {
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
+        check_inputs(members, config)?;
+        let buckets = members
+            .iter()
+            .flat_map(|member| std::iter::repeat_n(member.node, member.weight as usize))
+            .collect();
+        Ok(Self { buckets })
+    }
+
+    fn kind(&self) -> SchemeKind {
+        SchemeKind::Jump
+    }
+
+    fn lookup(&self, key_hash: u64) -> NodeId {
+        // At most NODES_MAX * WEIGHT_MAX buckets, far below u32::MAX.
+        self.buckets[jump_consistent_hash(key_hash, self.buckets.len() as u32) as usize]
+    }
+
+    fn lookup_cost(&self) -> LookupCost {
+        let buckets = self.buckets.len() as u64;
+        LookupCost {
+            complexity: "O(log B)".to_owned(),
+            steps: libm::log(buckets as f64) + 1.0,
+            memory_entries: buckets,
+            description: format!("about ln({buckets}) + 1 jumps over {buckets} buckets"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_bucket_takes_every_key() {
+        for key in [0, 1, u64::MAX, 0x1234_5678_9abc_def0] {
+            assert_eq!(jump_consistent_hash(key, 1), 0);
+        }
+    }
+
+    #[test]
+    fn growing_the_bucket_count_moves_a_key_only_into_the_new_bucket() {
+        // Lamping and Veach, section 2: when the number of buckets grows from b to b + 1,
+        // a key's bucket either stays or becomes b.
+        for key in (0..2_000u64).map(|index| index.wrapping_mul(0x9e37_79b9_7f4a_7c15)) {
+            let mut previous = jump_consistent_hash(key, 1);
+            for buckets in 2..200 {
+                let bucket = jump_consistent_hash(key, buckets);
+                assert!(bucket == previous || bucket == buckets - 1);
+                previous = bucket;
+            }
+        }
+    }
+}

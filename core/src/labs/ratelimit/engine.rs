@@ -1,0 +1,573 @@
+//! The rate limiting lab on the simulation engine.
+//!
+//! A rate limiting scenario (see [`super::scenario`]) describes its traffic and its
+//! faults in the lab's own terms: arrivals per client, a central counter that crashes,
+//! a link to it that is cut, a partition between limiter nodes. The engine speaks in
+//! nodes, links, client requests and timeline actions. [`engine_scenario`] translates
+//! the first into the second, and [`build`] runs the result with [`LimiterNode`]
+//! (see [`super::cluster`]) on the engine, so the learner sees the messages, can crash
+//! the central counter or cut a link at any moment, and watches the named property
+//! "global limit" break.
+//!
+//! The translation:
+//! - the limiter nodes are engine nodes `0..nodes`; in central counter mode one more
+//!   node, the highest id, is the central counter;
+//! - every arrival becomes a client request to limiter node `i mod nodes` (the load
+//!   balancer's round robin) at its exact microsecond;
+//! - `latency_ms` becomes the default link's fixed latency;
+//! - a central crash becomes `crash` and `restart` of the central node, a cut central
+//!   link becomes `cut_link_both` and two `heal_link`s, and a partition becomes a cut
+//!   of every link across it; faults that concern a central counter are left out in
+//!   periodic synchronization mode, where there is none.
+//!
+//! [`RateLimitLab`] keeps the scenario as written, so [`LabRun::scenario`] gives back a
+//! file in the lab's format (plus the learner's actions) that rebuilds the same run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Error;
+use super::cluster::{ClusterConfig, LimitRequest, LimiterNode};
+use super::distributed::{DistributedConfig, Fault, SharingMode};
+use super::scenario::{RateLimitParams, RateLimitScenario};
+use crate::event::{Action, ActionError};
+use crate::invariant::{Invariant, InvariantStatus, Violation};
+use crate::lab::{LabInfo, LabProtocol, LabRun, ProtocolLab, build_protocol_lab};
+use crate::metrics::MetricsView;
+use crate::network::Latency;
+use crate::protocol::{MICROS_PER_MS, NodeId, Time};
+use crate::scenario::{Scenario, ScenarioError, TIMELINE_ENTRIES_MAX, TimelineEntry};
+use crate::sim::{LinkView, MessageView, NodeView, RunStop, SimView, decode_json};
+use crate::trace::TraceEntryView;
+
+/// The lab's catalogue entry.
+pub const INFO: LabInfo = LabInfo {
+    name: "ratelimit",
+    title: "Rate limiting",
+    description: "Six rate limiters decide the same traffic side by side; then one global \
+                  limit spread over limiter nodes meets a partition and a crashed central \
+                  counter.",
+    papers: &[
+        "ITU-T Recommendation I.371, Traffic control and congestion control in B-ISDN (GCRA)",
+        "J. Turner, New directions in communications (or which way to the information age?), 1986 (the leaky bucket)",
+    ],
+};
+
+impl LabProtocol for LimiterNode {
+    const INFO: LabInfo = INFO;
+
+    fn invariants(config: &Self::Config) -> Vec<Box<dyn Invariant<Self>>> {
+        vec![Box::new(GlobalLimit::new(config))]
+    }
+
+    fn validate_config(config: &Self::Config) -> Result<(), (String, String)> {
+        config.validate()
+    }
+}
+
+/// The named property "global limit": no window admits more than the limit over all
+/// limiter nodes together. It holds while the nodes can share their counts and breaks,
+/// on purpose, when they cannot and fail open.
+#[derive(Debug, Clone)]
+pub struct GlobalLimit {
+    limit: u64,
+    window_us: Time,
+    /// Client calls before this index have been looked at.
+    cursor: usize,
+    /// Calls looked at that had no answer yet.
+    unanswered: BTreeSet<usize>,
+    /// Admitted calls per window of their arrival.
+    admitted: BTreeMap<u64, u64>,
+}
+
+impl GlobalLimit {
+    /// The property for `config`'s limit and window.
+    pub fn new(config: &ClusterConfig) -> Self {
+        Self {
+            limit: config.limit,
+            window_us: config.window_ms.max(1) * MICROS_PER_MS,
+            cursor: 0,
+            unanswered: BTreeSet::new(),
+            admitted: BTreeMap::new(),
+        }
+    }
+
+    /// Counts call `index` if it is answered; returns whether it was.
+    fn count(&mut self, view: &SimView<LimiterNode>, index: usize) -> Option<bool> {
+        let call = view.client_history().get(index)?;
+        let reply = call.reply.as_ref()?;
+        if reply.admitted {
+            *self
+                .admitted
+                .entry(call.invoked_at / self.window_us)
+                .or_insert(0) += 1;
+        }
+        Some(true)
+    }
+}
+
+impl Invariant<LimiterNode> for GlobalLimit {
+    fn name(&self) -> &str {
+        "global limit"
+    }
+
+    fn description(&self) -> &str {
+        "No window of the limit's length admits more requests than the global limit, over all limiter nodes together."
+    }
+
+    fn check(&mut self, view: &SimView<LimiterNode>) -> Option<Violation> {
+        // Answers come late (after a round trip or a timeout), so calls are visited once
+        // when they appear and again while they wait; each is counted exactly once.
+        let waiting: Vec<usize> = self.unanswered.iter().copied().collect();
+        for index in waiting {
+            if self.count(view, index).is_some() {
+                self.unanswered.remove(&index);
+            }
+        }
+        let length = view.client_history().len();
+        while self.cursor < length {
+            if self.count(view, self.cursor).is_none() {
+                self.unanswered.insert(self.cursor);
+            }
+            self.cursor += 1;
+        }
+        let (&window, &admitted) = self
+            .admitted
+            .iter()
+            .find(|&(_, &admitted)| admitted > self.limit)?;
+        let start_ms = window * self.window_us / MICROS_PER_MS;
+        let end_ms = (window + 1) * self.window_us / MICROS_PER_MS;
+        Some(Violation {
+            property: String::new(),
+            time: 0,
+            nodes: Vec::new(),
+            message: format!(
+                "the window from {start_ms} ms to {end_ms} ms admitted {admitted} requests, over the global limit of {}",
+                self.limit
+            ),
+        })
+    }
+}
+
+/// Turns a scenario error of the lab into one of the engine.
+fn to_scenario_error(error: Error) -> ScenarioError {
+    match error {
+        Error::Invalid { field, reason } => ScenarioError::Invalid {
+            path: field,
+            reason,
+        },
+        Error::Parse { path, reason } => ScenarioError::Parse {
+            path,
+            message: reason,
+        },
+    }
+}
+
+/// Reads the lab's own view of an engine scenario (its `params` in the lab's format).
+pub fn rate_limit_scenario(scenario: &Scenario) -> Result<RateLimitScenario, ScenarioError> {
+    let params: RateLimitParams = decode_json(&scenario.params).map_err(|error| {
+        // `decode_json` errors read `.field: reason` or `: reason`.
+        let (path, reason) = error.split_once(": ").unwrap_or(("", error.as_str()));
+        ScenarioError::Invalid {
+            path: format!("params{path}"),
+            reason: reason.to_string(),
+        }
+    })?;
+    let run_until_ms = scenario
+        .run_until_ms
+        .ok_or_else(|| ScenarioError::Invalid {
+            path: "run_until_ms".to_string(),
+            reason: "the ratelimit lab needs the run's length to generate its traffic".to_string(),
+        })?;
+    let lab = RateLimitScenario {
+        version: scenario.version,
+        lab: scenario.lab.clone(),
+        title: scenario.title.clone(),
+        description: scenario.description.clone(),
+        seed: scenario.seed,
+        nodes: scenario.nodes,
+        run_until_ms,
+        params,
+    };
+    lab.validate().map_err(to_scenario_error)?;
+    Ok(lab)
+}
+
+/// The engine scenario that runs `scenario` (in the lab's format) with [`LimiterNode`].
+/// See the module documentation for the translation.
+pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
+    let lab = rate_limit_scenario(scenario)?;
+    let trace = lab.trace().map_err(to_scenario_error)?;
+    let distributed = lab
+        .distributed_config()
+        .unwrap_or_else(|| DistributedConfig {
+            nodes: u64::from(lab.nodes),
+            ..DistributedConfig::default()
+        });
+    let limiters = lab.nodes;
+    let central = (distributed.sharing == SharingMode::CentralCounter).then_some(limiters);
+    let config = ClusterConfig {
+        limit: lab.params.limit,
+        window_ms: lab.params.window_ms,
+        sharing: distributed.sharing,
+        failure_policy: distributed.failure_policy,
+        timeout_ms: distributed.timeout_ms,
+        sync_interval_ms: distributed.sync_interval_ms,
+        silence_ms_max: 2 * distributed.sync_interval_ms + distributed.latency_ms,
+    };
+    let mut engine = scenario.clone();
+    engine.nodes = limiters + u32::from(central.is_some());
+    engine.params = serde_json::to_value(&config).map_err(|error| ScenarioError::Invalid {
+        path: "params".to_string(),
+        reason: error.to_string(),
+    })?;
+    engine.network.latency = Latency::Fixed {
+        ms: distributed.latency_ms as f64,
+    };
+    let mut timeline: Vec<TimelineEntry> = Vec::new();
+    for fault in &distributed.faults {
+        fault_actions(fault, central, limiters, &mut timeline);
+    }
+    for (index, arrival) in trace.iter().enumerate() {
+        let request = LimitRequest {
+            client: arrival.client,
+        };
+        let request = serde_json::to_value(&request).map_err(|error| ScenarioError::Invalid {
+            path: "params.traffic".to_string(),
+            reason: error.to_string(),
+        })?;
+        timeline.push(TimelineEntry::at(
+            arrival.at,
+            Action::ClientRequest {
+                node: (index as u64 % u64::from(limiters)) as NodeId,
+                request,
+            },
+        ));
+    }
+    timeline.extend(scenario.timeline.iter().cloned());
+    if timeline.len() > TIMELINE_ENTRIES_MAX {
+        return Err(ScenarioError::Invalid {
+            path: "params.traffic".to_string(),
+            reason: format!(
+                "the engine run takes at most {TIMELINE_ENTRIES_MAX} requests, faults and actions, got {}",
+                timeline.len()
+            ),
+        });
+    }
+    engine.timeline = timeline;
+    Ok(engine)
+}
+
+/// Appends the timeline actions of one fault.
+fn fault_actions(
+    fault: &Fault,
+    central: Option<NodeId>,
+    limiters: u32,
+    timeline: &mut Vec<TimelineEntry>,
+) {
+    let mut cut_and_heal = |from_ms: u64, to_ms: u64, first: NodeId, second: NodeId| {
+        timeline.push(TimelineEntry::at(
+            from_ms * MICROS_PER_MS,
+            Action::CutLinkBoth {
+                from: first,
+                to: second,
+            },
+        ));
+        for (from, to) in [(first, second), (second, first)] {
+            timeline.push(TimelineEntry::at(
+                to_ms * MICROS_PER_MS,
+                Action::HealLink { from, to },
+            ));
+        }
+    };
+    match (fault, central) {
+        (
+            Fault::CutCentralLink {
+                node,
+                from_ms,
+                to_ms,
+            },
+            Some(central),
+        ) => cut_and_heal(*from_ms, *to_ms, *node, central),
+        (Fault::CrashCentral { from_ms, to_ms }, Some(central)) => {
+            timeline.push(TimelineEntry::at(
+                from_ms * MICROS_PER_MS,
+                Action::Crash { node: central },
+            ));
+            timeline.push(TimelineEntry::at(
+                to_ms * MICROS_PER_MS,
+                Action::Restart { node: central },
+            ));
+        }
+        (
+            Fault::Partition {
+                side,
+                from_ms,
+                to_ms,
+            },
+            _,
+        ) => {
+            for &inside in side {
+                for outside in (0..limiters).filter(|node| !side.contains(node)) {
+                    cut_and_heal(*from_ms, *to_ms, inside, outside);
+                }
+            }
+        }
+        (Fault::CutCentralLink { .. } | Fault::CrashCentral { .. }, None) => {}
+    }
+}
+
+/// Builds the lab's engine run from a scenario in the lab's format.
+pub fn build(scenario: &Scenario) -> Result<RateLimitLab, ScenarioError> {
+    let engine = engine_scenario(scenario)?;
+    Ok(RateLimitLab {
+        original: scenario.clone(),
+        inner: build_protocol_lab::<LimiterNode>(&engine)?,
+    })
+}
+
+/// The rate limiting lab as the engine runs it: the protocol lab underneath, and the
+/// scenario as the learner wrote it.
+#[derive(Debug, Clone)]
+pub struct RateLimitLab {
+    original: Scenario,
+    inner: ProtocolLab<LimiterNode>,
+}
+
+impl RateLimitLab {
+    /// The protocol lab underneath (typed, for tests and lab-specific views).
+    pub fn inner(&self) -> &ProtocolLab<LimiterNode> {
+        &self.inner
+    }
+}
+
+impl LabRun for RateLimitLab {
+    fn lab(&self) -> &str {
+        self.inner.lab()
+    }
+
+    fn now(&self) -> Time {
+        self.inner.now()
+    }
+
+    fn horizon(&self) -> Time {
+        self.inner.horizon()
+    }
+
+    fn step(&mut self) -> bool {
+        self.inner.step()
+    }
+
+    fn run_until(&mut self, t: Time) -> RunStop {
+        self.inner.run_until(t)
+    }
+
+    fn apply(&mut self, action: Action) -> Result<(), ActionError> {
+        self.inner.apply(action)
+    }
+
+    fn seek(&mut self, t: Time) {
+        self.inner.seek(t);
+    }
+
+    fn forked(&self) -> bool {
+        self.inner.forked()
+    }
+
+    fn nodes(&self) -> Vec<NodeView> {
+        self.inner.nodes()
+    }
+
+    fn node_state(&self, id: NodeId) -> Option<serde_json::Value> {
+        self.inner.node_state(id)
+    }
+
+    fn in_flight(&self) -> Vec<MessageView> {
+        self.inner.in_flight()
+    }
+
+    fn recent_drops(&self, since: Time) -> Vec<MessageView> {
+        self.inner.recent_drops(since)
+    }
+
+    fn links(&self) -> Vec<LinkView> {
+        self.inner.links()
+    }
+
+    fn trace_tail(&self, n: usize) -> Vec<TraceEntryView> {
+        self.inner.trace_tail(n)
+    }
+
+    fn trace_hash(&self) -> u64 {
+        self.inner.trace_hash()
+    }
+
+    fn events(&self) -> u64 {
+        self.inner.events()
+    }
+
+    fn violations(&self) -> &[Violation] {
+        self.inner.violations()
+    }
+
+    fn invariants(&self) -> Vec<InvariantStatus> {
+        self.inner.invariants()
+    }
+
+    fn metrics(&self) -> MetricsView {
+        self.inner.metrics()
+    }
+
+    /// The scenario as written, plus the learner's actions in its timeline (the
+    /// generated requests and fault actions stay generated, so rebuilding from it
+    /// gives the same run).
+    fn scenario(&self) -> Scenario {
+        let mut scenario = self.original.clone();
+        // As in the engine's own labs: at equal times the learner's actions come
+        // before the original timeline's.
+        let mut keyed: Vec<(Time, u8, usize, TimelineEntry)> = scenario
+            .timeline
+            .drain(..)
+            .enumerate()
+            .map(|(index, entry)| (entry.time(), 1, index, entry))
+            .collect();
+        for (index, applied) in self.inner.run().actions().iter().enumerate() {
+            keyed.push((
+                applied.time,
+                0,
+                index,
+                TimelineEntry::at(applied.time, applied.action.clone()),
+            ));
+        }
+        keyed.sort_by_key(|(time, origin, index, _)| (*time, *origin, *index));
+        scenario.timeline = keyed.into_iter().map(|(_, _, _, entry)| entry).collect();
+        scenario
+    }
+
+    fn next_event_time(&self) -> Option<Time> {
+        self.inner.next_event_time()
+    }
+
+    fn client_history(&self) -> serde_json::Value {
+        self.inner.client_history()
+    }
+
+    fn action_errors(&self) -> Vec<String> {
+        self.inner.action_errors()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labs::ratelimit::{Decision, distributed, report};
+
+    fn preset(name: &str) -> Scenario {
+        let text = crate::presets::get(name).expect("the preset is embedded");
+        Scenario::from_json(text).expect("the preset is a valid engine scenario")
+    }
+
+    /// Runs `name` on the engine and returns each request's admission, in issue order.
+    fn engine_decisions(name: &str) -> (Vec<(NodeId, Time, bool)>, Vec<Violation>) {
+        let scenario = preset(name);
+        let mut lab = build(&scenario).unwrap();
+        let until = scenario.run_until_ms.unwrap() * MICROS_PER_MS;
+        lab.run_until(until + 1_000_000);
+        let history = lab.inner().sim().client_history();
+        let decisions = history
+            .iter()
+            .map(|call| {
+                let reply = call.reply.expect("every request is answered");
+                (call.node, call.replied_at.unwrap_or(0), reply.admitted)
+            })
+            .collect();
+        (decisions, lab.violations().to_vec())
+    }
+
+    fn model_decisions(name: &str) -> Vec<(NodeId, Time, bool)> {
+        let scenario = preset(name);
+        let lab = rate_limit_scenario(&scenario).unwrap();
+        let trace = lab.trace().unwrap();
+        let params = lab.params.limit_params();
+        let config = lab.distributed_config().unwrap();
+        distributed::run(&trace, &params, &config)
+            .unwrap()
+            .decisions
+            .iter()
+            .map(|decision| {
+                (
+                    decision.node,
+                    decision.decided_at,
+                    decision.decision == Decision::Admit,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_engine_run_of_the_central_store_preset_decides_as_the_closed_form_model() {
+        let (engine, violations) = engine_decisions("ratelimit-central-store-down");
+        assert_eq!(engine, model_decisions("ratelimit-central-store-down"));
+        // Failing open while the central counter is down breaks the global limit.
+        assert_eq!(violations.len(), 1);
+        assert_eq!(violations[0].property, "global limit");
+    }
+
+    #[test]
+    fn the_engine_run_of_the_partition_preset_decides_as_the_closed_form_model() {
+        let (engine, violations) = engine_decisions("ratelimit-distributed-partition");
+        assert_eq!(engine, model_decisions("ratelimit-distributed-partition"));
+        assert_eq!(violations.len(), 1);
+    }
+
+    #[test]
+    fn every_ratelimit_preset_builds_and_runs_on_the_engine() {
+        for (name, text) in crate::presets::all() {
+            if !name.starts_with("ratelimit-") {
+                continue;
+            }
+            let mut lab = crate::lab::build_from_json(text)
+                .unwrap_or_else(|error| panic!("preset {name}: {error}"));
+            assert_eq!(lab.lab(), "ratelimit");
+            lab.run_until(10_000_000);
+            assert!(lab.events() > 0, "preset {name} did nothing");
+            // The side-by-side report reads the same file.
+            let scenario = rate_limit_scenario(&preset(name)).unwrap();
+            assert!(report(&scenario).is_ok(), "preset {name}");
+        }
+    }
+
+    #[test]
+    fn the_scenario_given_back_is_in_the_lab_format_and_rebuilds_the_same_run() {
+        let scenario = preset("ratelimit-central-store-down");
+        let mut lab = build(&scenario).unwrap();
+        lab.run_until(1_500_000);
+        lab.apply(Action::Crash { node: 3 }).unwrap();
+        lab.run_until(6_000_000);
+        let given_back = lab.scenario();
+        assert_eq!(given_back.nodes, scenario.nodes);
+        assert_eq!(given_back.params, scenario.params);
+        assert_eq!(given_back.timeline.len(), 1);
+        let mut again = build(&given_back).unwrap();
+        again.run_until(6_000_000);
+        assert_eq!(again.trace_hash(), lab.trace_hash());
+    }
+
+    #[test]
+    fn a_scenario_without_its_length_is_refused_naming_run_until_ms() {
+        let mut scenario = preset("ratelimit-boundary-burst");
+        scenario.run_until_ms = None;
+        let error = build(&scenario).unwrap_err();
+        assert!(error.to_string().starts_with("run_until_ms: "), "{error}");
+    }
+
+    #[test]
+    fn a_bad_lab_parameter_is_named_under_params() {
+        let mut scenario = preset("ratelimit-boundary-burst");
+        scenario.params["window_ms"] = serde_json::json!(0);
+        let error = build(&scenario).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "params.window_ms: must be between 1 and 86400000, got 0"
+        );
+    }
+}

@@ -1,0 +1,643 @@
+//! Raft's safety properties (Figure 3 of the paper), checked after every event.
+//!
+//! [`RaftSafety`] is fed the state of every server after each event and remembers, in
+//! bounded maps, what it needs to judge the next one: which server led which term, the tail
+//! of each leader's log, every (index, term) pair seen in any log, and every entry seen
+//! committed or applied. Each server's log is scanned only from where the previous scan
+//! stopped, unless the log lost a suffix since, so the cost per event is small.
+//!
+//! The five properties:
+//! - **Election Safety**: at most one leader can be elected in a given term.
+//! - **Leader Append-Only**: a leader never overwrites or deletes entries in its log; it
+//!   only appends new entries.
+//! - **Log Matching**: if two logs contain an entry with the same index and term, then the
+//!   logs are identical in all entries up through that index. Checked by induction, as the
+//!   consistency check establishes it: every (index, term) pair must always come with the
+//!   same command and the same term at the index before.
+//! - **Leader Completeness**: if a log entry is committed in a given term, that entry will
+//!   be present in the logs of the leaders for all higher-numbered terms.
+//! - **State Machine Safety**: if a server has applied a log entry at a given index to its
+//!   state machine, no other server will ever apply a different log entry for that index.
+//!
+//! A sixth, **Election Progress**, is not a safety property but a bounded liveness check:
+//! split votes must not repeat forever. It fails when [`SPLIT_TERMS_MAX`] consecutive terms
+//! each had no leader and at least two candidates that heard answers from a majority and
+//! still lost: the signature of identical election timeouts (section 5.2). With randomized
+//! timeouts that many splits in a row is vanishingly rare.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::log::{Entry, LogIndex, Term};
+use super::{Command, Raft};
+use crate::{NodeId, Time};
+
+/// The most records each history map keeps. Past this the checker stops recording new
+/// facts (and says so through [`RaftSafety::saturated`]) instead of growing without bound.
+pub const RECORDS_MAX: usize = 1_000_000;
+
+/// How many consecutive terms may have several candidates and no leader before Election
+/// Progress fails.
+pub const SPLIT_TERMS_MAX: u64 = 8;
+
+/// How many recent terms the split-vote bookkeeping remembers.
+const TERMS_REMEMBERED: u64 = 64;
+
+/// The most violations reported over one run; later ones are counted but not described.
+pub const VIOLATIONS_MAX: usize = 1_000;
+
+/// One of Raft's five safety properties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Property {
+    /// At most one leader per term.
+    ElectionSafety,
+    /// A leader only appends to its log.
+    LeaderAppendOnly,
+    /// Same index and term means same log up to there.
+    LogMatching,
+    /// Committed entries are in every later leader's log.
+    LeaderCompleteness,
+    /// No two servers apply different entries at one index.
+    StateMachineSafety,
+    /// Split votes do not repeat forever (bounded liveness, not safety).
+    ElectionProgress,
+}
+
+impl Property {
+    /// Every property, the paper's five first.
+    pub const ALL: [Property; 6] = [
+        Property::ElectionSafety,
+        Property::LeaderAppendOnly,
+        Property::LogMatching,
+        Property::LeaderCompleteness,
+        Property::StateMachineSafety,
+        Property::ElectionProgress,
+    ];
+
+    /// The property's name as the paper writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "Election Safety",
+            Property::LeaderAppendOnly => "Leader Append-Only",
+            Property::LogMatching => "Log Matching",
+            Property::LeaderCompleteness => "Leader Completeness",
+            Property::StateMachineSafety => "State Machine Safety",
+            Property::ElectionProgress => "Election Progress",
+        }
+    }
+
+    /// The property's statement, from Figure 3 of the paper.
+    pub fn description(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "At most one leader can be elected in a given term.",
+            Property::LeaderAppendOnly => {
+                "A leader never overwrites or deletes entries in its log; it only appends new entries."
+            }
+            Property::LogMatching => {
+                "If two logs contain an entry with the same index and term, then the logs are identical in all entries up through the given index."
+            }
+            Property::LeaderCompleteness => {
+                "If a log entry is committed in a given term, then that entry will be present in the logs of the leaders for all higher-numbered terms."
+            }
+            Property::StateMachineSafety => {
+                "If a server has applied a log entry at a given index to its state machine, no other server will ever apply a different log entry for the same index."
+            }
+            Property::ElectionProgress => {
+                "Split votes do not repeat forever: a few consecutive terms with several candidates and no leader at most."
+            }
+        }
+    }
+}
+
+/// A broken property: which, when, who, and what happened in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SafetyViolation {
+    /// The property broken.
+    pub property: Property,
+    /// When the checker saw it, in microseconds of virtual time.
+    pub time: Time,
+    /// The servers involved.
+    pub nodes: Vec<NodeId>,
+    /// What happened, in a sentence a learner understands.
+    pub message: String,
+}
+
+/// How far a server's log was scanned for Log Matching.
+#[derive(Debug, Clone, Copy, Default)]
+struct ScanCursor {
+    rewrites: u64,
+    scanned_to: LogIndex,
+}
+
+/// The last tail seen of a server's log while it was leader.
+#[derive(Debug, Clone)]
+struct LeaderTail {
+    term: Term,
+    last_index: LogIndex,
+    last_entry: Option<Arc<Entry>>,
+    rewrites: u64,
+}
+
+/// An entry seen at some (index, term), with the term before it.
+#[derive(Debug, Clone)]
+struct EntryRecord {
+    previous_term: Option<Term>,
+    entry: Arc<Entry>,
+    node: NodeId,
+}
+
+/// An entry seen committed.
+#[derive(Debug, Clone)]
+struct CommitRecord {
+    index: LogIndex,
+    entry: Arc<Entry>,
+    /// The term of the server that first reported it committed.
+    commit_term: Term,
+    node: NodeId,
+}
+
+/// The incremental checker of the five properties.
+#[derive(Debug, Clone, Default)]
+pub struct RaftSafety {
+    leaders: BTreeMap<Term, NodeId>,
+    leader_tails: BTreeMap<NodeId, LeaderTail>,
+    entries: BTreeMap<(LogIndex, Term), EntryRecord>,
+    scan_cursors: BTreeMap<NodeId, ScanCursor>,
+    committed_at: BTreeMap<LogIndex, usize>,
+    committed: Vec<CommitRecord>,
+    commit_cursors: BTreeMap<NodeId, LogIndex>,
+    completeness_cursors: BTreeMap<NodeId, (Term, usize)>,
+    applied: BTreeMap<LogIndex, (Arc<Entry>, NodeId)>,
+    apply_cursors: BTreeMap<NodeId, LogIndex>,
+    candidates: BTreeMap<Term, BTreeSet<NodeId>>,
+    reported: BTreeSet<(Property, u64, NodeId)>,
+    violations_total: u64,
+    saturated: bool,
+    /// The properties to check; `None` checks all of them.
+    only: Option<Property>,
+}
+
+fn describe(entry: &Entry) -> String {
+    match &entry.command {
+        Command::Noop => format!("a blank entry of term {}", entry.term),
+        Command::Client { operation, .. } => {
+            format!("{operation:?} of term {}", entry.term)
+        }
+        Command::Configuration { members } => {
+            format!("configuration {members:?} of term {}", entry.term)
+        }
+    }
+}
+
+fn same(a: &Arc<Entry>, b: &Arc<Entry>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
+impl RaftSafety {
+    /// A checker that has seen nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A checker of `property` alone, keeping only the history that property needs. The
+    /// engine registers one per property so that each is reported on its own.
+    pub fn only(property: Property) -> Self {
+        Self {
+            only: Some(property),
+            ..Self::default()
+        }
+    }
+
+    fn wants(&self, property: Property) -> bool {
+        self.only.is_none_or(|only| only == property)
+    }
+
+    /// Whether a history map hit [`RECORDS_MAX`], so later facts went unrecorded.
+    pub fn saturated(&self) -> bool {
+        self.saturated
+    }
+
+    /// How many violations were found, including those not described.
+    pub fn violations_total(&self) -> u64 {
+        self.violations_total
+    }
+
+    /// Checks every property against the servers' states after one event at `now`, and
+    /// returns the violations not reported before.
+    pub fn observe(&mut self, now: Time, nodes: &[(NodeId, &Raft)]) -> Vec<SafetyViolation> {
+        let mut found = Vec::new();
+        let leaders =
+            self.wants(Property::ElectionSafety) || self.wants(Property::ElectionProgress);
+        for &(id, node) in nodes {
+            if leaders {
+                self.check_election_safety(now, id, node, &mut found);
+            }
+            if self.wants(Property::LeaderAppendOnly) {
+                self.check_leader_append_only(now, id, node, &mut found);
+            }
+            if self.wants(Property::LogMatching) {
+                self.check_log_matching(now, id, node, &mut found);
+            }
+            if self.wants(Property::LeaderCompleteness) {
+                self.record_commits(id, node);
+            }
+            if self.wants(Property::StateMachineSafety) {
+                self.check_state_machine_safety(now, id, node, &mut found);
+            }
+        }
+        if self.wants(Property::LeaderCompleteness) {
+            for &(id, node) in nodes {
+                self.check_leader_completeness(now, id, node, &mut found);
+            }
+        }
+        if self.wants(Property::ElectionProgress) {
+            self.check_election_progress(now, nodes, &mut found);
+        }
+        found
+    }
+
+    fn report(
+        &mut self,
+        found: &mut Vec<SafetyViolation>,
+        key: (Property, u64, NodeId),
+        violation: SafetyViolation,
+    ) {
+        if !self.wants(violation.property) || self.reported.contains(&key) {
+            return;
+        }
+        self.violations_total += 1;
+        if self.reported.len() < VIOLATIONS_MAX {
+            self.reported.insert(key);
+            found.push(violation);
+        }
+    }
+
+    fn full(&mut self, len: usize) -> bool {
+        if len >= RECORDS_MAX {
+            self.saturated = true;
+        }
+        self.saturated
+    }
+
+    fn check_election_safety(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        node: &Raft,
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        if !node.is_leader() {
+            return;
+        }
+        let term = node.current_term();
+        match self.leaders.get(&term).copied() {
+            Some(other) if other != id => self.report(
+                found,
+                (Property::ElectionSafety, term, id),
+                SafetyViolation {
+                    property: Property::ElectionSafety,
+                    time: now,
+                    nodes: vec![other, id],
+                    message: format!(
+                        "Servers {other} and {id} were both elected leader of term {term}; a majority can vote only once per term, so two leaders in one term mean some server voted twice or counted a vote it should not have."
+                    ),
+                },
+            ),
+            Some(_) => {}
+            None => {
+                if !self.full(self.leaders.len()) {
+                    self.leaders.insert(term, id);
+                }
+            }
+        }
+    }
+
+    fn check_election_progress(
+        &mut self,
+        now: Time,
+        nodes: &[(NodeId, &Raft)],
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        for &(id, node) in nodes {
+            if let super::Role::Candidate(votes) = node.role_state() {
+                // Only a candidate that heard from a majority and still has not won lost
+                // to a split; one cut off from the others merely waits.
+                let heard = votes.granted.len() + votes.refused.len();
+                if heard >= super::quorum::majority(node.members().len()) {
+                    self.candidates
+                        .entry(node.current_term())
+                        .or_default()
+                        .insert(id);
+                }
+            }
+        }
+        let Some(newest) = self.candidates.keys().next_back().copied() else {
+            return;
+        };
+        self.candidates = self
+            .candidates
+            .split_off(&newest.saturating_sub(TERMS_REMEMBERED));
+        // The newest term may still elect a leader, so the streak ends at the one before.
+        let mut streak = 0;
+        let mut term = newest.saturating_sub(1);
+        let mut involved = BTreeSet::new();
+        while term > 0 && streak < SPLIT_TERMS_MAX {
+            // A split vote: at least two candidates heard from a majority, and no one won.
+            let split = self
+                .candidates
+                .get(&term)
+                .filter(|candidates| candidates.len() >= 2 && !self.leaders.contains_key(&term));
+            let Some(split) = split else {
+                break;
+            };
+            involved.extend(split.iter().copied());
+            streak += 1;
+            term -= 1;
+        }
+        if streak >= SPLIT_TERMS_MAX {
+            let first = term + 1;
+            self.report(
+                found,
+                (Property::ElectionProgress, first, 0),
+                SafetyViolation {
+                    property: Property::ElectionProgress,
+                    time: now,
+                    nodes: involved.into_iter().collect(),
+                    message: format!(
+                        "Terms {first} to {} each had several candidates and no leader: the candidates keep timing out together and splitting the vote. Randomized election timeouts are what breaks such ties.",
+                        first + SPLIT_TERMS_MAX - 1
+                    ),
+                },
+            );
+        }
+    }
+
+    fn check_leader_append_only(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        node: &Raft,
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        if !node.is_leader() {
+            self.leader_tails.remove(&id);
+            return;
+        }
+        let log = node.log();
+        let term = node.current_term();
+        if let Some(tail) = self.leader_tails.get(&id).cloned()
+            && tail.term == term
+        {
+            let kept = match &tail.last_entry {
+                Some(entry) if tail.last_index > log.snapshot_index() => log
+                    .entry(tail.last_index)
+                    .is_some_and(|held| same(held, entry)),
+                _ => log.last_index() >= tail.last_index,
+            };
+            if !kept || log.rewrites() != tail.rewrites {
+                self.report(
+                        found,
+                        (Property::LeaderAppendOnly, term, id),
+                        SafetyViolation {
+                            property: Property::LeaderAppendOnly,
+                            time: now,
+                            nodes: vec![id],
+                            message: format!(
+                                "Server {id}, leader of term {term}, removed or replaced entries of its own log (it held {} entries, it now holds {}); a leader may only append.",
+                                tail.last_index,
+                                log.last_index()
+                            ),
+                        },
+                    );
+            }
+        }
+        let last_index = log.last_index();
+        self.leader_tails.insert(
+            id,
+            LeaderTail {
+                term,
+                last_index,
+                last_entry: log.entry(last_index).cloned(),
+                rewrites: log.rewrites(),
+            },
+        );
+    }
+
+    fn check_log_matching(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        node: &Raft,
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        let log = node.log();
+        let cursor = self.scan_cursors.get(&id).copied().unwrap_or_default();
+        let from = if cursor.rewrites == log.rewrites() && cursor.scanned_to <= log.last_index() {
+            cursor.scanned_to + 1
+        } else {
+            1
+        };
+        let from = from.max(log.snapshot_index() + 1);
+        for index in from..=log.last_index() {
+            let Some(entry) = log.entry(index) else {
+                continue;
+            };
+            let previous_term = log.term_at(index - 1);
+            let key = (index, entry.term);
+            match self.entries.get(&key) {
+                Some(record) => {
+                    let command_differs = !same(&record.entry, entry);
+                    let previous_differs = matches!(
+                        (record.previous_term, previous_term),
+                        (Some(a), Some(b)) if a != b
+                    );
+                    if command_differs || previous_differs {
+                        let other = record.node;
+                        let what = if command_differs {
+                            format!(
+                                "server {other} holds {} there but server {id} holds {}",
+                                describe(&record.entry),
+                                describe(entry)
+                            )
+                        } else {
+                            format!(
+                                "the entries before it differ (term {} on server {other}, term {} on server {id})",
+                                record.previous_term.unwrap_or(0),
+                                previous_term.unwrap_or(0)
+                            )
+                        };
+                        self.report(
+                            found,
+                            (Property::LogMatching, index, id),
+                            SafetyViolation {
+                                property: Property::LogMatching,
+                                time: now,
+                                nodes: vec![other, id],
+                                message: format!(
+                                    "Two logs have an entry of term {} at index {index}, yet {what}; entries with the same index and term must be identical along with everything before them.",
+                                    entry.term
+                                ),
+                            },
+                        );
+                    }
+                }
+                None => {
+                    if !self.full(self.entries.len()) {
+                        self.entries.insert(
+                            key,
+                            EntryRecord {
+                                previous_term,
+                                entry: Arc::clone(entry),
+                                node: id,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        self.scan_cursors.insert(
+            id,
+            ScanCursor {
+                rewrites: log.rewrites(),
+                scanned_to: log.last_index(),
+            },
+        );
+    }
+
+    fn record_commits(&mut self, id: NodeId, node: &Raft) {
+        let log = node.log();
+        let commit_index = node.commit_index();
+        let cursor = self
+            .commit_cursors
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
+            .min(commit_index);
+        let from = (cursor + 1).max(log.snapshot_index() + 1);
+        for index in from..=commit_index {
+            if self.committed_at.contains_key(&index) {
+                continue;
+            }
+            let Some(entry) = log.entry(index) else {
+                continue;
+            };
+            if self.full(self.committed.len()) {
+                break;
+            }
+            self.committed_at.insert(index, self.committed.len());
+            self.committed.push(CommitRecord {
+                index,
+                entry: Arc::clone(entry),
+                commit_term: node.current_term(),
+                node: id,
+            });
+        }
+        self.commit_cursors.insert(id, commit_index);
+    }
+
+    fn check_state_machine_safety(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        node: &Raft,
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        let log = node.log();
+        let applied = node.last_applied();
+        let cursor = self
+            .apply_cursors
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
+            .min(applied);
+        let from = (cursor + 1).max(log.snapshot_index() + 1);
+        for index in from..=applied {
+            let Some(entry) = log.entry(index) else {
+                continue;
+            };
+            match self.applied.get(&index) {
+                Some((first, other)) => {
+                    if !same(first, entry) {
+                        let other = *other;
+                        let message = format!(
+                            "Server {other} applied {} at index {index}, but server {id} applied {} at the same index; their state machines have diverged.",
+                            describe(first),
+                            describe(entry)
+                        );
+                        self.report(
+                            found,
+                            (Property::StateMachineSafety, index, id),
+                            SafetyViolation {
+                                property: Property::StateMachineSafety,
+                                time: now,
+                                nodes: vec![other, id],
+                                message,
+                            },
+                        );
+                    }
+                }
+                None => {
+                    if !self.full(self.applied.len()) {
+                        self.applied.insert(index, (Arc::clone(entry), id));
+                    }
+                }
+            }
+        }
+        self.apply_cursors.insert(id, applied);
+    }
+
+    fn check_leader_completeness(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        node: &Raft,
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        if !node.is_leader() {
+            self.completeness_cursors.remove(&id);
+            return;
+        }
+        let term = node.current_term();
+        let start = match self.completeness_cursors.get(&id) {
+            Some(&(cursor_term, checked)) if cursor_term == term => checked,
+            _ => 0,
+        };
+        let log = node.log();
+        let mut missing = Vec::new();
+        for record in &self.committed[start.min(self.committed.len())..] {
+            if record.commit_term >= term || record.index <= log.snapshot_index() {
+                continue;
+            }
+            let held = log.entry(record.index);
+            if !held.is_some_and(|held| same(held, &record.entry)) {
+                missing.push(record.clone());
+            }
+        }
+        self.completeness_cursors
+            .insert(id, (term, self.committed.len()));
+        for record in missing {
+            let instead = match log.entry(record.index) {
+                Some(held) => format!("it holds {} there instead", describe(held)),
+                None => format!("its log ends at index {}", log.last_index()),
+            };
+            self.report(
+                found,
+                (Property::LeaderCompleteness, record.index, id),
+                SafetyViolation {
+                    property: Property::LeaderCompleteness,
+                    time: now,
+                    nodes: vec![record.node, id],
+                    message: format!(
+                        "Server {} saw {} committed at index {} in term {}, but server {id} became leader of the later term {term} without it ({instead}); a committed entry must be in every later leader's log.",
+                        record.node,
+                        describe(&record.entry),
+                        record.index,
+                        record.commit_term
+                    ),
+                },
+            );
+        }
+    }
+}

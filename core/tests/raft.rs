@@ -1,0 +1,320 @@
+//! The Raft lab on the real engine: every preset over many seeds, random fault schedules,
+//! and the election-time experiment. Failures print the seed that reproduces them.
+
+use netsplit_core::lab::build_simulator;
+use netsplit_core::presets;
+use netsplit_core::protocols::raft::Raft;
+use netsplit_core::protocols::raft::experiment::{
+    ElectionTimeSeries, election_time_experiment, election_time_ms,
+};
+use netsplit_core::protocols::raft::lab::live_leader;
+use netsplit_core::{NodeStatus, RunStop, Scenario, Simulator};
+use proptest::prelude::*;
+
+/// The number of cases, `PROPTEST_CASES` if set.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// How many seeds each preset runs over (`NETSPLIT_SEEDS` overrides it).
+fn seeds(default: u64) -> u64 {
+    std::env::var("NETSPLIT_SEEDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn preset(name: &str) -> Scenario {
+    let text = presets::get(name).unwrap_or_else(|| panic!("preset {name} is embedded"));
+    Scenario::from_json(text).unwrap_or_else(|error| panic!("preset {name} parses: {error}"))
+}
+
+fn run(scenario: &Scenario) -> Simulator<Raft> {
+    let mut sim = build_simulator::<Raft>(scenario).expect("the scenario builds");
+    let until = scenario.run_until_ms.expect("presets set run_until_ms") * 1_000;
+    let stop = sim.run_until(until);
+    assert_eq!(stop, RunStop::ReachedTime, "seed {}", scenario.seed);
+    sim
+}
+
+const CORRECT_PRESETS: &[&str] = &[
+    "raft-steady-state",
+    "raft-leader-crash",
+    "raft-minority-partition",
+    "raft-stale-leader",
+    "raft-figure-8",
+    "raft-flaky-network",
+    "raft-membership-change",
+    "raft-election-time",
+];
+
+const BUG_PRESETS: &[(&str, &str)] = &[
+    (
+        "raft-bug-commit-earlier-terms-by-counting",
+        "Leader Completeness",
+    ),
+    ("raft-bug-vote-without-log-check", "Leader Completeness"),
+    ("raft-bug-forget-voted-for-on-restart", "Election Safety"),
+    ("raft-bug-no-timeout-randomization", "Election Progress"),
+];
+
+#[test]
+fn every_raft_preset_is_embedded_and_listed_here() {
+    let embedded: Vec<&str> = presets::all()
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| name.starts_with("raft-"))
+        .collect();
+    let mut listed: Vec<&str> = CORRECT_PRESETS
+        .iter()
+        .copied()
+        .chain(BUG_PRESETS.iter().map(|(name, _)| *name))
+        .collect();
+    listed.sort_unstable();
+    assert_eq!(embedded, listed);
+}
+
+#[test]
+fn every_correct_preset_keeps_every_property_over_many_seeds() {
+    for name in CORRECT_PRESETS {
+        let base = preset(name);
+        for seed in 0..seeds(12) {
+            let mut scenario = base.clone();
+            scenario.seed = seed;
+            let sim = run(&scenario);
+            assert!(
+                sim.violations().is_empty(),
+                "{name} with seed {seed}: {:?}",
+                sim.violations()
+            );
+            assert!(
+                sim.action_errors().is_empty(),
+                "{name} with seed {seed}: {:?}",
+                sim.action_errors()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_bug_preset_breaks_its_property_over_many_seeds() {
+    for (name, property) in BUG_PRESETS {
+        let base = preset(name);
+        let own = run(&base);
+        assert!(
+            own.violations().iter().any(|v| v.property == *property),
+            "{name} with its own seed {}: {:?}",
+            base.seed,
+            own.violations()
+        );
+        for seed in 0..seeds(12) {
+            let mut scenario = base.clone();
+            scenario.seed = seed;
+            let sim = run(&scenario);
+            assert!(
+                sim.violations().iter().any(|v| v.property == *property),
+                "{name} with seed {seed} broke no {property}: {:?}",
+                sim.violations()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_figure_8_preset_commits_the_new_leaders_entry_and_overwrites_the_old_one() {
+    let sim = run(&preset("raft-figure-8"));
+    for id in 1..=4 {
+        let node = sim.node(id).expect("node exists");
+        assert_eq!(
+            node.store().data.get("x").map(String::as_str),
+            Some("written in term 2"),
+            "server {id}"
+        );
+    }
+}
+
+#[test]
+fn the_membership_preset_ends_with_the_four_servers_it_asked_for() {
+    for seed in 0..seeds(12) {
+        let mut scenario = preset("raft-membership-change");
+        scenario.seed = seed;
+        let sim = run(&scenario);
+        let leader = live_leader(&sim).expect("a leader at the end");
+        assert_ne!(leader, 0, "seed {seed}: the removed server leads");
+        for id in 1..=4 {
+            let node = sim.node(id).expect("node exists");
+            assert_eq!(node.members(), &[1, 2, 3, 4], "seed {seed}, server {id}");
+        }
+        // Server 0 may never hear that it was removed (the leader stops writing to it at
+        // once); it then believes it is a member, but it cannot win an election.
+        assert!(!sim.node(0).expect("node 0").is_leader(), "seed {seed}");
+    }
+}
+
+#[test]
+fn after_the_stale_leader_heals_no_committed_entry_is_lost_and_logs_agree() {
+    let scenario = preset("raft-stale-leader");
+    let mut sim = build_simulator::<Raft>(&scenario).expect("builds");
+    sim.run_until(3_400_000);
+    let committed_before: u64 = sim
+        .nodes()
+        .map(|(_, _, node)| node.commit_index())
+        .max()
+        .unwrap_or(0);
+    sim.run_until(5_000_000);
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    let leader = live_leader(&sim).expect("a leader after healing");
+    let leader_log = sim.node(leader).expect("leader").log();
+    assert!(leader_log.last_index() >= committed_before);
+    for (id, status, node) in sim.nodes() {
+        assert_eq!(status, NodeStatus::Up);
+        let common = node.commit_index().min(leader_log.last_index());
+        for index in node.log().snapshot_index() + 1..=common {
+            assert_eq!(
+                node.log().entry(index),
+                leader_log.entry(index),
+                "server {id} index {index}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_election_time_experiment_measures_every_run_within_a_few_timeouts() {
+    let base = preset("raft-election-time");
+    let series =
+        election_time_experiment(&base, &[(150, 300)], 10, 0).expect("the experiment runs");
+    let wide: &ElectionTimeSeries = &series[0];
+    assert_eq!(wide.without_leader, 0);
+    assert_eq!(wide.samples_ms.len(), 10);
+    // Followers last reset their timers at the last heartbeat, up to one heartbeat
+    // interval (50 ms) before the crash, so detection takes at least 150 - 50 ms; and an
+    // election with randomized timeouts rarely needs more than a couple of rounds.
+    assert!(wide.samples_ms[0] >= 100.0, "{:?}", wide.samples_ms);
+    assert!(
+        wide.quantile_ms(0.5).expect("samples") < 1_000.0,
+        "{:?}",
+        wide.samples_ms
+    );
+    let cdf = wide.cdf();
+    assert!(
+        cdf.windows(2)
+            .all(|pair| pair[0].1 < pair[1].1 && pair[0].0 <= pair[1].0)
+    );
+    assert_eq!(cdf.last().map(|point| point.1), Some(1.0));
+}
+
+#[test]
+fn the_election_time_of_a_single_run_is_reported_as_a_gauge() {
+    let scenario = preset("raft-election-time");
+    let measured = election_time_ms(&scenario)
+        .expect("runs")
+        .expect("measured");
+    let sim = run(&scenario);
+    let gauge = sim.metrics().gauges.get("election_time_ms").copied();
+    assert_eq!(gauge, Some(measured));
+}
+
+#[test]
+fn a_bad_raft_parameter_is_refused_with_its_path() {
+    let mut scenario = preset("raft-steady-state");
+    scenario.params =
+        serde_json::json!({ "election_timeout_ms_min": 300, "election_timeout_ms_max": 100 });
+    let error = netsplit_core::build(&scenario).err().expect("refused");
+    assert!(
+        error.to_string().contains("params.election_timeout_ms_max"),
+        "{error}"
+    );
+    scenario.params = serde_json::json!({ "bugs": { "no_such_bug": true } });
+    let error = netsplit_core::build(&scenario).err().expect("refused");
+    assert!(error.to_string().contains("no_such_bug"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Random fault schedules on the engine
+// ---------------------------------------------------------------------------------------
+
+fn fault(nodes: u32) -> impl Strategy<Value = serde_json::Value> {
+    let node = 0..nodes;
+    prop_oneof![
+        node.clone()
+            .prop_map(|node| serde_json::json!({ "type": "crash", "node": node })),
+        node.clone()
+            .prop_map(|node| serde_json::json!({ "type": "restart", "node": node })),
+        node.clone()
+            .prop_map(|node| serde_json::json!({ "type": "isolate", "node": node })),
+        (node.clone(), node).prop_map(
+            |(from, to)| serde_json::json!({ "type": "cut_link", "from": from, "to": to })
+        ),
+        Just(serde_json::json!({ "type": "heal_all" })),
+        Just(serde_json::json!({ "type": "lab", "name": "crash_leader" })),
+        Just(serde_json::json!({ "type": "lab", "name": "partition_leader" })),
+        Just(serde_json::json!({ "type": "lab", "name": "restart_crashed" })),
+    ]
+}
+
+prop_compose! {
+    fn random_scenario()(nodes in 1..=5u32)(
+        nodes in Just(nodes),
+        seed in any::<u64>(),
+        pre_vote in any::<bool>(),
+        check_quorum in any::<bool>(),
+        snapshot_threshold in prop_oneof![Just(0u64), 2..20u64],
+        loss in 0..10u32,
+        duplicate in 0..5u32,
+        faults in proptest::collection::vec((1..3_000u64, fault(nodes)), 0..12),
+    ) -> Scenario {
+        let timeline: Vec<serde_json::Value> = faults
+            .into_iter()
+            .map(|(at_ms, action)| serde_json::json!({ "at_ms": at_ms, "action": action }))
+            .chain([
+                serde_json::json!({ "at_ms": 3_000, "action": { "type": "heal_all" } }),
+                serde_json::json!({ "at_ms": 3_000, "action": { "type": "lab", "name": "restart_crashed" } }),
+            ])
+            .collect();
+        let json = serde_json::json!({
+            "version": 1,
+            "lab": "raft",
+            "nodes": nodes,
+            "seed": seed,
+            "params": { "pre_vote": pre_vote, "check_quorum": check_quorum, "snapshot_threshold": snapshot_threshold },
+            "network": {
+                "latency": { "distribution": "uniform", "min_ms": 1, "max_ms": 20 },
+                "loss_probability": f64::from(loss) / 100.0,
+                "duplicate_probability": f64::from(duplicate) / 100.0,
+                "reorder_probability": 0.1,
+                "reorder_delay_ms": 20
+            },
+            "disk_write_latency_ms": 1,
+            "workload": { "generator": { "rate_per_second": 25, "start_ms": 100, "target": "random",
+                "request": { "operation": { "type": "put", "key": "k", "value": "v$n" } } } },
+            "timeline": timeline,
+            "run_until_ms": 7_000
+        });
+        Scenario::from_json(&json.to_string()).expect("generated scenarios parse")
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(24)))]
+
+    #[test]
+    fn random_fault_schedules_keep_every_property_and_progress_resumes_once_healed(
+        scenario in random_scenario()
+    ) {
+        let mut sim = build_simulator::<Raft>(&scenario).expect("builds");
+        sim.run_until(3_000_000);
+        prop_assert!(sim.violations().is_empty(), "seed {}: {:?}", scenario.seed, sim.violations());
+        // Everything is healed and restarted at 3 s: a majority can talk again, so a
+        // leader must emerge and commit new requests.
+        let committed_at_heal = sim.nodes().map(|(_, _, node)| node.commit_index()).max().unwrap_or(0);
+        sim.run_until(7_000_000);
+        prop_assert!(sim.violations().is_empty(), "seed {}: {:?}", scenario.seed, sim.violations());
+        prop_assert!(live_leader(&sim).is_some(), "seed {}: no leader 4 s after healing", scenario.seed);
+        let committed = sim.nodes().map(|(_, _, node)| node.commit_index()).max().unwrap_or(0);
+        prop_assert!(committed > committed_at_heal, "seed {}: nothing committed after healing", scenario.seed);
+    }
+}

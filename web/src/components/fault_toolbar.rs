@@ -1,0 +1,95 @@
+//! The fault tools: add a node, partition, heal all, send a client request. Node and link
+//! tools live in the inspector and the link popover, next to what they act on.
+
+use netsplit_core::Action as SimAction;
+use yew::prelude::*;
+
+use crate::state::{Action, PlaygroundHandle, Tool};
+
+/// Props of [`FaultToolbar`].
+#[derive(Properties, PartialEq)]
+pub struct FaultToolbarProps {
+    /// The reducer handle.
+    pub state: PlaygroundHandle,
+    /// The lab's client request, if it takes any.
+    pub client_request: Option<serde_json::Value>,
+}
+
+/// The toolbar above the canvas.
+#[component]
+pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
+    let state = props.state.clone();
+    let add = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::Apply(SimAction::AddNode)))
+    };
+    let heal = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::Apply(SimAction::HealAll)))
+    };
+    let partitioning = state.tool == Tool::Partition;
+    let partition = {
+        let state = state.clone();
+        Callback::from(move |_| {
+            let tool = if partitioning {
+                Tool::Select
+            } else {
+                Tool::Partition
+            };
+            state.dispatch(Action::SetTool(tool));
+        })
+    };
+    let apply_partition = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::ApplyPartition))
+    };
+    let client = props.client_request.clone().map(|request| {
+        let state = state.clone();
+        Callback::from(move |_| {
+            // To the selected node, or else to the first node that is up.
+            let node = state.selected.or_else(|| {
+                state
+                    .run
+                    .borrow()
+                    .nodes()
+                    .iter()
+                    .find(|node| node.status == netsplit_core::NodeStatus::Up)
+                    .map(|node| node.id)
+            });
+            match node {
+                Some(node) => state.dispatch(Action::Apply(SimAction::ClientRequest {
+                    node,
+                    request: request.clone(),
+                })),
+                None => state.dispatch(Action::Notice(Some(
+                    "No node is up to take a client request.".into(),
+                ))),
+            }
+        })
+    });
+    html! {
+        <div class="toolbar" role="toolbar" aria-label="Fault tools">
+            <div class="group">
+                <button onclick={add} aria-label="Add node">{ "+ Add node" }</button>
+            </div>
+            <div class="group">
+                <button onclick={partition} aria-pressed={partitioning.to_string()} aria-label="Partition"
+                        title="Pick the nodes of one side, then apply">{ "Partition" }</button>
+                if partitioning {
+                    <span>{ format!("Group A: {} picked", state.partition_group.len()) }</span>
+                    <button class="primary" onclick={apply_partition} aria-label="Apply partition">{ "Apply partition" }</button>
+                }
+                <button onclick={heal} aria-label="Heal all">{ "Heal all" }</button>
+            </div>
+            if let Some(client) = client {
+                <div class="group">
+                    <button onclick={client} aria-label="Client request"
+                            title="Send a client request to the selected node (or the first node up)">{ "Client request" }</button>
+                </div>
+            }
+            if partitioning {
+                <p class="hint">{ "Click the nodes of one side of the partition; the others form the other side." }</p>
+            }
+        </div>
+    }
+}

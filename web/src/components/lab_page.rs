@@ -1,0 +1,174 @@
+//! A message-passing lab: the canvas, the fault tools, playback, and the side panels, all
+//! driven by one reducer.
+
+use netsplit_core::presets;
+use netsplit_core::scenario::Scenario;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::components::cluster_view::ClusterView;
+use crate::components::event_log::EventLog;
+use crate::components::fault_toolbar::FaultToolbar;
+use crate::components::inspector::Inspector;
+use crate::components::link_popover::LinkPopover;
+use crate::components::metrics_strip::MetricsStrip;
+use crate::components::playback_bar::PlaybackBar;
+use crate::components::run_about::RunAbout;
+use crate::components::safety_panel::SafetyPanel;
+use crate::hooks::use_animation_frame::use_animation_frame;
+use crate::hooks::use_key_shortcuts::{Shortcut, use_key_shortcuts};
+use crate::labs::LabCard;
+use crate::layout;
+use crate::state::{Action, PlaygroundState};
+
+/// The presets of lab `lab`, as `(name, scenario)`, skipping any that fail to parse.
+pub fn lab_presets(lab: &str) -> Vec<(&'static str, Scenario)> {
+    presets::all()
+        .iter()
+        .filter_map(|(name, text)| Some((*name, Scenario::parse(text).ok()?)))
+        .filter(|(_, scenario)| scenario.lab == lab)
+        .collect()
+}
+
+/// Props of [`LabPage`].
+#[derive(Properties, PartialEq)]
+pub struct LabPageProps {
+    /// The lab's card.
+    pub card: &'static LabCard,
+}
+
+/// A lab's page: picks its first preset and runs it.
+#[component]
+pub fn LabPage(props: &LabPageProps) -> Html {
+    let card = props.card;
+    let presets = lab_presets(card.id);
+    let Some((_, scenario)) = presets.first().cloned() else {
+        return html! {
+            <main class="home">
+                <h1>{ card.title }</h1>
+                <p class="pitch">{ "This lab has no preset scenarios in this build yet." }</p>
+                <a href="#/">{ "Back to all labs" }</a>
+            </main>
+        };
+    };
+    match PlaygroundState::new(card.id, scenario) {
+        Ok(initial) => html! { <Playground key={card.id} card={card} initial={initial} /> },
+        Err(reason) => html! {
+            <main class="home">
+                <h1>{ card.title }</h1>
+                <p class="field-error" role="alert">{ format!("The default scenario could not start: {reason}") }</p>
+            </main>
+        },
+    }
+}
+
+/// Props of [`Playground`].
+#[derive(Properties)]
+pub struct PlaygroundProps {
+    /// The lab's card.
+    pub card: &'static LabCard,
+    /// The state to start from.
+    pub initial: PlaygroundState,
+}
+
+impl PartialEq for PlaygroundProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.card == other.card
+    }
+}
+
+/// The playground: one reducer, every panel.
+#[component]
+pub fn Playground(props: &PlaygroundProps) -> Html {
+    let initial = props.initial.clone();
+    let state = use_reducer(move || initial);
+    let card = props.card;
+
+    {
+        let state = state.clone();
+        use_animation_frame(
+            state.animating(),
+            Callback::from(move |wall_ms: f64| state.dispatch(Action::Frame { wall_ms })),
+        );
+    }
+    {
+        let state = state.clone();
+        use_key_shortcuts(Callback::from(move |shortcut| match shortcut {
+            Shortcut::TogglePlay => state.dispatch(Action::TogglePlay),
+            Shortcut::Step => state.dispatch(Action::Step),
+        }));
+    }
+
+    let presets = lab_presets(card.id);
+    let on_preset = {
+        let state = state.clone();
+        let presets = presets.clone();
+        Callback::from(move |event: Event| {
+            let name = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .map(|select| select.value())
+                .unwrap_or_default();
+            if let Some((_, scenario)) = presets.iter().find(|(preset, _)| *preset == name) {
+                state.dispatch(Action::Load(Box::new(scenario.clone())));
+            }
+        })
+    };
+    let base_title = state.base.title.clone();
+    let description = state.base.description.clone().unwrap_or_default();
+    let client_request = crate::labs::client_request(card.id);
+
+    let popover = state.selected_link.and_then(|(a, b)| {
+        let nodes = state.run.borrow().nodes();
+        let ids: Vec<_> = nodes
+            .iter()
+            .filter(|node| node.status != netsplit_core::NodeStatus::Removed)
+            .map(|node| node.id)
+            .collect();
+        let points = layout::positions(&ids, &state.positions);
+        let pa = points[ids.iter().position(|&id| id == a)?];
+        let pb = points[ids.iter().position(|&id| id == b)?];
+        Some(html! { <LinkPopover state={state.clone()} link={(a, b)} at={pa.lerp(pb, 0.5)} /> })
+    });
+
+    html! {
+        <main class="lab" aria-label={card.title}>
+            <div class="lab-title">
+                <h1>{ card.title }</h1>
+                <label>
+                    { "Scenario " }
+                    <select aria-label="Scenario" onchange={on_preset}>
+                        { for presets.iter().map(|(name, scenario)| html! {
+                            <option value={*name} selected={Some(scenario.title.clone()) == Some(base_title.clone()) && scenario.title.is_some()}>
+                                { scenario.title.clone().unwrap_or_else(|| name.to_string()) }
+                            </option>
+                        }) }
+                    </select>
+                </label>
+                <p class="scenario-description">{ description }</p>
+            </div>
+            <FaultToolbar state={state.clone()} client_request={client_request} />
+            if let Some(notice) = &state.notice {
+                <p class="field-error notice" role="alert">{ notice }</p>
+            }
+            if let Some(stop) = &state.stopped_by {
+                <p class="banner" role="status">{ stop }</p>
+            }
+            if state.lagging {
+                <p class="banner" role="status">{ "The simulation cannot keep up at this speed: time runs slower than asked." }</p>
+            }
+            <div class="canvas-wrap">
+                <ClusterView state={state.clone()} />
+                { popover.unwrap_or_default() }
+            </div>
+            <PlaybackBar state={state.clone()} />
+            <aside class="side">
+                <SafetyPanel state={state.clone()} />
+                <RunAbout state={state.clone()} />
+                <Inspector state={state.clone()} />
+                <EventLog state={state.clone()} />
+            </aside>
+            <MetricsStrip state={state.clone()} />
+        </main>
+    }
+}

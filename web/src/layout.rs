@@ -1,0 +1,102 @@
+//! Where nodes sit on the canvas: a circle for small clusters, a grid for large ones, and
+//! wherever the user dragged them. Pure functions of the node list, so the layout is stable
+//! from frame to frame.
+
+use std::collections::BTreeMap;
+
+use netsplit_core::protocol::NodeId;
+
+/// The canvas's coordinate space (SVG viewBox units).
+pub const WIDTH: f64 = 1000.0;
+/// See [`WIDTH`].
+pub const HEIGHT: f64 = 620.0;
+
+/// Clusters larger than this are laid out on a grid instead of a circle.
+pub const CIRCLE_NODES_MAX: usize = 24;
+
+/// A node's centre in canvas units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// Across.
+    pub x: f64,
+    /// Down.
+    pub y: f64,
+}
+
+impl Point {
+    /// The point a fraction `t` of the way from `self` to `other`.
+    pub fn lerp(self, other: Point, t: f64) -> Point {
+        Point {
+            x: self.x + (other.x - self.x) * t,
+            y: self.y + (other.y - self.y) * t,
+        }
+    }
+}
+
+/// The radius of a node's circle for a cluster of `count` nodes.
+pub fn node_radius(count: usize) -> f64 {
+    match count {
+        0..=7 => 34.0,
+        8..=15 => 26.0,
+        16..=24 => 20.0,
+        25..=100 => 12.0,
+        _ => 6.0,
+    }
+}
+
+/// The position of each node in `ids` (in order), with `dragged` overriding the automatic
+/// layout (fractions of the canvas).
+pub fn positions(ids: &[NodeId], dragged: &BTreeMap<NodeId, (f64, f64)>) -> Vec<Point> {
+    let count = ids.len();
+    ids.iter()
+        .enumerate()
+        .map(|(index, id)| {
+            if let Some(&(fx, fy)) = dragged.get(id) {
+                return Point {
+                    x: fx * WIDTH,
+                    y: fy * HEIGHT,
+                };
+            }
+            if count <= CIRCLE_NODES_MAX {
+                circle(index, count)
+            } else {
+                grid(index, count)
+            }
+        })
+        .collect()
+}
+
+fn circle(index: usize, count: usize) -> Point {
+    if count == 1 {
+        return Point {
+            x: WIDTH / 2.0,
+            y: HEIGHT / 2.0,
+        };
+    }
+    let radius = HEIGHT * 0.38;
+    // Start at the top and go clockwise, as a clock face reads.
+    let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count as f64;
+    Point {
+        x: WIDTH / 2.0 + radius * 1.25 * angle.cos(),
+        y: HEIGHT / 2.0 + radius * angle.sin(),
+    }
+}
+
+fn grid(index: usize, count: usize) -> Point {
+    let aspect = WIDTH / HEIGHT;
+    let columns = ((count as f64 * aspect).sqrt().ceil() as usize).max(1);
+    let rows = count.div_ceil(columns).max(1);
+    let (column, row) = (index % columns, index / columns);
+    let margin = 30.0;
+    let cell_w = (WIDTH - 2.0 * margin) / columns as f64;
+    let cell_h = (HEIGHT - 2.0 * margin) / rows as f64;
+    Point {
+        x: margin + cell_w * (column as f64 + 0.5),
+        y: margin + cell_h * (row as f64 + 0.5),
+    }
+}
+
+/// Converts a point in canvas units to fractions of the canvas.
+pub fn to_fraction(point: Point) -> (f64, f64) {
+    (point.x / WIDTH, point.y / HEIGHT)
+}
