@@ -606,6 +606,28 @@ fn with_one_slow_server_least_response_time_has_a_lower_p99_than_round_robin() {
     assert!(slow(&least_time) < 20, "{}", slow(&least_time));
 }
 
+#[test]
+fn the_p99_line_rises_when_a_server_slows_and_falls_after_switching_to_least_response_time() {
+    // The learner's story in the UI: slow a server, watch the p99 climb, switch the
+    // policy, watch it come down.
+    let mut run = lab::build(&preset("loadbalancing-slow-server")).expect("builds");
+    run.run_until(5_000_000);
+    run.apply(crate::event::Action::Lab {
+        name: "set_policy".to_string(),
+        args: serde_json::json!({ "policy": { "type": "least_response_time" } }),
+    })
+    .expect("a valid policy");
+    run.run_until(10_000_000);
+    let p99: Vec<f64> = lab::sim_report(run.sim())
+        .windows
+        .iter()
+        .map(|window| window.latency.p99_ms)
+        .collect();
+    assert!(p99[..2].iter().all(|&ms| ms < 100.0), "{p99:?}");
+    assert!(p99[3..5].iter().all(|&ms| ms > 500.0), "{p99:?}");
+    assert!(p99[7..].iter().all(|&ms| ms < 100.0), "{p99:?}");
+}
+
 fn longest_queue(report: &Report) -> u32 {
     report
         .servers
