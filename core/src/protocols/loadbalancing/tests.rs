@@ -520,16 +520,25 @@ fn preset(name: &str) -> Scenario {
     Scenario::parse(text).unwrap_or_else(|error| panic!("preset {name}: {error}"))
 }
 
-fn run(scenario: &Scenario) -> (lab::LabRunOf, Report) {
-    let mut run = lab::build(scenario).expect("the preset builds");
+/// Runs a scenario to its end on a bare simulator (no time-travel snapshots, which
+/// these checks do not need) and returns it with its report.
+fn run(scenario: &Scenario) -> (crate::sim::Simulator<LoadBalancing>, Report) {
+    let prepared = lab::prepare(scenario).expect("the node count matches");
+    prepared.validate().expect("the preset is valid");
+    let mut sim = crate::lab::build_simulator::<LoadBalancing>(&prepared).expect("builds");
     let until = scenario
         .run_until_ms
         .expect("presets say how long they run")
         * 1_000;
-    assert_eq!(run.run_until(until), crate::sim::RunStop::ReachedTime);
-    assert!(run.action_errors().is_empty(), "{:?}", run.action_errors());
-    let report = lab::sim_report(run.sim());
-    (run, report)
+    assert_eq!(sim.run_until(until), crate::sim::RunStop::ReachedTime);
+    assert!(sim.action_errors().is_empty(), "{:?}", sim.action_errors());
+    let report = lab::sim_report(&sim);
+    assert_eq!(
+        report.requests_started,
+        report.requests_succeeded + report.requests_failed + report.requests_waiting,
+        "every request the clients started ended exactly once or is still waiting"
+    );
+    (sim, report)
 }
 
 fn with_policy(mut scenario: Scenario, policy: &str) -> Scenario {
@@ -765,7 +774,7 @@ fn switching_the_policy_live_reaches_every_balancer_and_bad_actions_are_refused(
 fn the_gauges_carry_the_reports_headline_figures() {
     let scenario = preset("loadbalancing-basic");
     let (run, _) = run(&scenario);
-    let gauges = run.metrics().gauges;
+    let gauges = run.metrics().view().gauges;
     for name in [
         "latency_ms_p99",
         "throughput_per_second",
