@@ -59,7 +59,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
   test(`crashing the Raft leader gets a new leader elected at ${name} width`, async () => {
     const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
-    await page.getByLabel('Speed').selectOption('20');
+    await page.getByLabel('Speed', { exact: true }).selectOption('20');
     const first = await playUntil(page, () => leader(page), 'a first leader');
     await page.getByRole('button', { name: 'Crash leader' }).click();
     await page.getByRole('button', { name: new RegExp(`^Node n${first}, .*crashed`) }).waitFor();
@@ -78,7 +78,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
 test('a minority leader cannot commit, and healing loses no committed entry', async () => {
   const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
-  await page.getByLabel('Speed').selectOption('20');
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
   const old = await playUntil(page, async () => {
     const id = await leader(page);
     return id !== null && (await commitIndexes(page))[id] >= 3 ? id : null;

@@ -68,7 +68,7 @@ pub fn default_preset(id: &str) -> Option<&'static str> {
     match id {
         "raft" => Some("raft-steady-state"),
         "broadcast" => Some("broadcast-basic"),
-        "loadbalancing" => Some("loadbalancing-slow-server"),
+        "loadbalancing" => Some("loadbalancing-playground"),
         "ratelimit" => Some("ratelimit-distributed-partition"),
         _ => None,
     }
@@ -113,9 +113,9 @@ pub fn lab_buttons(id: &str) -> &'static [LabButton] {
         ],
         "loadbalancing" => &[
             LabButton {
-                label: "Slow server ×10",
+                label: "Slow server ×3",
                 action: "slow_server",
-                args: r#"{"node": "$node", "factor": 10}"#,
+                args: r#"{"node": "$node", "factor": 3}"#,
                 needs_node: true,
             },
             LabButton {
