@@ -6,6 +6,7 @@ pub mod event_log;
 pub mod fault_toolbar;
 pub mod home_gallery;
 pub mod inspector;
+pub mod lab_figures;
 pub mod lab_page;
 pub mod link_popover;
 pub mod metrics_strip;
