@@ -10,9 +10,12 @@ use crate::components::cluster_view::ClusterView;
 use crate::components::event_log::EventLog;
 use crate::components::fault_toolbar::FaultToolbar;
 use crate::components::inspector::Inspector;
+use crate::components::lab_figures::LabFigures;
 use crate::components::link_popover::LinkPopover;
 use crate::components::metrics_strip::MetricsStrip;
 use crate::components::playback_bar::PlaybackBar;
+use crate::components::raft_experiment::RaftExperiment;
+use crate::components::raft_view::RaftView;
 use crate::components::run_about::RunAbout;
 use crate::components::safety_panel::SafetyPanel;
 use crate::hooks::use_animation_frame::use_animation_frame;
@@ -42,7 +45,11 @@ pub struct LabPageProps {
 pub fn LabPage(props: &LabPageProps) -> Html {
     let card = props.card;
     let presets = lab_presets(card.id);
-    let Some((_, scenario)) = presets.first().cloned() else {
+    let preferred = crate::labs::default_preset(card.id)
+        .and_then(|name| presets.iter().find(|(preset, _)| *preset == name))
+        .or(presets.first())
+        .cloned();
+    let Some((_, scenario)) = preferred else {
         return html! {
             <main class="home">
                 <h1>{ card.title }</h1>
@@ -169,6 +176,11 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <EventLog state={state.clone()} />
             </aside>
             <MetricsStrip state={state.clone()} />
+            <LabFigures state={state.clone()} />
+            if card.id == "raft" {
+                <RaftView state={state.clone()} />
+                <RaftExperiment />
+            }
         </main>
     }
 }
