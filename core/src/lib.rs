@@ -17,6 +17,7 @@ pub mod protocols;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod share;
 pub mod sim;
 pub mod timetravel;
 pub mod trace;

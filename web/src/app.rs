@@ -14,7 +14,16 @@ use crate::route::{Route, use_route};
 #[component]
 pub fn App() -> Html {
     let route = use_route();
-    let body = match &*route {
+    let embed = crate::embed::current();
+    use_effect_with((), move |_| {
+        crate::embed::apply_to_document(&crate::embed::current())
+    });
+    // An embed names its lab in the query (`?embed&lab=raft`) when the hash names none.
+    let shown = match (&*route, &embed.lab) {
+        (Route::Home, Some(lab)) => Route::Lab(lab.clone()),
+        (route, _) => route.clone(),
+    };
+    let body = match &shown {
         Route::Home => html! { <HomeGallery /> },
         Route::Lab(id) => match crate::labs::find(id) {
             Some(card) => html! { <LabPage card={card} /> },

@@ -15,4 +15,5 @@ pub mod raft_experiment;
 pub mod raft_view;
 pub mod run_about;
 pub mod safety_panel;
+pub mod share_dialog;
 pub mod site_header;

@@ -4,11 +4,14 @@
 
 pub mod app;
 pub mod components;
+pub mod embed;
 pub mod hooks;
+pub mod host_api;
 pub mod labs;
 pub mod layout;
 pub mod panic_overlay;
 pub mod route;
+pub mod share;
 pub mod state;
 
 pub use app::App;

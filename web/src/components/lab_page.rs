@@ -18,6 +18,7 @@ use crate::components::raft_experiment::RaftExperiment;
 use crate::components::raft_view::RaftView;
 use crate::components::run_about::RunAbout;
 use crate::components::safety_panel::SafetyPanel;
+use crate::components::share_dialog::ShareDialog;
 use crate::hooks::use_animation_frame::use_animation_frame;
 use crate::hooks::use_key_shortcuts::{Shortcut, use_key_shortcuts};
 use crate::labs::LabCard;
@@ -45,11 +46,13 @@ pub struct LabPageProps {
 pub fn LabPage(props: &LabPageProps) -> Html {
     let card = props.card;
     let presets = lab_presets(card.id);
-    let preferred = crate::labs::default_preset(card.id)
-        .and_then(|name| presets.iter().find(|(preset, _)| *preset == name))
-        .or(presets.first())
-        .cloned();
-    let Some((_, scenario)) = preferred else {
+    let embed = crate::embed::current();
+    let hash = web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default();
+    let preset = embed.preset.as_deref().or(crate::labs::default_preset(card.id));
+    let Some(start) = crate::share::initial_run(card.id, &hash, preset, &presets)
+    else {
         return html! {
             <main class="home">
                 <h1>{ card.title }</h1>
@@ -58,8 +61,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             </main>
         };
     };
-    match PlaygroundState::new(card.id, scenario) {
-        Ok(initial) => html! { <Playground key={card.id} card={card} initial={initial} /> },
+    match PlaygroundState::new(card.id, start.scenario) {
+        Ok(mut initial) => {
+            crate::share::prepare(&mut initial, start.time_us, start.notice, &embed);
+            html! { <Playground key={card.id} card={card} initial={initial} /> }
+        }
         Err(reason) => html! {
             <main class="home">
                 <h1>{ card.title }</h1>
@@ -105,6 +111,9 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
             Shortcut::Step => state.dispatch(Action::Step),
         }));
     }
+
+    crate::host_api::use_host_api(state.clone());
+    crate::components::share_dialog::use_file_drop(state.clone());
 
     let presets = lab_presets(card.id);
     let on_preset = {
@@ -152,6 +161,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                         }) }
                     </select>
                 </label>
+                <ShareDialog state={state.clone()} />
                 <p class="scenario-description">{ description }</p>
             </div>
             <FaultToolbar state={state.clone()} client_request={client_request} />

@@ -1,0 +1,340 @@
+//! Share links, embed snippets and exports of the current run.
+//!
+//! A share link is the page address with `#/<lab>?s=<encoded scenario>&t=<ms>`; the
+//! scenario carries every action the learner took with its time
+//! ([`netsplit_core::share`]), so opening the link rebuilds the run and runs it to `t`,
+//! reaching the same fingerprint. The pure parts (what to start from, which link to
+//! show) take strings so the tests can drive them without a browser page; the rest
+//! talks to the DOM to download files and copy text.
+
+use netsplit_core::protocol::Time;
+use netsplit_core::scenario::Scenario;
+use netsplit_core::share;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+/// What a lab page starts from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitialRun {
+    /// The scenario to build.
+    pub scenario: Scenario,
+    /// The virtual time to run it to before showing it, in microseconds.
+    pub time_us: Option<Time>,
+    /// A message for the learner, set when a share link could not be opened and
+    /// the lab's default scenario is shown instead.
+    pub notice: Option<String>,
+}
+
+/// The query part of a location hash (`#/raft?s=..&t=..` gives `s=..&t=..`).
+pub fn hash_query(hash: &str) -> &str {
+    hash.split_once('?').map(|(_, query)| query).unwrap_or("")
+}
+
+/// The value of parameter `name` in a query string (`a=1&b=2`), if present.
+pub fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then_some(value)
+    })
+}
+
+/// Chooses what lab `lab` starts from: the scenario of a share link in `hash`, else
+/// the preset named by `preset` (an embed option), else the lab's first preset. A
+/// share link that cannot be read, or that is for another lab, falls back to the
+/// default with a notice saying why; it never leaves the page blank. `None` only
+/// when the lab has no presets at all.
+pub fn initial_run(
+    lab: &str,
+    hash: &str,
+    preset: Option<&str>,
+    presets: &[(&'static str, Scenario)],
+) -> Option<InitialRun> {
+    let default = preset
+        .and_then(|name| presets.iter().find(|(preset, _)| *preset == name))
+        .or_else(|| presets.first())
+        .map(|(_, scenario)| scenario.clone());
+    let query = hash_query(hash);
+    if query_value(query, "s").is_none() {
+        let notice = preset
+            .filter(|name| !presets.iter().any(|(preset, _)| preset == name))
+            .map(|name| {
+                format!(
+                    "There is no preset called {name:?} in this lab; showing the default scenario."
+                )
+            });
+        return default.map(|scenario| InitialRun {
+            scenario,
+            time_us: None,
+            notice,
+        });
+    }
+    let fallback = |reason: String| {
+        default.clone().map(|scenario| InitialRun {
+            scenario,
+            time_us: None,
+            notice: Some(format!(
+                "This share link could not be opened: {reason}. Showing the lab's default scenario instead."
+            )),
+        })
+    };
+    match share::parse_link_query(query) {
+        // Building checks the lab's own parameters too, so a link that parses but
+        // cannot run falls back here rather than failing the page.
+        Ok(shared) if shared.scenario.lab == lab => {
+            match netsplit_core::lab::build(&shared.scenario) {
+                Ok(_) => Some(InitialRun {
+                    scenario: shared.scenario,
+                    time_us: shared.time_us,
+                    notice: None,
+                }),
+                Err(error) => fallback(error.to_string()),
+            }
+        }
+        Ok(shared) => fallback(format!(
+            "it holds a scenario of the {:?} lab, not of this one",
+            shared.scenario.lab
+        )),
+        Err(error) => fallback(error.to_string()),
+    }
+}
+
+/// The share link of `scenario` at `time_us` in lab `lab`, on the page at `page`
+/// (the address without its `#` part; any embed query is dropped so the link opens
+/// the full playground).
+pub fn share_link(page: &str, lab: &str, scenario: &Scenario, time_us: Time) -> String {
+    let page = page.split('#').next().unwrap_or(page);
+    let page = page.split('?').next().unwrap_or(page);
+    format!("{page}#/{lab}?{}", share::link_query(scenario, time_us))
+}
+
+/// An `<iframe>` snippet that embeds `scenario` at `time_us` in lab `lab`, served
+/// from `page`. The frame is 100% wide (it works from 320 px) and 560 px tall.
+pub fn embed_snippet(page: &str, lab: &str, scenario: &Scenario, time_us: Time) -> String {
+    let page = page.split('#').next().unwrap_or(page);
+    let page = page.split('?').next().unwrap_or(page);
+    let title = scenario
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("Netsplit {lab} lab"))
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    format!(
+        "<iframe src=\"{page}?embed&amp;lab={lab}#/{lab}?{}\" title=\"{title}\" \
+         style=\"width:100%;min-width:320px;height:560px;border:0\" loading=\"lazy\"></iframe>",
+        share::link_query(scenario, time_us).replace('&', "&amp;")
+    )
+}
+
+/// The run's metrics as CSV: one `metric,value` row per scalar metric, by name.
+pub fn metrics_csv(metrics: &netsplit_core::MetricsView) -> String {
+    let mut csv = String::from("metric,value\n");
+    for (name, value) in metrics.scalars() {
+        // Metric names come from labs and message kinds; quote any that could break a row.
+        if name.contains([',', '"', '\n']) {
+            csv.push_str(&format!("\"{}\",{value}\n", name.replace('"', "\"\"")));
+        } else {
+            csv.push_str(&format!("{name},{value}\n"));
+        }
+    }
+    csv
+}
+
+/// The page's address without its hash, e.g. `https://example.org/netsplit/index.html`.
+pub fn page_address() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().href().ok())
+        .map(|href| href.split('#').next().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+/// Offers `contents` to the learner as a file download called `file_name`.
+pub fn download_text(file_name: &str, mime: &str, contents: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(contents));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "the browser could not make the file".to_string())?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "the browser could not make a download address".to_string())?;
+    let result = download_url(file_name, &url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+    result
+}
+
+fn download_url(file_name: &str, url: &str) -> Result<(), String> {
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or("there is no document")?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| "the browser could not make a link")?
+        .unchecked_into();
+    anchor.set_href(url);
+    anchor.set_download(file_name);
+    anchor.click();
+    Ok(())
+}
+
+/// The cluster view's `<svg>` as a standalone SVG document, or why not.
+pub fn canvas_svg() -> Result<String, String> {
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or("there is no document")?;
+    let svg = document
+        .query_selector(".canvas-wrap svg")
+        .ok()
+        .flatten()
+        .ok_or("there is no canvas on this page")?;
+    let markup = svg.outer_html();
+    // Elements Yew creates with createElementNS serialize without the namespace
+    // attribute, which a standalone .svg file needs.
+    Ok(if markup.contains("xmlns=") {
+        markup
+    } else {
+        markup.replacen("<svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"", 1)
+    })
+}
+
+/// Draws the cluster view into a PNG (through an `<img>` of the SVG and a canvas)
+/// and offers it as a download. The drawing finishes after the image loads.
+pub fn download_canvas_png(file_name: &str) -> Result<(), String> {
+    let svg = canvas_svg()?;
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or("there is no document")?;
+    let size = document
+        .query_selector(".canvas-wrap svg")
+        .ok()
+        .flatten()
+        .map(|element| element.get_bounding_client_rect())
+        .map(|rect| (rect.width().max(1.0), rect.height().max(1.0)))
+        .unwrap_or((800.0, 600.0));
+    let parts = js_sys::Array::of1(&JsValue::from_str(&svg));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("image/svg+xml");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "the browser could not make the image")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "the browser could not make an image address")?;
+    let image = web_sys::HtmlImageElement::new().map_err(|_| "no image support")?;
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(|_| "no canvas support")?
+        .unchecked_into();
+    // Twice the on-screen size, so the picture stays sharp on high-density screens.
+    canvas.set_width((size.0 * 2.0) as u32);
+    canvas.set_height((size.1 * 2.0) as u32);
+    let file_name = file_name.to_string();
+    let loaded = image.clone();
+    let onload = Closure::once_into_js(move || {
+        let _ = draw_and_download(&canvas, &loaded, size, &file_name);
+        let _ = web_sys::Url::revoke_object_url(&loaded.src());
+    });
+    image.set_onload(Some(onload.unchecked_ref()));
+    image.set_src(&url);
+    Ok(())
+}
+
+fn draw_and_download(
+    canvas: &web_sys::HtmlCanvasElement,
+    image: &web_sys::HtmlImageElement,
+    size: (f64, f64),
+    file_name: &str,
+) -> Result<(), String> {
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .ok_or("no 2D canvas")?
+        .unchecked_into();
+    let _ = context.scale(2.0, 2.0);
+    context
+        .draw_image_with_html_image_element_and_dw_and_dh(image, 0.0, 0.0, size.0, size.1)
+        .map_err(|_| "the image could not be drawn")?;
+    let data_url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(|_| "the canvas could not be read")?;
+    download_url(file_name, &data_url)
+}
+
+/// Reads a scenario file the learner picked or dropped, and calls `on_done` with the
+/// scenario or a sentence saying why it cannot be used.
+pub fn read_scenario_file(file: web_sys::File, on_done: yew::Callback<Result<Scenario, String>>) {
+    // Refuse huge files before reading them into memory.
+    let size = file.size();
+    if size > netsplit_core::scenario::SCENARIO_BYTES_MAX as f64 {
+        on_done.emit(Err(format!(
+            "{} is {size} bytes; scenario files of at most {} bytes are accepted",
+            file.name(),
+            netsplit_core::scenario::SCENARIO_BYTES_MAX
+        )));
+        return;
+    }
+    let name = file.name();
+    let on_error = on_done.clone();
+    let error_name = name.clone();
+    let on_text = Closure::once_into_js(move |text: JsValue| {
+        let text = text.as_string().unwrap_or_default();
+        on_done.emit(
+            Scenario::parse(&text)
+                .map_err(|error| format!("{name} is not a valid scenario: {error}")),
+        );
+    });
+    let on_failure = Closure::once_into_js(move |_: JsValue| {
+        on_error.emit(Err(format!("{error_name} could not be read")));
+    });
+    when_settled(&file.text(), &on_text, &on_failure);
+}
+
+/// Copies `text` with the Clipboard API; calls `on_done` with whether it worked
+/// (it fails without permission or outside a secure context, and the caller then
+/// leaves the text selected for the learner to copy).
+pub fn copy_text(text: &str, on_done: yew::Callback<bool>) {
+    let Some(window) = web_sys::window() else {
+        on_done.emit(false);
+        return;
+    };
+    let clipboard = window.navigator().clipboard();
+    // `navigator.clipboard` is undefined outside secure contexts.
+    if JsValue::from(clipboard.clone()).is_undefined() {
+        on_done.emit(false);
+        return;
+    }
+    let on_failed = on_done.clone();
+    let ok = Closure::once_into_js(move |_: JsValue| on_done.emit(true));
+    let failed = Closure::once_into_js(move |_: JsValue| on_failed.emit(false));
+    when_settled(&clipboard.write_text(text), &ok, &failed);
+}
+
+/// Brings a freshly built playground to where a share link or embed asks: runs it to
+/// `time_us` (the sharer's moment), shows `notice`, and applies the embed's speed and
+/// autoplay.
+pub fn prepare(
+    state: &mut crate::state::PlaygroundState,
+    time_us: Option<Time>,
+    notice: Option<String>,
+    embed: &crate::embed::EmbedOptions,
+) {
+    if let Some(time_us) = time_us {
+        state.run.borrow_mut().run_until(time_us);
+    }
+    state.notice = notice;
+    if let Some(speed) = embed.speed {
+        state.speed = speed;
+    }
+    state.playing = embed.autoplay;
+}
+
+/// Calls `promise.then(on_fulfilled, on_rejected)` with functions made by
+/// `Closure::once_into_js`, which free themselves after their one call (the typed
+/// `then` of js-sys wants closures the caller keeps alive instead).
+fn when_settled(promise: &js_sys::Promise, on_fulfilled: &JsValue, on_rejected: &JsValue) {
+    let then = js_sys::Reflect::get(promise, &JsValue::from_str("then"))
+        .ok()
+        .and_then(|then| then.dyn_into::<js_sys::Function>().ok());
+    if let Some(then) = then {
+        let _ = then.call2(promise, on_fulfilled, on_rejected);
+    }
+}

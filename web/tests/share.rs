@@ -1,0 +1,161 @@
+//! Share links, embed options and the host API's message checks, in a real browser.
+
+use netsplit_core::{Action as SimAction, presets, scenario::Scenario};
+use netsplit_web::components::lab_page::lab_presets;
+use netsplit_web::embed::EmbedOptions;
+use netsplit_web::host_api::{HostCommand, Refusal, origin_allowed, parse_command};
+use netsplit_web::share::{initial_run, share_link};
+use netsplit_web::state::{Action, PlaygroundState};
+use std::rc::Rc;
+use wasm_bindgen_test::*;
+use yew::Reducible;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PAGE: &str = "https://example.org/netsplit/index.html";
+
+fn raft_state() -> Rc<PlaygroundState> {
+    let scenario = Scenario::parse(presets::get("raft-steady-state").unwrap()).unwrap();
+    Rc::new(PlaygroundState::new("raft", scenario).unwrap())
+}
+
+#[wasm_bindgen_test]
+fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_fingerprint() {
+    let state = raft_state()
+        .reduce(Action::Seek(400_000))
+        .reduce(Action::Apply(SimAction::Crash { node: 1 }));
+    state.run.borrow_mut().run_until(900_375);
+    let (scenario, now, hash) = {
+        let run = state.run.borrow();
+        (run.scenario(), run.now(), run.trace_hash())
+    };
+    let link = share_link(&format!("{PAGE}?embed#/raft"), "raft", &scenario, now);
+    assert!(link.starts_with(&format!("{PAGE}#/raft?s=")), "{link}");
+    let fragment = &link[link.find('#').unwrap()..];
+    let start = initial_run("raft", fragment, None, &lab_presets("raft")).expect("a start");
+    assert_eq!(start.notice, None);
+    assert_eq!(start.time_us, Some(now));
+    let mut opened = PlaygroundState::new("raft", start.scenario).unwrap();
+    netsplit_web::share::prepare(&mut opened, start.time_us, None, &EmbedOptions::default());
+    assert_eq!(opened.run.borrow().trace_hash(), hash);
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_share_link_falls_back_to_the_default_preset_with_a_message() {
+    let presets = lab_presets("raft");
+    let default = presets.first().unwrap().1.clone();
+    let encoded = netsplit_core::share::encode(&presets[1].1);
+    let truncated = format!("#/raft?s={}", &encoded[..encoded.len() / 2]);
+    for (hash, words) in [
+        (truncated.as_str(), "truncated"),
+        ("#/raft?s=9abc", "format version"),
+        ("#/raft?s=1!!!!", "corrupted"),
+        ("#/raft?s=", "empty"),
+        ("#/raft?s=1abcd&t=soon", "t parameter"),
+    ] {
+        let start = initial_run("raft", hash, None, &presets).expect("a fallback");
+        assert_eq!(start.scenario, default, "{hash}");
+        let notice = start.notice.expect("a message");
+        assert!(notice.contains(words), "{hash}: {notice}");
+        assert!(notice.contains("default scenario"), "{notice}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_share_link_of_another_lab_falls_back_with_a_message() {
+    let broadcast = Scenario::parse(presets::get("broadcast-basic").unwrap()).unwrap();
+    let link = share_link(PAGE, "broadcast", &broadcast, 0);
+    let fragment = &link[link.find('#').unwrap()..];
+    let start = initial_run("raft", fragment, None, &lab_presets("raft")).unwrap();
+    assert!(start.notice.unwrap().contains("\"broadcast\" lab"));
+    assert_eq!(start.scenario.lab, "raft");
+}
+
+#[wasm_bindgen_test]
+fn embed_options_are_read_from_the_query_and_bad_ones_are_reported() {
+    let options = EmbedOptions::parse(
+        "?embed&lab=raft&preset=raft-leader-crash&autoplay=1&speed=10&controls=play,step,crash,bogus&theme=dark&origin=https%3A%2F%2Fblog.example",
+    );
+    assert!(options.enabled);
+    assert_eq!(options.lab.as_deref(), Some("raft"));
+    assert_eq!(options.preset.as_deref(), Some("raft-leader-crash"));
+    assert!(options.autoplay);
+    assert_eq!(options.speed, Some(10.0));
+    assert_eq!(
+        options.controls,
+        Some(vec![
+            "play".to_string(),
+            "step".to_string(),
+            "crash".to_string()
+        ])
+    );
+    assert_eq!(options.theme.as_deref(), Some("dark"));
+    assert_eq!(options.origins, vec!["https://blog.example".to_string()]);
+    assert_eq!(options.warnings.len(), 1, "{:?}", options.warnings);
+    let css = options.stylesheet();
+    assert!(css.contains("[aria-label=\"Add node\"]"), "hidden: {css}");
+    assert!(!css.contains("[aria-label=\"Step\"]"), "shown: {css}");
+    assert!(!EmbedOptions::parse("?lab=raft").enabled);
+    assert_eq!(EmbedOptions::parse("?embed&speed=1e9").speed, None);
+}
+
+#[wasm_bindgen_test]
+fn host_messages_are_validated_and_foreign_ones_ignored() {
+    use serde_json::json;
+    assert_eq!(
+        parse_command(
+            &json!({"netsplit": 1, "type": "action", "action": {"type": "crash", "node": 2}}),
+            "raft"
+        ),
+        Ok(HostCommand::Apply(SimAction::Crash { node: 2 }))
+    );
+    assert_eq!(
+        parse_command(
+            &json!({"netsplit": 1, "type": "seek", "time_ms": 1.5}),
+            "raft"
+        ),
+        Ok(HostCommand::Seek(1_500))
+    );
+    assert_eq!(
+        parse_command(&json!({"type": "play"}), "raft"),
+        Err(Refusal::NotOurs)
+    );
+    assert_eq!(
+        parse_command(&json!("hello"), "raft"),
+        Err(Refusal::NotOurs)
+    );
+    for malformed in [
+        json!({"netsplit": 2, "type": "play"}),
+        json!({"netsplit": 1}),
+        json!({"netsplit": 1, "type": "explode"}),
+        json!({"netsplit": 1, "type": "seek", "time_ms": -4}),
+        json!({"netsplit": 1, "type": "action", "action": {"type": "crash"}}),
+        json!({"netsplit": 1, "type": "load", "preset": "nope"}),
+        json!({"netsplit": 1, "type": "load", "preset": "broadcast-basic"}),
+        json!({"netsplit": 1, "type": "load", "link": "1xyz"}),
+    ] {
+        assert!(
+            matches!(
+                parse_command(&malformed, "raft"),
+                Err(Refusal::Malformed(_))
+            ),
+            "{malformed}"
+        );
+    }
+    assert!(matches!(
+        parse_command(
+            &json!({"netsplit": 1, "type": "load", "preset": "raft-leader-crash"}),
+            "raft"
+        ),
+        Ok(HostCommand::Load(_))
+    ));
+    assert!(origin_allowed("https://a.example", &[]));
+    assert!(origin_allowed(
+        "https://a.example",
+        &["https://a.example".to_string()]
+    ));
+    assert!(!origin_allowed(
+        "https://evil.example",
+        &["https://a.example".to_string()]
+    ));
+}
