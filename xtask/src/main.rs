@@ -48,7 +48,9 @@ commands:
   serve [--port N]   install what is missing, then serve the app at http://127.0.0.1:N/ (default 8080)
   test [--no-e2e]    install what is missing, then run every check CI runs
   dist               optimized static build into dist/, with sizes raw and gzipped
-  bench [--quick]    benchmarks: engine and labs natively, and in headless Chromium
+  bench [--quick] [--browser]
+                     benchmarks: engine and labs natively (skipped with --browser), the engine
+                     in wasm32 and the frame times in headless Chromium
   setup              install what is missing and stop";
 
 /// The workspace root: the folder above this crate.
@@ -165,11 +167,42 @@ fn dist(root: &Path) -> Result<(), String> {
 
 fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|arg| arg == "--quick");
+    let browser_only = args.iter().any(|arg| arg == "--browser");
+    setup::ensure_all(root, setup::Needs::TEST)?;
     let mut steps = Steps::new(root);
-    let mut bench_args = vec!["bench", "-p", "netsplit-core"];
-    if quick {
-        bench_args.extend(["--", "--quick"]);
+    if !browser_only {
+        let mut bench_args = vec!["bench", "-p", "netsplit-core"];
+        if quick {
+            bench_args.extend(["--", "--quick"]);
+        }
+        steps.check("native benchmarks (criterion)", "cargo", &bench_args);
     }
-    steps.check("native benchmarks (criterion)", "cargo", &bench_args);
+    // The same engine workloads in WebAssembly, inside headless Chromium.
+    // SAFETY: single-threaded here; the variable is read by the child process only.
+    unsafe { std::env::set_var("WASM_BINDGEN_USE_BROWSER", "1") };
+    steps.check(
+        "engine in wasm32 (headless Chromium)",
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "netsplit-core",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+            "--test",
+            "wasm",
+            "--",
+            "--nocapture",
+        ],
+    );
+    unsafe { std::env::remove_var("WASM_BINDGEN_USE_BROWSER") };
+    if steps.check("trunk build --release", "trunk", &["build", "--release"]) {
+        steps.check(
+            "frame times in headless Chromium",
+            "node",
+            &["e2e/bench/frames.mjs"],
+        );
+    }
     steps.finish()
 }

@@ -10,9 +10,12 @@ use crate::components::cluster_view::ClusterView;
 use crate::components::event_log::EventLog;
 use crate::components::fault_toolbar::FaultToolbar;
 use crate::components::inspector::Inspector;
+use crate::components::lab_figures::LabFigures;
 use crate::components::link_popover::LinkPopover;
 use crate::components::metrics_strip::MetricsStrip;
 use crate::components::playback_bar::PlaybackBar;
+use crate::components::raft_experiment::RaftExperiment;
+use crate::components::raft_view::RaftView;
 use crate::components::run_about::RunAbout;
 use crate::components::safety_panel::SafetyPanel;
 use crate::components::share_dialog::ShareDialog;
@@ -47,7 +50,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let hash = web_sys::window()
         .and_then(|window| window.location().hash().ok())
         .unwrap_or_default();
-    let Some(start) = crate::share::initial_run(card.id, &hash, embed.preset.as_deref(), &presets)
+    let preset = embed.preset.as_deref().or(crate::labs::default_preset(card.id));
+    let Some(start) = crate::share::initial_run(card.id, &hash, preset, &presets)
     else {
         return html! {
             <main class="home">
@@ -182,6 +186,11 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <EventLog state={state.clone()} />
             </aside>
             <MetricsStrip state={state.clone()} />
+            <LabFigures state={state.clone()} />
+            if card.id == "raft" {
+                <RaftView state={state.clone()} />
+                <RaftExperiment />
+            }
         </main>
     }
 }
