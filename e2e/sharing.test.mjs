@@ -34,8 +34,8 @@ for (const [name, viewport] of Object.entries(viewports)) {
     await page.getByRole('heading', { level: 1, name: 'Broadcast' }).waitFor();
 
     // Change a parameter (the seed), then act: crash a node and cut a link while time flows.
-    await page.getByLabel('Seed').fill('77');
-    await page.getByLabel('Seed').press('Enter');
+    await page.getByLabel('Seed', { exact: true }).fill('77');
+    await page.getByLabel('Seed', { exact: true }).press('Enter');
     await page.getByLabel('Speed').selectOption('100');
     await page.getByRole('button', { name: 'Play', exact: true }).click();
     await page.waitForTimeout(300);

@@ -50,9 +50,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let hash = web_sys::window()
         .and_then(|window| window.location().hash().ok())
         .unwrap_or_default();
-    let preset = embed.preset.as_deref().or(crate::labs::default_preset(card.id));
-    let Some(start) = crate::share::initial_run(card.id, &hash, preset, &presets)
-    else {
+    let preset = embed
+        .preset
+        .as_deref()
+        .or(crate::labs::default_preset(card.id));
+    let Some(start) = crate::share::initial_run(card.id, &hash, preset, &presets) else {
         return html! {
             <main class="home">
                 <h1>{ card.title }</h1>
