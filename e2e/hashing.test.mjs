@@ -30,7 +30,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
   test(`a learner adds a node and sees the moved keys, then modulo moves far more, at ${name} width`, async () => {
     const { page, context, problems } = await openPage(browser, `${site.url}#/hashing`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Consistent hashing' }).waitFor();
-    assert.equal(await page.getByLabel('Scheme').inputValue(), 'ring');
+    assert.equal(await page.getByLabel('Scheme', { exact: true }).inputValue(), 'ring');
     assert.equal(await page.locator('.hashing-ring rect.key.moved').count(), 0, 'nothing has moved yet');
     const dots = await page.locator('.hashing-ring .key').count();
     assert.ok(dots > 400 && dots <= 801, `the ring draws a capped sample of the keys (${dots})`);
@@ -48,7 +48,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
     assert.ok(ringRow.startsWith(ring.moved.toLocaleString('en-US')), `table row ${ringRow} vs ${ring.moved}`);
     await screenshot(page, `hashing-${name}-ring-added`);
 
-    await page.getByLabel('Scheme').selectOption('modulo');
+    await page.getByLabel('Scheme', { exact: true }).selectOption('modulo');
     await page.waitForFunction(() => /moved (8|9)\d\.\d% of keys/.test(document.querySelector('.hashing-moved').textContent));
     const modulo = await movedStatus(page);
     assert.ok(Math.abs(modulo.percent - 90.9) < 1, `modulo moves about ten keys in eleven: ${modulo.text}`);

@@ -231,3 +231,24 @@ fn the_hashing_route_is_read_from_the_hash() {
     use netsplit_web::route::Route;
     assert_eq!(Route::parse("#/hashing"), Route::Lab("hashing".into()));
 }
+
+#[wasm_bindgen_test]
+fn selecting_a_key_shows_a_preference_list_of_n_distinct_nodes_owner_first() {
+    let state = reduce(HashingState::with_keys(KEYS), Action::SelectKey(Some(7)));
+    let walk = state.derived.ring.selected.as_ref().expect("a walk");
+    assert_eq!(walk.key, 7);
+    let replicas = walk.replicas.as_ref().unwrap();
+    // Dynamo: the preference list is the first N distinct nodes clockwise.
+    assert_eq!(replicas.len(), 3);
+    assert_eq!(replicas[0], walk.owner);
+    assert!(replicas[0] != replicas[1] && replicas[1] != replicas[2] && replicas[0] != replicas[2]);
+    let state = reduce(state, Action::SetField(Field::Replicas, "5".into()));
+    let walk = state.derived.ring.selected.as_ref().unwrap();
+    assert_eq!(walk.replicas.as_ref().unwrap().len(), 5);
+    let state = reduce(state, Action::SelectKey(Some(u32::MAX)));
+    assert!(state.errors.contains_key(&Field::TypedKey));
+    let state = reduce(state, Action::TypeKey("bob".into()));
+    assert_eq!(state.lab.keys().len(), KEYS as usize + 2);
+    assert_eq!(state.derived.ring.selected.as_ref().unwrap().name, "bob");
+    assert!(!state.errors.contains_key(&Field::TypedKey));
+}

@@ -89,7 +89,7 @@ pub fn HashingLoadChart(props: &HashingLoadChartProps) -> Html {
     html! {
         <section class="panel hashing-load" aria-labelledby="hashing-load-title">
             <h2 id="hashing-load-title">{ "Load per node" }</h2>
-            <svg class="load-chart" viewBox={format!("0 0 {width} {height}")} role="img"
+            <svg class="load-chart" viewBox={format!("0 0 {width} {height}")} preserveAspectRatio="none" role="img"
                 aria-label={format!("Key share per node{}; the dashed line is each node's ideal share",
                     if skewed { " (solid) and request share (striped)" } else { "" })}>
                 <defs>

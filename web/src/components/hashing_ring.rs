@@ -9,7 +9,9 @@ use std::f64::consts::TAU;
 
 use yew::prelude::*;
 
-use super::hashing_state::{Action, HashingHandle, TOKEN_TICKS_MAX, node_colour, node_label};
+use super::hashing_state::{
+    Action, HashingHandle, TOKEN_TICKS_MAX, count, node_colour, node_label,
+};
 
 const SIZE: f64 = 360.0;
 const CENTRE: f64 = SIZE / 2.0;
@@ -98,9 +100,11 @@ pub fn HashingRing(props: &HashingRingProps) -> Html {
             }
         });
         let replicas = walk.replicas.clone().unwrap_or_default();
-        let stops = walk.visited.iter().filter(|token| replicas.contains(&token.node)).map(|token| {
+        // Dense rings put the replicas' tokens side by side, so each label sits one step
+        // further out than the one before to stay readable.
+        let stops = walk.visited.iter().filter(|token| replicas.contains(&token.node)).enumerate().map(|(step, token)| {
             let (x, y) = point(token.fraction, RING_RADIUS + 14.0);
-            let (lx, ly) = point(token.fraction, RING_RADIUS + 28.0);
+            let (lx, ly) = point(token.fraction, RING_RADIUS + 26.0 + 10.0 * step as f64);
             let is_owner = token.node == walk.owner;
             html! {
                 <g class={classes!("walk-stop", is_owner.then_some("owner"))}>
@@ -127,16 +131,16 @@ pub fn HashingRing(props: &HashingRingProps) -> Html {
         format!(
             "The ring of the {} scheme: {} tokens, {} key dots shown of {} keys",
             ring.scheme.name(),
-            ring.tokens.len(),
+            count(ring.tokens.len() as u64),
             ring.keys.len(),
-            state.lab.keys().len()
+            count(state.lab.keys().len() as u64)
         )
     } else {
         format!(
             "The {} scheme has no ring; {} key dots of {} keys are drawn at their hash positions",
             ring.scheme.name(),
             ring.keys.len(),
-            state.lab.keys().len()
+            count(state.lab.keys().len() as u64)
         )
     };
 

@@ -107,6 +107,15 @@ pub struct HashingState {
     pub preset: Option<LoadedPreset>,
 }
 
+/// How much of [`Derived`] a change invalidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recompute {
+    /// Placements may have changed: everything.
+    Everything,
+    /// Only the selected key's walk changed.
+    Selection,
+}
+
 /// Everything the learner can do on the page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -256,9 +265,31 @@ impl HashingState {
         field: Field,
         change: impl FnOnce(&mut HashingLab) -> Result<(), String>,
     ) -> bool {
+        self.with_lab_then(field, Recompute::Everything, change)
+    }
+
+    /// Like [`Self::with_lab`], recomputing only what `recompute` says changed.
+    fn with_lab_then(
+        &mut self,
+        field: Field,
+        recompute: Recompute,
+        change: impl FnOnce(&mut HashingLab) -> Result<(), String>,
+    ) -> bool {
         let mut lab = (*self.lab).clone();
-        let outcome =
-            change(&mut lab).and_then(|()| Derived::of(&lab).map(|derived| (lab, derived)));
+        let outcome = change(&mut lab).and_then(|()| {
+            let derived = match recompute {
+                Recompute::Everything => Derived::of(&lab)?,
+                // Selecting a key or changing the preference list length moves nothing,
+                // so the loads and the comparison (six schemes on every key) are kept.
+                Recompute::Selection => Derived {
+                    ring: lab
+                        .ring_view(KEY_DOTS_MAX)
+                        .map_err(|error| error.to_string())?,
+                    ..(*self.derived).clone()
+                },
+            };
+            Ok((lab, derived))
+        });
         match outcome {
             Ok((lab, derived)) => {
                 self.lab = Rc::new(lab);
@@ -292,7 +323,12 @@ impl HashingState {
                 return;
             }
         };
-        self.with_lab(field, |lab| {
+        let recompute = if field == Field::Replicas {
+            Recompute::Selection
+        } else {
+            Recompute::Everything
+        };
+        self.with_lab_then(field, recompute, |lab| {
             let result = match field {
                 Field::Vnodes => {
                     let config = SchemeConfig {
@@ -399,7 +435,7 @@ impl Reducible for HashingState {
                 }
             }
             Action::SelectKey(key) => {
-                state.with_lab(Field::TypedKey, |lab| {
+                state.with_lab_then(Field::TypedKey, Recompute::Selection, |lab| {
                     lab.select_key(key).map_err(|error| error.to_string())
                 });
             }
