@@ -29,7 +29,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
     assert.equal(await nodes(page).count(), 6, 'Add node adds a sixth node');
 
     // Play at full speed for a moment so messages flow.
-    await page.getByLabel('Speed').selectOption('100');
+    await page.getByLabel('Speed', { exact: true }).selectOption('100');
     await page.getByRole('button', { name: 'Play', exact: true }).click();
     await page.waitForFunction(() => document.querySelectorAll('.cluster-view .message').length > 0, null, { timeout: 10000 });
     await page.waitForTimeout(600);

@@ -102,7 +102,7 @@ fn every_raft_preset_is_embedded_and_listed_here() {
 fn every_correct_preset_keeps_every_property_over_many_seeds() {
     for name in CORRECT_PRESETS {
         let base = preset(name);
-        for seed in 0..seeds(12) {
+        for seed in 0..seeds(8) {
             let mut scenario = base.clone();
             scenario.seed = seed;
             let sim = run(&scenario);
@@ -136,7 +136,7 @@ fn every_bug_preset_breaks_its_property_over_many_seeds() {
             base.seed,
             own.violations()
         );
-        for seed in 0..seeds(12) {
+        for seed in 0..seeds(8) {
             let mut scenario = base.clone();
             scenario.seed = seed;
             let sim = run(&scenario);
@@ -164,7 +164,7 @@ fn the_figure_8_preset_commits_the_new_leaders_entry_and_overwrites_the_old_one(
 
 #[test]
 fn the_membership_preset_ends_with_the_four_servers_it_asked_for() {
-    for seed in 0..seeds(12) {
+    for seed in 0..seeds(8) {
         let mut scenario = preset("raft-membership-change");
         scenario.seed = seed;
         let sim = run(&scenario);

@@ -10,6 +10,7 @@ pub mod hashing_ring;
 pub mod hashing_state;
 pub mod home_gallery;
 pub mod inspector;
+pub mod lab_figures;
 pub mod lab_page;
 pub mod link_popover;
 pub mod metrics_strip;

@@ -56,7 +56,98 @@ pub fn find(id: &str) -> Option<&'static LabCard> {
 pub fn client_request(id: &str) -> Option<serde_json::Value> {
     match id {
         "broadcast" => Some(serde_json::json!({ "op": "store", "value": "hello" })),
-        "raft" => Some(serde_json::json!({ "op": "put", "key": "x", "value": "1" })),
+        "raft" => Some(
+            serde_json::json!({ "operation": { "type": "put", "key": "x", "value": "from the toolbar" } }),
+        ),
         _ => None,
+    }
+}
+
+/// The preset a lab opens with.
+pub fn default_preset(id: &str) -> Option<&'static str> {
+    match id {
+        "raft" => Some("raft-steady-state"),
+        "broadcast" => Some("broadcast-basic"),
+        "loadbalancing" => Some("loadbalancing-playground"),
+        "ratelimit" => Some("ratelimit-distributed-partition"),
+        _ => None,
+    }
+}
+
+/// A lab-specific button: its label (also its accessible name), the lab action it sends,
+/// and its arguments; `"$node"` in the arguments stands for the selected node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabButton {
+    /// What the button says.
+    pub label: &'static str,
+    /// The lab action's name.
+    pub action: &'static str,
+    /// The arguments as JSON text.
+    pub args: &'static str,
+    /// Whether it needs a selected node.
+    pub needs_node: bool,
+}
+
+/// The lab-specific buttons of lab `id`.
+pub fn lab_buttons(id: &str) -> &'static [LabButton] {
+    match id {
+        "raft" => &[
+            LabButton {
+                label: "Crash leader",
+                action: "crash_leader",
+                args: "null",
+                needs_node: false,
+            },
+            LabButton {
+                label: "Isolate leader",
+                action: "isolate_leader",
+                args: "null",
+                needs_node: false,
+            },
+            LabButton {
+                label: "Restart crashed",
+                action: "restart_crashed",
+                args: "null",
+                needs_node: false,
+            },
+        ],
+        "loadbalancing" => &[
+            LabButton {
+                label: "Slow server ×3",
+                action: "slow_server",
+                args: r#"{"node": "$node", "factor": 3}"#,
+                needs_node: true,
+            },
+            LabButton {
+                label: "Restore server speed",
+                action: "slow_server",
+                args: r#"{"node": "$node", "factor": 1}"#,
+                needs_node: true,
+            },
+        ],
+        _ => &[],
+    }
+}
+
+/// The policies the load balancing lab's policy menu offers, as (label, JSON value).
+pub const BALANCING_POLICIES: &[(&str, &str)] = &[
+    ("Round robin", "round_robin"),
+    ("Weighted round robin", "weighted_round_robin"),
+    ("Least connections", "least_connections"),
+    ("Least response time", "least_response_time"),
+    ("Consistent hash", "consistent_hash"),
+    ("Power of two choices", "power_of_two_choices"),
+    ("Random", "random"),
+];
+
+/// The lab gauges drawn over time in the figures panel: (gauge name, label).
+pub fn charted_gauges(id: &str) -> &'static [(&'static str, &'static str)] {
+    match id {
+        "loadbalancing" => &[
+            ("window_latency_ms_p99", "p99 latency (ms, last window)"),
+            ("latency_ms_p50", "p50 latency (ms)"),
+        ],
+        "raft" => &[("term", "term"), ("commit_index", "commit index")],
+        _ => &[],
     }
 }

@@ -77,6 +77,41 @@ pub struct PlaygroundState {
     carry_us: f64,
     /// Bumps on every change so views re-render.
     pub version: u64,
+    /// The lab's gauges sampled over virtual time, for the figures chart (bounded).
+    pub gauge_history: Rc<RefCell<GaugeHistory>>,
+}
+
+/// Lab gauges sampled every [`GAUGE_SAMPLE_US`] of virtual time, newest last, at most
+/// [`GAUGE_SAMPLES_MAX`] samples.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GaugeHistory {
+    /// (virtual time, gauges) pairs.
+    pub samples: Vec<(Time, BTreeMap<String, f64>)>,
+}
+
+/// How often the figures chart samples the gauges, in virtual µs.
+pub const GAUGE_SAMPLE_US: Time = 50_000;
+/// The most samples kept.
+pub const GAUGE_SAMPLES_MAX: usize = 400;
+
+impl GaugeHistory {
+    /// Records the gauges at `now` if a sample is due; after a seek back, forgets the future.
+    pub fn sample(&mut self, now: Time, gauges: impl FnOnce() -> BTreeMap<String, f64>) {
+        while self.samples.last().is_some_and(|(time, _)| *time > now) {
+            self.samples.pop();
+        }
+        if self
+            .samples
+            .last()
+            .is_some_and(|(time, _)| now < time + GAUGE_SAMPLE_US)
+        {
+            return;
+        }
+        self.samples.push((now, gauges()));
+        if self.samples.len() > GAUGE_SAMPLES_MAX {
+            self.samples.remove(0);
+        }
+    }
 }
 
 impl PartialEq for PlaygroundState {
@@ -145,6 +180,7 @@ impl PlaygroundState {
             last_wall_ms: None,
             carry_us: 0.0,
             version: 0,
+            gauge_history: Rc::new(RefCell::new(GaugeHistory::default())),
         })
     }
 
@@ -179,6 +215,10 @@ impl PlaygroundState {
         }
         if !self.lagging {
             let stop = run.run_until(target);
+            let now = run.now();
+            self.gauge_history
+                .borrow_mut()
+                .sample(now, || run.metrics().gauges);
             use netsplit_core::sim::RunStop;
             match stop {
                 RunStop::ReachedTime | RunStop::QueueEmpty => {}

@@ -67,6 +67,59 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
             }
         })
     });
+    let lab_buttons = crate::labs::lab_buttons(&state.lab)
+        .iter()
+        .map(|button| {
+            let state = state.clone();
+            let button = *button;
+            let onclick = Callback::from(move |_| {
+                let node = state.selected.map(|node| node.to_string());
+                if button.needs_node && node.is_none() {
+                    state.dispatch(Action::Notice(Some(format!(
+                        "{}: select a node first.",
+                        button.label
+                    ))));
+                    return;
+                }
+                let text = button
+                    .args
+                    .replace("\"$node\"", node.as_deref().unwrap_or("0"));
+                match serde_json::from_str(&text) {
+                    Ok(args) => state.dispatch(Action::Apply(SimAction::Lab {
+                        name: button.action.to_string(),
+                        args,
+                    })),
+                    Err(error) => {
+                        state.dispatch(Action::Notice(Some(format!("{}: {error}", button.label))))
+                    }
+                }
+            });
+            html! { <button onclick={onclick} aria-label={button.label}>{ button.label }</button> }
+        })
+        .collect::<Vec<Html>>();
+    let policy_menu = (state.lab == "loadbalancing").then(|| {
+        let state = state.clone();
+        let onchange = Callback::from(move |event: Event| {
+            use wasm_bindgen::JsCast;
+            let value = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .map(|select| select.value())
+                .unwrap_or_default();
+            state.dispatch(Action::Apply(SimAction::Lab {
+                name: "set_policy".into(),
+                args: serde_json::json!({ "policy": { "type": value } }),
+            }));
+        });
+        html! {
+            <label>{ "Policy " }
+                <select aria-label="Balancing policy" onchange={onchange}>
+                    <option value="" selected=true disabled=true>{ "(as the scenario says)" }</option>
+                    { for crate::labs::BALANCING_POLICIES.iter().map(|(label, value)| html! { <option value={*value}>{ *label }</option> }) }
+                </select>
+            </label>
+        }
+    });
     html! {
         <div class="toolbar" role="toolbar" aria-label="Fault tools">
             <div class="group">
@@ -81,6 +134,9 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                 }
                 <button onclick={heal} aria-label="Heal all">{ "Heal all" }</button>
             </div>
+            if !lab_buttons.is_empty() || policy_menu.is_some() {
+                <div class="group">{ lab_buttons }{ policy_menu.unwrap_or_default() }</div>
+            }
             if let Some(client) = client {
                 <div class="group">
                     <button onclick={client} aria-label="Client request"

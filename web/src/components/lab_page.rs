@@ -10,6 +10,7 @@ use crate::components::cluster_view::ClusterView;
 use crate::components::event_log::EventLog;
 use crate::components::fault_toolbar::FaultToolbar;
 use crate::components::inspector::Inspector;
+use crate::components::lab_figures::LabFigures;
 use crate::components::link_popover::LinkPopover;
 use crate::components::metrics_strip::MetricsStrip;
 use crate::components::playback_bar::PlaybackBar;
@@ -44,7 +45,11 @@ pub struct LabPageProps {
 pub fn LabPage(props: &LabPageProps) -> Html {
     let card = props.card;
     let presets = lab_presets(card.id);
-    let Some((_, scenario)) = presets.first().cloned() else {
+    let preferred = crate::labs::default_preset(card.id)
+        .and_then(|name| presets.iter().find(|(preset, _)| *preset == name))
+        .or(presets.first())
+        .cloned();
+    let Some((_, scenario)) = preferred else {
         return html! {
             <main class="home">
                 <h1>{ card.title }</h1>
@@ -171,6 +176,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <EventLog state={state.clone()} />
             </aside>
             <MetricsStrip state={state.clone()} />
+            <LabFigures state={state.clone()} />
             if card.id == "raft" {
                 <RaftView state={state.clone()} />
                 <RaftExperiment />

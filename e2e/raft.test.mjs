@@ -1,0 +1,115 @@
+// The Raft lab in the browser: a crashed leader is replaced, and a leader cut off in a
+// minority cannot commit, while nothing committed is lost once the partition heals.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launchBrowser, openPage, screenshot, viewports } from './harness.mjs';
+
+let site;
+let browser;
+
+before(async () => {
+  site = await serveDist();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+const play = (page) => page.getByRole('button', { name: 'Play', exact: true }).click();
+const pause = (page) => page.getByRole('button', { name: 'Pause', exact: true }).click();
+
+/** The id of the live leader, read from the canvas's accessible names, or null. */
+async function leader(page) {
+  const labels = await page.locator('.cluster-view g.node').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('aria-label')));
+  const found = labels.find((label) => /, leader, up/.test(label));
+  return found ? found.match(/^Node n(\d+)/)[1] : null;
+}
+
+/** Commit index per server from the log grid. */
+async function commitIndexes(page) {
+  return page.locator('.log-grid tbody tr').evaluateAll((rows) =>
+    Object.fromEntries(rows.map((row) => [row.querySelector('th').textContent.match(/n(\d+)/)[1], Number(row.querySelectorAll('td')[1].textContent)])),
+  );
+}
+
+async function playUntil(page, predicate, what, timeoutMs = 15000) {
+  await play(page);
+  const deadline = Date.now() + timeoutMs;
+  let value;
+  while (Date.now() < deadline) {
+    value = await predicate();
+    if (value) break;
+    await page.waitForTimeout(100);
+  }
+  await pause(page);
+  assert.ok(value, `timed out waiting for ${what}`);
+  return value;
+}
+
+async function allPropertiesHold(page) {
+  const statuses = await page.locator('.safety .invariants li').allTextContents();
+  assert.ok(statuses.length >= 5, `the five Raft properties are listed (${statuses.length})`);
+  for (const status of statuses) assert.match(status, /holds/, status);
+  assert.equal(await page.locator('.safety .alert').count(), 0, 'no violation alert');
+}
+
+for (const [name, viewport] of Object.entries(viewports)) {
+  test(`crashing the Raft leader gets a new leader elected at ${name} width`, async () => {
+    const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewport);
+    await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+    await page.getByLabel('Speed', { exact: true }).selectOption('20');
+    const first = await playUntil(page, () => leader(page), 'a first leader');
+    await page.getByRole('button', { name: 'Crash leader' }).click();
+    await page.getByRole('button', { name: new RegExp(`^Node n${first}, .*crashed`) }).waitFor();
+    const second = await playUntil(page, async () => {
+      const now = await leader(page);
+      return now !== null && now !== first ? now : null;
+    }, 'a new leader');
+    assert.notEqual(second, first);
+    await allPropertiesHold(page);
+    await screenshot(page, `raft-new-leader-${name}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+test('a minority leader cannot commit, and healing loses no committed entry', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
+  const old = await playUntil(page, async () => {
+    const id = await leader(page);
+    return id !== null && (await commitIndexes(page))[id] >= 3 ? id : null;
+  }, 'a leader that has committed entries');
+
+  // Cut the leader and one follower off from the other three.
+  const partner = old === '0' ? '1' : '0';
+  await page.getByRole('button', { name: 'Partition', exact: true }).click();
+  await page.getByRole('button', { name: new RegExp(`^Node n${old},`) }).click();
+  await page.getByRole('button', { name: new RegExp(`^Node n${partner},`) }).click();
+  await page.getByRole('button', { name: 'Apply partition' }).click();
+  const stuck = (await commitIndexes(page))[old];
+
+  const fresh = await playUntil(page, async () => {
+    const indexes = await commitIndexes(page);
+    const labels = await page.locator('.cluster-view g.node').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('aria-label')));
+    const leaders = labels.filter((label) => /, leader, up/.test(label)).map((label) => label.match(/^Node n(\d+)/)[1]);
+    const majorityLeader = leaders.find((id) => id !== old && id !== partner);
+    return majorityLeader && indexes[majorityLeader] > stuck + 2 ? majorityLeader : null;
+  }, 'the majority to elect a leader and commit');
+  const majorityCommitted = (await commitIndexes(page))[fresh];
+  assert.equal((await commitIndexes(page))[old], stuck, 'the minority leader committed nothing while cut off');
+  await screenshot(page, 'raft-partitioned');
+
+  await page.getByRole('button', { name: 'Heal all' }).click();
+  await playUntil(page, async () => {
+    const indexes = await commitIndexes(page);
+    return Object.values(indexes).every((index) => index >= majorityCommitted);
+  }, 'every server to catch up after healing');
+  await allPropertiesHold(page);
+  await screenshot(page, 'raft-healed');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,114 @@
+//! The lab's own figures: every gauge and counter as a live readout, and the lab's key
+//! gauges drawn over virtual time (for example the load balancer's p99 latency).
+
+use yew::prelude::*;
+
+use crate::components::playback_bar::format_time;
+use crate::labs::charted_gauges;
+use crate::state::PlaygroundHandle;
+
+/// Props of [`LabFigures`].
+#[derive(Properties, PartialEq)]
+pub struct LabFiguresProps {
+    /// The reducer handle.
+    pub state: PlaygroundHandle,
+}
+
+const W: f64 = 600.0;
+const H: f64 = 90.0;
+
+/// Formats a figure compactly.
+pub fn format_figure(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else if value.abs() >= 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+/// The figures panel.
+#[component]
+pub fn LabFigures(props: &LabFiguresProps) -> Html {
+    let state = &props.state;
+    let metrics = state.run.borrow().metrics();
+    if metrics.gauges.is_empty() && metrics.counters.is_empty() {
+        return html! {};
+    }
+    let charted = charted_gauges(&state.lab);
+    let history = state.gauge_history.borrow();
+    let colours = ["var(--bad)", "var(--accent)", "var(--ok)"];
+    let dashes = ["none", "6 3", "2 3"];
+    let lines = charted
+        .iter()
+        .enumerate()
+        .map(|(index, (name, label))| {
+            let points: Vec<(f64, f64)> = history
+                .samples
+                .iter()
+                .filter_map(|(time, gauges)| gauges.get(*name).map(|value| (*time as f64, *value)))
+                .collect();
+            (index, *name, *label, points)
+        })
+        .collect::<Vec<_>>();
+    let t0 = history
+        .samples
+        .first()
+        .map_or(0.0, |(time, _)| *time as f64);
+    let t1 = history
+        .samples
+        .last()
+        .map_or(1.0, |(time, _)| *time as f64)
+        .max(t0 + 1.0);
+    let max = lines
+        .iter()
+        .flat_map(|(_, _, _, points)| points.iter().map(|(_, value)| *value))
+        .fold(1e-9_f64, f64::max);
+    let polyline = |points: &[(f64, f64)]| {
+        points
+            .iter()
+            .map(|(time, value)| {
+                format!(
+                    "{:.1},{:.1}",
+                    (time - t0) / (t1 - t0) * W,
+                    H - 4.0 - (H - 8.0) * value / max
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    html! {
+        <section class="panel lab-extra lab-figures" aria-label="Lab figures">
+            <h2>{ "Lab figures" }</h2>
+            if lines.iter().any(|(_, _, _, points)| points.len() > 1) {
+                <svg viewBox={format!("0 0 {W} {H}")} class="sparkline gauges" preserveAspectRatio="none" role="img"
+                     aria-label={format!("{} over virtual time, from {} to {}",
+                        lines.iter().map(|(_, _, label, _)| *label).collect::<Vec<_>>().join(" and "),
+                        format_time(t0 as u64), format_time(t1 as u64))}>
+                    { for lines.iter().map(|(index, name, _, points)| html! {
+                        <polyline key={*name} class={format!("gauge-{}", name.replace('.', "-"))} points={polyline(points)} fill="none"
+                                  stroke={colours[index % colours.len()]} stroke-width="2" stroke-dasharray={dashes[index % dashes.len()]} />
+                    }) }
+                </svg>
+                <p class="strip-legend">
+                    { for lines.iter().map(|(index, _, label, points)| html! {
+                        <span style={format!("color: {}", colours[index % colours.len()])}>
+                            { format!("{} {}: {}   ", ["—", "- -", "···"][index % 3], label,
+                                points.last().map(|(_, value)| format_figure(*value)).unwrap_or_else(|| "–".into())) }
+                        </span>
+                    }) }
+                    { format!("(max {})", format_figure(max)) }
+                </p>
+            }
+            <dl class="kv figures">
+                { for metrics.gauges.iter().map(|(name, value)| html! {
+                    <><dt>{ name }</dt><dd data-gauge={name.clone()}>{ format_figure(*value) }</dd></>
+                }) }
+                { for metrics.counters.iter().map(|(name, value)| html! {
+                    <><dt>{ name }</dt><dd>{ value }</dd></>
+                }) }
+            </dl>
+        </section>
+    }
+}
