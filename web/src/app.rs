@@ -5,6 +5,7 @@
 
 use yew::prelude::*;
 
+use crate::components::hashing_lab::HashingLabPage;
 use crate::components::home_gallery::HomeGallery;
 use crate::components::lab_page::LabPage;
 use crate::components::site_header::SiteHeader;
@@ -25,6 +26,7 @@ pub fn App() -> Html {
     };
     let body = match &shown {
         Route::Home => html! { <HomeGallery /> },
+        Route::Lab(id) if id == "hashing" => html! { <HashingLabPage /> },
         Route::Lab(id) => match crate::labs::find(id) {
             Some(card) => html! { <LabPage card={card} /> },
             None => html! {},
