@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use crate::components::home_gallery::HomeGallery;
 use crate::components::lab_page::LabPage;
+use crate::components::ratelimit_lab::RateLimitLab;
 use crate::components::site_header::SiteHeader;
 use crate::route::{Route, use_route};
 
@@ -17,6 +18,9 @@ pub fn App() -> Html {
     let body = match &*route {
         Route::Home => html! { <HomeGallery /> },
         Route::Lab(id) => match crate::labs::find(id) {
+            // The rate limiting lab has its own page: the side-by-side view is not a
+            // message-passing run, and its distributed view mounts the playground itself.
+            Some(card) if card.id == "ratelimit" => html! { <RateLimitLab /> },
             Some(card) => html! { <LabPage card={card} /> },
             None => html! {},
         },
