@@ -111,6 +111,19 @@ fn switching_steady_traffic_to_bursty_makes_the_fixed_window_and_the_log_disagre
     assert!(fixed_versus_log(&state) > 0);
     assert!(window_max(&state, AlgorithmKind::FixedWindow) > 10);
     assert_eq!(window_max(&state, AlgorithmKind::SlidingWindowLog), 10);
+    assert!(
+        state.modified,
+        "the form is no longer the preset as shipped"
+    );
+    let state = state.reduce(SideBySideAction::LoadPreset(
+        "ratelimit-boundary-burst".to_string(),
+    ));
+    assert!(!state.modified);
+    assert_eq!(
+        fixed_versus_log(&state),
+        10,
+        "restoring the preset restores its requests"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -206,6 +206,15 @@ pub fn SideBySide(props: &SideBySideProps) -> Html {
             </button>
         }
     });
+    let restore = preset.as_ref().filter(|_| state.modified).map(|preset| {
+        let state = state.clone();
+        let name = preset.name.to_string();
+        html! {
+            <button type="button" onclick={Callback::from(move |_| state.dispatch(SideBySideAction::LoadPreset(name.clone())))}>
+                { "Restore the preset" }
+            </button>
+        }
+    });
     let cursor_ms = state.cursor_us.unwrap_or(duration_us) / 1_000;
     html! {
         <main id="rl-panel" role="tabpanel" aria-labelledby="rl-tab-side" class="ratelimit">
@@ -226,6 +235,12 @@ pub fn SideBySide(props: &SideBySideProps) -> Html {
                 <p class="scenario-description rl-preset-description">
                     { preset.as_ref().map(|preset| preset.description.clone()).unwrap_or_default() }
                 </p>
+                if let Some(restore) = restore {
+                    <p class="muted rl-modified" role="status">
+                        { "You changed this preset's settings; the description is of the preset as shipped. " }
+                        { restore }
+                    </p>
+                }
                 { distributed_button.unwrap_or_default() }
             </div>
             <div class="rl-controls">

@@ -313,6 +313,8 @@ pub struct SideBySideState {
     pub preset_sources: Vec<TrafficSource>,
     /// The loaded preset's name, if any.
     pub preset: Option<&'static str>,
+    /// Whether the learner changed anything since the preset was loaded.
+    pub modified: bool,
     /// Requests drawn by hand (and a preset's explicit arrivals), in ms, sorted.
     pub drawn_ms: Vec<u64>,
     /// Why each invalid field is refused, by field id (`traffic` for the traffic as a whole,
@@ -363,6 +365,7 @@ impl Default for SideBySideState {
             traffic: TrafficChoice::Steady,
             preset_sources: Vec::new(),
             preset: None,
+            modified: false,
             drawn_ms: Vec::new(),
             errors: BTreeMap::new(),
             comparison: Rc::new(Comparison {
@@ -645,6 +648,7 @@ impl SideBySideState {
         self.traffic = traffic;
         self.preset_sources = params.traffic.clone();
         self.preset = Some(preset.name);
+        self.modified = false;
         // The view draws one lane of requests; preset arrivals of other clients would be
         // decided under their own keys, which the hand-drawn lane cannot show, so only
         // client 0's are kept. Every shipped preset uses client 0 only.
@@ -681,6 +685,17 @@ impl Reducible for SideBySideState {
 
     fn reduce(self: Rc<Self>, action: SideBySideAction) -> Rc<Self> {
         let mut next = (*self).clone();
+        // Any change to the form makes it the learner's own, no longer the preset as shipped.
+        if matches!(
+            action,
+            SideBySideAction::SetField(..)
+                | SideBySideAction::ToggleAlgorithm(_)
+                | SideBySideAction::SetTraffic(_)
+                | SideBySideAction::AddRequest(_)
+                | SideBySideAction::ClearDrawn
+        ) {
+            next.modified = true;
+        }
         match action {
             SideBySideAction::SetField(id, text) => {
                 if field_spec(id).is_none() {

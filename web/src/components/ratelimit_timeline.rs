@@ -335,7 +335,7 @@ pub fn RateLimitTimeline(props: &RateLimitTimelineProps) -> Html {
 /// Thousandths as a decimal with at most one decimal place (`2500` → `2.5`).
 pub fn thousandths(value_milli: u64) -> String {
     let tenths = (value_milli + 50) / 100;
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{}", tenths / 10)
     } else {
         format!("{}.{}", tenths / 10, tenths % 10)
