@@ -8,8 +8,9 @@ use netsplit_core::labs::ratelimit::{AlgorithmKind, report};
 use netsplit_core::presets;
 use netsplit_web::components::ratelimit_distributed::distributed_scenario;
 use netsplit_web::components::ratelimit_model::{
-    FieldSpec, SideBySideAction, SideBySideState, TrafficChoice, level_at, live_outcome,
-    parse_field, percent_of, rate_limit_presets, requests_in_dispute, time_at_fraction,
+    FieldSpec, LEVEL_SAMPLES, SideBySideAction, SideBySideState, TrafficChoice, level_at,
+    live_outcome, parse_field, percent_of, rate_limit_presets, requests_in_dispute,
+    time_at_fraction,
 };
 use netsplit_web::components::ratelimit_timeline::thousandths;
 use wasm_bindgen::JsCast;
@@ -205,20 +206,39 @@ fn the_cursor_moves_in_real_time_only_while_playing_and_stops_at_the_end() {
 }
 
 #[wasm_bindgen_test]
-fn the_level_at_the_cursor_is_the_level_after_the_last_request_before_it() {
+fn the_level_line_follows_each_limiter_between_requests_too() {
     let state = boundary_burst();
-    let comparison = &state.comparison;
-    let log = comparison
-        .runs
-        .iter()
-        .position(|run| run.algorithm == AlgorithmKind::SlidingWindowLog)
-        .unwrap();
-    assert_eq!(level_at(comparison, log, 0), None, "no request yet");
-    // Ten admitted in the last 10 ms of the first window: the log holds the whole limit.
-    let level = level_at(comparison, log, 999_000).unwrap();
-    assert_eq!(level.value_milli, 10_000);
-    assert_eq!(thousandths(level.value_milli), "10");
+    let column = |kind| {
+        state
+            .comparison
+            .runs
+            .iter()
+            .position(|run| run.algorithm == kind)
+            .unwrap()
+    };
+    let log = &state.levels[column(AlgorithmKind::SlidingWindowLog)];
+    assert_eq!(log.len(), 2 * 20 + LEVEL_SAMPLES as usize + 1);
+    assert!(
+        log.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+        "in time order"
+    );
+    assert_eq!(
+        level_at(log, 0).unwrap().value_milli,
+        0,
+        "nothing admitted yet"
+    );
+    // The ten requests just before the boundary fill the log to the limit.
+    assert_eq!(level_at(log, 999_000).unwrap().value_milli, 10_000);
+    // A window after the last admitted request, the log has forgotten every request.
+    assert_eq!(level_at(log, 2_500_000).unwrap().value_milli, 0);
+    let bucket = &state.levels[column(AlgorithmKind::TokenBucket)];
+    let emptied = level_at(bucket, 1_009_000).unwrap();
+    assert!(emptied.value_milli < 1_000, "the burst emptied the bucket");
+    // One token per 100 ms: a second later the bucket is full again.
+    let refilled = level_at(bucket, 2_500_000).unwrap();
+    assert_eq!(refilled.value_milli, refilled.capacity_milli);
     assert_eq!(thousandths(2_450), "2.5");
+    assert_eq!(thousandths(10_000), "10");
 }
 
 #[wasm_bindgen_test]

@@ -274,14 +274,14 @@ pub fn SideBySide(props: &SideBySideProps) -> Html {
                 <ul class="legend rl-legend" aria-label="Legend">
                     <li><svg width="14" height="14" aria-hidden="true"><circle cx="7" cy="7" r="5" class="rl-swatch admit" /></svg>{ "admitted (upper row)" }</li>
                     <li><svg width="14" height="14" aria-hidden="true"><path d="M2 2 L12 12 M2 12 L12 2" class="rl-swatch reject" /></svg>{ "rejected (lower row)" }</li>
-                    <li><svg width="14" height="14" aria-hidden="true"><path d="M7 1 L13 7 L7 13 L1 7 Z" class="rl-swatch delay" /></svg>{ "delayed (line to departure)" }</li>
-                    <li><svg width="18" height="14" aria-hidden="true"><line x1="0" y1="7" x2="18" y2="7" class="rl-swatch level" /></svg>{ "level after each request" }</li>
+                    <li><svg width="14" height="14" aria-hidden="true"><path d="M7 1 L13 7 L7 13 L1 7 Z" class="rl-swatch delay" /></svg>{ "delayed (line to its departure tick)" }</li>
+                    <li><svg width="18" height="14" aria-hidden="true"><line x1="0" y1="7" x2="18" y2="7" class="rl-swatch level" /></svg>{ "level (tokens, water, queue or window count)" }</li>
                 </ul>
                 if comparison.runs.is_empty() {
                     <p class="muted">{ "Pick at least one algorithm to see its decisions." }</p>
                 }
                 { for comparison.runs.iter().enumerate().map(|(index, run)| html! {
-                    <RateLimitTimeline key={run.algorithm.name()} comparison={comparison.clone()} run={index}
+                    <RateLimitTimeline key={run.algorithm.name()} comparison={comparison.clone()} levels={state.levels.clone()} run={index}
                         duration_us={duration_us} reference={reference} cursor_us={state.cursor_us}
                         on_add={on_add.clone()} />
                 }) }

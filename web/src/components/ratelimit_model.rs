@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use netsplit_core::labs::ratelimit::compare::compare;
+use netsplit_core::labs::ratelimit::compare::{SideBySide, compare};
 use netsplit_core::labs::ratelimit::distributed::{
     DistributedDecision, DistributedOutcome, Reason, summarize,
 };
@@ -28,6 +28,13 @@ pub const REQUESTS_DRAWN_MAX: usize = 2_000;
 
 /// The most requests a learner may draw by hand.
 pub const DRAWN_REQUESTS_MAX: usize = 500;
+
+/// How many evenly spaced moments of the run the level line samples, besides the moments just
+/// before and after each request.
+pub const LEVEL_SAMPLES: u64 = 400;
+
+/// One algorithm's level over the run: `(time, level)` points in time order.
+pub type LevelSeries = Vec<(Time, Level)>;
 
 /// How much virtual time the play cursor covers per wall-clock millisecond: real time.
 pub const CURSOR_US_PER_WALL_MS: f64 = 1_000.0;
@@ -322,6 +329,8 @@ pub struct SideBySideState {
     pub errors: BTreeMap<&'static str, String>,
     /// The comparison of the last valid input (kept while a field is wrong).
     pub comparison: Rc<Comparison>,
+    /// Each run's level over time, in the order of `comparison.runs` (see [`level_series`]).
+    pub levels: Rc<Vec<LevelSeries>>,
     /// The run length of `comparison`, in ms.
     pub duration_ms: u64,
     /// The window length of `comparison`, in ms.
@@ -373,6 +382,7 @@ impl Default for SideBySideState {
                 arrivals: Vec::new(),
                 runs: Vec::new(),
             }),
+            levels: Rc::new(Vec::new()),
             duration_ms: 0,
             window_ms: 0,
             cursor_us: None,
@@ -537,10 +547,13 @@ impl SideBySideState {
     /// Recomputes the comparison from the form, or records why it cannot.
     fn recompute(&mut self) {
         match self.input() {
-            Ok(input) => match compare(&input.trace, &input.params, &self.algorithms) {
-                Ok(comparison) => {
+            Ok(input) => match compare(&input.trace, &input.params, &self.algorithms)
+                .and_then(|comparison| Ok((comparison, level_series(&input, &self.algorithms)?)))
+            {
+                Ok((comparison, levels)) => {
                     self.errors.clear();
                     self.comparison = Rc::new(comparison);
+                    self.levels = Rc::new(levels);
                     self.duration_ms = input.duration_ms;
                     self.window_ms = input.params.window_ms;
                     self.cursor_us = self.cursor_us.map(|cursor| cursor.min(self.duration_us()));
@@ -800,14 +813,48 @@ pub fn requests_until(comparison: &Comparison, cursor_us: Time) -> usize {
         .partition_point(|arrival| arrival.at <= cursor_us)
 }
 
-/// The level of run `run` just after the last request at or before `cursor_us` (the level the
-/// limiter had for that request's client), or `None` before the first request.
-pub fn level_at(comparison: &Comparison, run: usize, cursor_us: Time) -> Option<Level> {
-    let decided = requests_until(comparison, cursor_us);
-    let run = comparison.runs.get(run)?;
-    decided
-        .checked_sub(1)
-        .and_then(|last| run.levels.get(last).copied())
+/// Each algorithm's level over the run of `input`: sampled at [`LEVEL_SAMPLES`] evenly spaced
+/// moments and just before and after every request, by replaying the trace through the same
+/// limiters `compare` uses and reading their levels between requests. So a token bucket is
+/// seen refilling and a window count seen dropping when requests leave the window, rather than
+/// a line drawn straight from one request to the next. Levels are those of client 0 between
+/// requests (the only client this view generates) and of the requesting client at a request.
+pub fn level_series(
+    input: &Input,
+    algorithms: &[AlgorithmKind],
+) -> Result<Vec<LevelSeries>, netsplit_core::labs::ratelimit::Error> {
+    let mut side_by_side = SideBySide::new(&input.params, algorithms)?;
+    let duration_us = input.duration_ms * MICROS_PER_MS;
+    let points = input.trace.len() * 2 + LEVEL_SAMPLES as usize + 1;
+    let mut series: Vec<LevelSeries> = vec![Vec::with_capacity(points); algorithms.len()];
+    let record = |side_by_side: &SideBySide, series: &mut [LevelSeries], at: Time, client| {
+        for (column, limiter) in side_by_side.limiters().iter().enumerate() {
+            series[column].push((at, limiter.level(at, client)));
+        }
+    };
+    let sample_time = |sample: u64| duration_us * sample / LEVEL_SAMPLES;
+    let mut sample = 0;
+    for &arrival in &input.trace {
+        while sample <= LEVEL_SAMPLES && sample_time(sample) < arrival.at {
+            record(&side_by_side, &mut series, sample_time(sample), 0);
+            sample += 1;
+        }
+        record(&side_by_side, &mut series, arrival.at, arrival.client);
+        side_by_side.step(arrival);
+        record(&side_by_side, &mut series, arrival.at, arrival.client);
+    }
+    while sample <= LEVEL_SAMPLES {
+        record(&side_by_side, &mut series, sample_time(sample), 0);
+        sample += 1;
+    }
+    Ok(series)
+}
+
+/// The level in `series` at `cursor_us`: the last point at or before it, or `None` if the
+/// series starts later.
+pub fn level_at(series: &[(Time, Level)], cursor_us: Time) -> Option<Level> {
+    let after = series.partition_point(|(at, _)| *at <= cursor_us);
+    after.checked_sub(1).map(|last| series[last].1)
 }
 
 /// What a reference column is: the sliding window log, the exact one, if selected, else the

@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::ratelimit_model::{
-    algorithm_label, decision_class, format_ms, level_at, percent_of, time_at_fraction,
+    LevelSeries, algorithm_label, decision_class, format_ms, level_at, percent_of, time_at_fraction,
 };
 
 /// The timeline's height in pixels.
@@ -39,6 +39,8 @@ pub struct RateLimitTimelineProps {
     pub comparison: Rc<Comparison>,
     /// Which run (column) of the comparison.
     pub run: usize,
+    /// Each run's level over time, in the comparison's column order.
+    pub levels: Rc<Vec<LevelSeries>>,
     /// The run's length, in µs.
     pub duration_us: Time,
     /// The algorithm the "differs from" count compares with.
@@ -52,6 +54,7 @@ pub struct RateLimitTimelineProps {
 impl PartialEq for RateLimitTimelineProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.comparison, &other.comparison)
+            && Rc::ptr_eq(&self.levels, &other.levels)
             && self.run == other.run
             && self.duration_us == other.duration_us
             && self.reference == other.reference
@@ -68,18 +71,15 @@ fn level_fraction(value_milli: u64, capacity_milli: u64) -> f64 {
     (value_milli as f64 / capacity_milli as f64).clamp(0.0, 1.0)
 }
 
-/// The level line's points in a 1000 × [`LEVEL_HEIGHT`] box: one point per request, at its
-/// time and the level just after its decision.
-pub fn level_points(comparison: &Comparison, run: usize, duration_us: Time) -> String {
-    let Some(run) = comparison.runs.get(run) else {
-        return String::new();
-    };
-    comparison
-        .arrivals
+/// The level line's points in a 1000 × [`LEVEL_HEIGHT`] box, from one run's level series.
+pub fn level_points(
+    series: &[(Time, netsplit_core::labs::ratelimit::Level)],
+    duration_us: Time,
+) -> String {
+    series
         .iter()
-        .zip(&run.levels)
-        .map(|(arrival, level)| {
-            let x = 10.0 * percent_of(arrival.at, duration_us);
+        .map(|(at, level)| {
+            let x = 10.0 * percent_of(*at, duration_us);
             let y = f64::from(LEVEL_HEIGHT)
                 * (1.0 - level_fraction(level.value_milli, level.capacity_milli));
             format!("{x:.2},{y:.2}")
@@ -115,6 +115,7 @@ pub fn timeline_summary(comparison: &Comparison, run: usize) -> String {
 #[derive(Properties, Clone)]
 struct TimelineMarksProps {
     comparison: Rc<Comparison>,
+    levels: Rc<Vec<LevelSeries>>,
     run: usize,
     duration_us: Time,
 }
@@ -122,6 +123,7 @@ struct TimelineMarksProps {
 impl PartialEq for TimelineMarksProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.comparison, &other.comparison)
+            && Rc::ptr_eq(&self.levels, &other.levels)
             && self.run == other.run
             && self.duration_us == other.duration_us
     }
@@ -183,8 +185,13 @@ fn TimelineMarks(props: &TimelineMarksProps) -> Html {
                         "{:.3}%",
                         percent_of(arrival.at.saturating_add(delay), duration_us)
                     );
+                    // The tick where it leaves shows the shaper's smooth output: one
+                    // departure per interval.
                     html! {
-                        <line x1={x.clone()} x2={end} y1={ROW_ADMITTED.to_string()} y2={ROW_ADMITTED.to_string()} class="rl-delay-line" />
+                        <>
+                            <line x1={x.clone()} x2={end.clone()} y1={ROW_ADMITTED.to_string()} y2={ROW_ADMITTED.to_string()} class="rl-delay-line" />
+                            <line x1={end.clone()} x2={end} y1={(ROW_ADMITTED - 6).to_string()} y2={(ROW_ADMITTED + 6).to_string()} class="rl-departure" />
+                        </>
                     }
                 }
                 Decision::Admit | Decision::Reject => html! {},
@@ -198,10 +205,10 @@ fn TimelineMarks(props: &TimelineMarksProps) -> Html {
                 </>
             }
         });
-    let capacity = run
-        .levels
+    let series: &[_] = props.levels.get(props.run).map_or(&[], Vec::as_slice);
+    let capacity = series
         .iter()
-        .map(|level| level.capacity_milli)
+        .map(|(_, level)| level.capacity_milli)
         .max()
         .unwrap_or(0);
     html! {
@@ -212,7 +219,7 @@ fn TimelineMarks(props: &TimelineMarksProps) -> Html {
                 if capacity > 0 {
                     <line x1="0" x2="1000" y1="0.5" y2="0.5" class="rl-capacity" vector-effect="non-scaling-stroke" />
                 }
-                <polyline points={level_points(comparison, props.run, duration_us)} class="rl-level-line"
+                <polyline points={level_points(series, duration_us)} class="rl-level-line"
                     vector-effect="non-scaling-stroke" />
             </svg>
             { for marks }
@@ -275,10 +282,8 @@ pub fn RateLimitTimeline(props: &RateLimitTimelineProps) -> Html {
                 comparison.disagreements(run.algorithm, reference).len(),
             )
         });
-    let level = props.cursor_us.map_or_else(
-        || run.levels.last().copied(),
-        |cursor| level_at(comparison, props.run, cursor),
-    );
+    let series: &[_] = props.levels.get(props.run).map_or(&[], Vec::as_slice);
+    let level = level_at(series, props.cursor_us.unwrap_or(duration_us));
     let level_text = level.map(|level| {
         format!(
             "{} / {} {}",
@@ -307,7 +312,7 @@ pub fn RateLimitTimeline(props: &RateLimitTimelineProps) -> Html {
             <svg class="rl-track" width="100%" height={TIMELINE_HEIGHT.to_string()} role="img"
                  aria-label={timeline_summary(comparison, props.run)} onclick={on_click}>
                 <title>{ "Click to add a request at that time" }</title>
-                <TimelineMarks comparison={props.comparison.clone()} run={props.run} duration_us={duration_us} />
+                <TimelineMarks comparison={props.comparison.clone()} levels={props.levels.clone()} run={props.run} duration_us={duration_us} />
                 { cursor.unwrap_or_default() }
             </svg>
             <dl class="rl-metrics">
