@@ -136,6 +136,10 @@ impl LabProtocol for crate::protocols::broadcast::Broadcast {
         crate::protocols::broadcast::invariants()
     }
 
+    fn lab_action() -> Option<LabActionFn<Self>> {
+        Some(crate::protocols::broadcast::lab_action)
+    }
+
     fn validate_config(config: &Self::Config) -> Result<(), (String, String)> {
         if config.round_ms_min == 0 || config.round_ms_min > 3_600_000 {
             return Err((

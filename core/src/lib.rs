@@ -3,6 +3,7 @@
 //! checkers. Pure Rust: no wasm, browser, clock or thread dependencies, so the same
 //! scenario gives the same run natively, in the CLI and in the browser.
 
+pub mod bench;
 pub mod check;
 pub mod event;
 pub mod invariant;

@@ -76,18 +76,26 @@ pub fn ms_to_micros(ms: f64) -> Time {
     }
 }
 
-impl Latency {
+/// A [`Latency`] converted to whole microseconds once, so that sampling on the
+/// simulation's hot path does integer arithmetic only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatencyModel {
+    /// Always this many microseconds.
+    Fixed(Time),
+    /// Uniform between the two bounds, inclusive.
+    Uniform(Time, Time),
+    /// Approximately normal with this mean and standard deviation.
+    Normal(Time, Time),
+}
+
+impl LatencyModel {
     /// Draws one latency in microseconds.
-    pub fn sample(&self, rng: &mut SimRng) -> Time {
-        match *self {
-            Latency::Fixed { ms } => ms_to_micros(ms),
-            Latency::Uniform { min_ms, max_ms } => {
-                rng.range_inclusive(ms_to_micros(min_ms), ms_to_micros(max_ms))
-            }
-            Latency::Normal {
-                mean_ms,
-                std_dev_ms,
-            } => {
+    #[inline]
+    pub fn sample(self, rng: &mut SimRng) -> Time {
+        match self {
+            LatencyModel::Fixed(micros) => micros,
+            LatencyModel::Uniform(low, high) => rng.range_inclusive(low, high),
+            LatencyModel::Normal(mean, std_dev) => {
                 const BITS: u32 = 20;
                 const MASK: u64 = (1 << BITS) - 1;
                 // Twelve 20-bit uniforms, three per 64-bit draw. Their sum has mean
@@ -101,12 +109,31 @@ impl Latency {
                     sum += ((bits >> (2 * BITS)) & MASK) as i64;
                 }
                 let deviate = i128::from(sum - 6 * (1i64 << BITS));
-                let mean = i128::from(ms_to_micros(mean_ms));
-                let std_dev = i128::from(ms_to_micros(std_dev_ms));
-                let value = mean + deviate * std_dev / (1i128 << BITS);
+                let value = i128::from(mean) + deviate * i128::from(std_dev) / (1i128 << BITS);
                 value.clamp(0, i128::from(u64::MAX)) as u64
             }
         }
+    }
+}
+
+impl Latency {
+    /// The latency in whole microseconds.
+    pub fn model(&self) -> LatencyModel {
+        match *self {
+            Latency::Fixed { ms } => LatencyModel::Fixed(ms_to_micros(ms)),
+            Latency::Uniform { min_ms, max_ms } => {
+                LatencyModel::Uniform(ms_to_micros(min_ms), ms_to_micros(max_ms))
+            }
+            Latency::Normal {
+                mean_ms,
+                std_dev_ms,
+            } => LatencyModel::Normal(ms_to_micros(mean_ms), ms_to_micros(std_dev_ms)),
+        }
+    }
+
+    /// Draws one latency in microseconds.
+    pub fn sample(&self, rng: &mut SimRng) -> Time {
+        self.model().sample(rng)
     }
 
     /// Checks the numbers; the error names the field (relative to `path`) and why.
@@ -224,6 +251,29 @@ impl LinkConfig {
     }
 }
 
+/// A [`LinkConfig`] converted to microseconds once, for the hot path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkModel {
+    latency: LatencyModel,
+    loss_probability: f64,
+    duplicate_probability: f64,
+    reorder_probability: f64,
+    reorder_delay: Time,
+}
+
+impl LinkModel {
+    /// The model of `config`.
+    pub fn new(config: &LinkConfig) -> Self {
+        Self {
+            latency: config.latency.model(),
+            loss_probability: config.loss_probability,
+            duplicate_probability: config.duplicate_probability,
+            reorder_probability: config.reorder_probability,
+            reorder_delay: ms_to_micros(config.reorder_delay_ms),
+        }
+    }
+}
+
 /// The outcome of putting one message on a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transmission {
@@ -242,15 +292,22 @@ pub enum Transmission {
 }
 
 /// The whole network: default link behaviour, per-link overrides and faults.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     default: LinkConfig,
-    overrides: BTreeMap<(NodeId, NodeId), LinkConfig>,
+    default_model: LinkModel,
+    overrides: BTreeMap<(NodeId, NodeId), (LinkConfig, LinkModel)>,
     cut: BTreeSet<(NodeId, NodeId)>,
     healed: BTreeSet<(NodeId, NodeId)>,
     isolated: BTreeSet<NodeId>,
     /// Partition group of each listed node. Nodes not listed share one more group.
     groups: BTreeMap<NodeId, u32>,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Self::new(LinkConfig::default())
+    }
 }
 
 /// The group of nodes a partition did not list.
@@ -260,8 +317,13 @@ impl Network {
     /// A fault-free network whose links all behave as `default`.
     pub fn new(default: LinkConfig) -> Self {
         Self {
+            default_model: LinkModel::new(&default),
             default,
-            ..Self::default()
+            overrides: BTreeMap::new(),
+            cut: BTreeSet::new(),
+            healed: BTreeSet::new(),
+            isolated: BTreeSet::new(),
+            groups: BTreeMap::new(),
         }
     }
 
@@ -276,7 +338,19 @@ impl Network {
         if self.overrides.is_empty() {
             return &self.default;
         }
-        self.overrides.get(&(from, to)).unwrap_or(&self.default)
+        self.overrides
+            .get(&(from, to))
+            .map_or(&self.default, |(config, _)| config)
+    }
+
+    #[inline]
+    fn model(&self, from: NodeId, to: NodeId) -> &LinkModel {
+        if self.overrides.is_empty() {
+            return &self.default_model;
+        }
+        self.overrides
+            .get(&(from, to))
+            .map_or(&self.default_model, |(_, model)| model)
     }
 
     /// Sets the behaviour of the link `from → to`.
@@ -284,7 +358,8 @@ impl Network {
         if config == self.default {
             self.overrides.remove(&(from, to));
         } else {
-            self.overrides.insert((from, to), config);
+            let model = LinkModel::new(&config);
+            self.overrides.insert((from, to), (config, model));
         }
     }
 
@@ -329,13 +404,13 @@ impl Network {
                 duplicate_latency: None,
             };
         }
-        let link = self.link(from, to);
+        let link = *self.model(from, to);
         if rng.chance(link.loss_probability) {
             return Transmission::Lost;
         }
-        let latency = Self::one_latency(link, rng);
+        let latency = Self::one_latency(&link, rng);
         let duplicate_latency = if rng.chance(link.duplicate_probability) {
-            Some(Self::one_latency(link, rng))
+            Some(Self::one_latency(&link, rng))
         } else {
             None
         };
@@ -345,11 +420,11 @@ impl Network {
         }
     }
 
-    fn one_latency(link: &LinkConfig, rng: &mut SimRng) -> Time {
+    #[inline]
+    fn one_latency(link: &LinkModel, rng: &mut SimRng) -> Time {
         let mut latency = link.latency.sample(rng);
         if rng.chance(link.reorder_probability) {
-            latency =
-                latency.saturating_add(rng.range_inclusive(0, ms_to_micros(link.reorder_delay_ms)));
+            latency = latency.saturating_add(rng.range_inclusive(0, link.reorder_delay));
         }
         latency
     }
@@ -401,9 +476,26 @@ impl Network {
         !(self.cut.is_empty() && self.isolated.is_empty() && self.groups.is_empty())
     }
 
+    /// Links cut one way, in order (some may be up again through a heal).
+    pub fn cut_links(&self) -> impl Iterator<Item = &(NodeId, NodeId)> {
+        self.cut.iter()
+    }
+
+    /// Isolated nodes, in order.
+    pub fn isolated_nodes(&self) -> impl Iterator<Item = &NodeId> {
+        self.isolated.iter()
+    }
+
+    /// Whether a partition is in force.
+    pub fn is_partitioned(&self) -> bool {
+        !self.groups.is_empty()
+    }
+
     /// Links with an override, in order.
     pub fn overrides(&self) -> impl Iterator<Item = (&(NodeId, NodeId), &LinkConfig)> {
-        self.overrides.iter()
+        self.overrides
+            .iter()
+            .map(|(link, (config, _))| (link, config))
     }
 }
 

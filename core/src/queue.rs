@@ -10,30 +10,35 @@
 //! entries pays about twenty cache misses per removal, while here the map has one
 //! key per distinct microsecond (tens of thousands) and each removal is a short
 //! walk down the map's left edge plus a pop from the front of a list.
+//!
+//! The order is a pure function of the pushes and pops, never of how the lists
+//! are stored, so a cloned queue (a time-travel snapshot) pops exactly as the
+//! original would.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::protocol::Time;
 
-/// The events due at one time. Most times hold a single event, which is stored
-/// without a separate allocation.
-#[derive(Debug, Clone)]
-enum Bucket<E> {
-    One(E),
-    Many(VecDeque<E>),
-}
-
 /// Events ordered by `(time, order of scheduling)`.
+///
+/// The map holds only small integers (an index into `buckets`), so inserting and
+/// removing keys moves a few bytes rather than whole events, and the lists of
+/// emptied times are kept on a free list and reused, so a steady run allocates
+/// almost nothing.
 #[derive(Debug, Clone)]
 pub struct EventQueue<E> {
-    buckets: BTreeMap<Time, Bucket<E>>,
+    index: BTreeMap<Time, u32>,
+    buckets: Vec<VecDeque<E>>,
+    free: Vec<u32>,
     len: usize,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self {
-            buckets: BTreeMap::new(),
+            index: BTreeMap::new(),
+            buckets: Vec::new(),
+            free: Vec::new(),
             len: 0,
         }
     }
@@ -59,48 +64,35 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, time: Time, event: E) {
         self.len += 1;
-        match self.buckets.entry(time) {
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(Bucket::One(event));
-            }
-            std::collections::btree_map::Entry::Occupied(mut slot) => {
-                let bucket = slot.get_mut();
-                match bucket {
-                    Bucket::Many(events) => events.push_back(event),
-                    Bucket::One(_) => {
-                        let mut events = VecDeque::with_capacity(4);
-                        let Bucket::One(first) =
-                            std::mem::replace(bucket, Bucket::Many(VecDeque::new()))
-                        else {
-                            unreachable!("the bucket was just matched as holding one event")
-                        };
-                        events.push_back(first);
-                        events.push_back(event);
-                        *bucket = Bucket::Many(events);
+        let slot = match self.index.entry(time) {
+            std::collections::btree_map::Entry::Occupied(entry) => *entry.get(),
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                let slot = match self.free.pop() {
+                    Some(slot) => slot,
+                    None => {
+                        self.buckets.push(VecDeque::new());
+                        (self.buckets.len() - 1) as u32
                     }
-                }
+                };
+                entry.insert(slot);
+                slot
             }
-        }
+        };
+        self.buckets[slot as usize].push_back(event);
     }
 
     /// Removes and returns the earliest event with its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        let mut first = self.buckets.first_entry()?;
+        let first = self.index.first_entry()?;
         let time = *first.key();
-        let event = match first.get_mut() {
-            Bucket::One(_) => match first.remove() {
-                Bucket::One(event) => event,
-                Bucket::Many(_) => unreachable!("the bucket was just matched as holding one"),
-            },
-            Bucket::Many(events) => {
-                let event = events.pop_front()?;
-                if events.is_empty() {
-                    first.remove();
-                }
-                event
-            }
-        };
+        let slot = *first.get();
+        let bucket = &mut self.buckets[slot as usize];
+        let event = bucket.pop_front()?;
+        if bucket.is_empty() {
+            first.remove();
+            self.free.push(slot);
+        }
         self.len -= 1;
         Some((time, event))
     }
@@ -108,22 +100,17 @@ impl<E> EventQueue<E> {
     /// The earliest event and its time, without removing it.
     #[inline]
     pub fn peek(&self) -> Option<(Time, &E)> {
-        let (time, bucket) = self.buckets.first_key_value()?;
-        let event = match bucket {
-            Bucket::One(event) => event,
-            Bucket::Many(events) => events.front()?,
-        };
+        let (time, slot) = self.index.first_key_value()?;
+        let event = self.buckets[*slot as usize].front()?;
         Some((*time, event))
     }
 
     /// Every queued event with its time, in order.
     pub fn iter(&self) -> impl Iterator<Item = (Time, &E)> {
-        self.buckets.iter().flat_map(|(time, bucket)| {
-            let events: Box<dyn Iterator<Item = &E>> = match bucket {
-                Bucket::One(event) => Box::new(std::iter::once(event)),
-                Bucket::Many(events) => Box::new(events.iter()),
-            };
-            events.map(move |event| (*time, event))
+        self.index.iter().flat_map(|(time, slot)| {
+            self.buckets[*slot as usize]
+                .iter()
+                .map(move |event| (*time, event))
         })
     }
 }

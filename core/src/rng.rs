@@ -37,11 +37,24 @@ impl SimRng {
     /// A uniform integer in `[0, n)`; returns 0 when `n` is 0.
     ///
     /// Uses Lemire's multiply-and-reject method, which is unbiased: the few
-    /// products that would over-represent small results are drawn again.
+    /// products that would over-represent small results are drawn again. Bounds
+    /// below 2^32 use one 32-bit draw, larger ones a 64-bit draw.
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
         if n == 0 {
             return 0;
+        }
+        if let Ok(small) = u32::try_from(n) {
+            // Most ranges (latencies in microseconds, node counts) fit in 32 bits:
+            // one 32-bit draw and a 64-bit product suffice, which matters in
+            // WebAssembly, where a 128-bit product is a library call.
+            let threshold = small.wrapping_neg() % small;
+            loop {
+                let product = u64::from(self.inner.next_u32()) * n;
+                if product as u32 >= threshold {
+                    return product >> 32;
+                }
+            }
         }
         // The threshold is 2^64 mod n: products whose low half falls below it are
         // the ones that would make some results more likely than others.

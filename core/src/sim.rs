@@ -300,6 +300,7 @@ pub struct Simulator<P: Protocol> {
     protocol_config: P::Config,
     now: Time,
     events: u64,
+    steps: u64,
     queue: EventQueue<EventKind<P>>,
     rng: SimRng,
     network: Network,
@@ -360,6 +361,7 @@ impl<P: Protocol + 'static> Simulator<P> {
             protocol_config,
             now: 0,
             events: 0,
+            steps: 0,
             queue: EventQueue::new(),
             network,
             nodes,
@@ -462,9 +464,18 @@ impl<P: Protocol + 'static> Simulator<P> {
         self.now
     }
 
-    /// How many events were processed.
+    /// How many events were processed. Scenario timeline actions are not counted,
+    /// so a run and the scenario exported from it (where the learner's actions
+    /// become timeline entries) count the same events and hit `max_events` at the
+    /// same point.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// How many queue entries were processed, timeline actions included. Time
+    /// travel uses it to re-apply an action exactly where it was first applied.
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// The run's fingerprint so far.
@@ -654,20 +665,36 @@ impl<P: Protocol + 'static> Simulator<P> {
                 },
             );
         }
-        if self.network.has_faults() {
+        let add_if_down =
+            |views: &mut BTreeMap<(NodeId, NodeId), LinkView>, from: NodeId, to: NodeId| {
+                if views.len() < limit && from != to && !self.network.is_up(from, to) {
+                    views.entry((from, to)).or_insert_with(|| LinkView {
+                        from,
+                        to,
+                        up: false,
+                        config: self.network.link(from, to).clone(),
+                    });
+                }
+            };
+        // Look only where a fault can be, so a cut in a large cluster does not
+        // cost a scan of every pair; only a partition needs one, and then most
+        // pairs are down anyway and `limit` ends the scan.
+        for &(from, to) in self.network.cut_links() {
+            add_if_down(&mut views, from, to);
+        }
+        for &node in self.network.isolated_nodes() {
+            for &other in &self.live_ids {
+                add_if_down(&mut views, node, other);
+                add_if_down(&mut views, other, node);
+            }
+        }
+        if self.network.is_partitioned() {
             'outer: for &from in &self.live_ids {
                 for &to in &self.live_ids {
                     if views.len() >= limit {
                         break 'outer;
                     }
-                    if from != to && !self.network.is_up(from, to) {
-                        views.entry((from, to)).or_insert_with(|| LinkView {
-                            from,
-                            to,
-                            up: false,
-                            config: self.network.link(from, to).clone(),
-                        });
-                    }
+                    add_if_down(&mut views, from, to);
                 }
             }
         }
@@ -708,7 +735,10 @@ impl<P: Protocol + 'static> Simulator<P> {
         debug_assert!(time >= self.now, "time never runs backwards");
         self.touched.clear();
         self.now = self.now.max(time);
-        self.events += 1;
+        self.steps += 1;
+        if !matches!(kind, EventKind::Scheduled { .. }) {
+            self.events += 1;
+        }
         self.handle(kind);
         self.after_change();
         true
@@ -721,22 +751,24 @@ impl<P: Protocol + 'static> Simulator<P> {
             .unwrap_or(RunStop::MaxEvents)
     }
 
-    /// Like [`Simulator::run_until`], but also stops once `events_max` events
-    /// have been processed in total; it then returns `None` and the clock stays at
-    /// the last event. Time travel uses this to stop exactly where an action was
+    /// Like [`Simulator::run_until`], but also stops once `steps_max` queue
+    /// entries have been processed in total ([`Simulator::steps`]); it then
+    /// returns `None` and the clock stays at the last event. Time travel uses this to stop exactly where an action was
     /// applied or a snapshot is due.
-    pub fn run_bounded(&mut self, until: Time, events_max: u64) -> Option<RunStop> {
+    pub fn run_bounded(&mut self, until: Time, steps_max: u64) -> Option<RunStop> {
         if !self.started {
             self.start();
         }
         loop {
             if self.violation_pending_stop && self.config.stop_on_violation {
+                // Stop once per violation; running again continues past it.
+                self.violation_pending_stop = false;
                 return Some(RunStop::Violation);
             }
             if self.events >= self.config.max_events {
                 return Some(RunStop::MaxEvents);
             }
-            if self.events >= events_max {
+            if self.steps >= steps_max {
                 return None;
             }
             match self.next_event_time() {
@@ -1167,7 +1199,7 @@ impl<P: Protocol + 'static> Simulator<P> {
                     self.violations.push(violation.clone());
                 }
                 self.invariant_violated[index] = Some(violation);
-                self.violation_pending_stop = true;
+                self.violation_pending_stop = self.config.stop_on_violation;
             }
         }
         self.invariants = invariants;
@@ -1875,6 +1907,77 @@ mod tests {
             .is_err()
         );
         assert_eq!(sim.trace_hash(), hash);
+    }
+
+    #[test]
+    fn a_run_that_stops_at_a_violation_can_be_continued_past_it() {
+        use crate::invariant::FnInvariant;
+        let mut sim = Simulator::<Probe>::new(
+            SimConfig {
+                stop_on_violation: true,
+                ..SimConfig::default()
+            },
+            (),
+            fixed_network(10.0),
+            2,
+        );
+        sim.add_invariant(Box::new(FnInvariant::new(
+            "node 1 never hears anything",
+            "A test property that the first delivery breaks.",
+            |view: &SimView<Probe>| {
+                view.node(1)
+                    .filter(|node: &&Probe| !node.received.is_empty())
+                    .map(|_| (vec![1], "node 1 heard something".to_string()))
+            },
+        )));
+        sim.start();
+        ask(&mut sim, 0, Command::Tell(1));
+        ask(&mut sim, 0, Command::Tell(2));
+        assert_eq!(sim.run_until(1_000_000), RunStop::Violation);
+        assert_eq!(sim.now(), 10_000);
+        assert_eq!(sim.violations().len(), 1);
+        assert_eq!(sim.violations()[0].time, 10_000);
+        assert_eq!(sim.run_until(1_000_000), RunStop::QueueEmpty);
+        assert_eq!(sim.node(1).map(|node| node.received.len()), Some(2));
+    }
+
+    #[test]
+    fn the_link_view_lists_exactly_the_links_that_are_down_or_changed() {
+        let mut sim = Simulator::<Probe>::new(SimConfig::default(), (), fixed_network(1.0), 4);
+        sim.start();
+        sim.apply(&Action::CutLink { from: 0, to: 1 })
+            .expect("valid");
+        sim.apply(&Action::Isolate { node: 3 }).expect("valid");
+        sim.apply(&Action::SetLink {
+            from: 2,
+            to: 0,
+            latency: Some(Latency::Fixed { ms: 7.0 }),
+            loss_probability: None,
+        })
+        .expect("valid");
+        let links: Vec<(NodeId, NodeId, bool)> = sim
+            .links(100)
+            .iter()
+            .map(|link| (link.from, link.to, link.up))
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                (0, 1, false),
+                (0, 3, false),
+                (1, 3, false),
+                (2, 0, true),
+                (2, 3, false),
+                (3, 0, false),
+                (3, 1, false),
+                (3, 2, false),
+            ]
+        );
+        sim.apply(&Action::Partition {
+            groups: vec![vec![0, 1], vec![2, 3]],
+        })
+        .expect("valid");
+        assert_eq!(sim.links(3).len(), 3, "the limit caps the list");
     }
 
     #[test]

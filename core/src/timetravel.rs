@@ -4,7 +4,7 @@
 //! it ran. Every so often it stores a snapshot (a clone of the whole simulator).
 //! Seeking to time `t` restores the newest snapshot before `t` and replays from
 //! there, re-applying the recorded actions at exactly the points where they were
-//! first applied (after the same number of events, at the same time). Because the
+//! first applied (after the same number of queue steps, at the same time). Because the
 //! simulator is deterministic, the replayed state is identical to the one first
 //! reached, fingerprint included.
 //!
@@ -23,8 +23,9 @@ use crate::sim::{RunStop, Simulator};
 /// An action as it was applied: after `events` events, at `time`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedAction {
-    /// How many events had been processed.
-    pub events: u64,
+    /// How many queue entries had been processed ([`Simulator::steps`]), which
+    /// places the action exactly between two of them.
+    pub steps: u64,
     /// The virtual time (µs).
     pub time: Time,
     /// The action.
@@ -33,7 +34,7 @@ pub struct AppliedAction {
 
 #[derive(Debug, Clone)]
 struct Snapshot<P: Protocol> {
-    events: u64,
+    steps: u64,
     time: Time,
     actions_applied: usize,
     bytes: usize,
@@ -45,7 +46,7 @@ pub const SNAPSHOT_EVERY_EVENTS: u64 = 2_000;
 /// The default maximum number of snapshots.
 pub const SNAPSHOTS_MAX: usize = 64;
 /// The default memory budget for snapshots, in bytes.
-pub const SNAPSHOT_BYTES_MAX: usize = 256 * 1024 * 1024;
+pub const SNAPSHOT_BYTES_MAX: usize = 128 * 1024 * 1024;
 
 /// A simulator with its action timeline and snapshots.
 #[derive(Debug, Clone)]
@@ -58,7 +59,7 @@ pub struct Run<P: Protocol> {
     snapshots_max: usize,
     snapshot_bytes_max: usize,
     horizon: Time,
-    horizon_events: u64,
+    horizon_steps: u64,
     forked: bool,
 }
 
@@ -83,7 +84,7 @@ impl<P: Protocol + 'static> Run<P> {
     ) -> Self {
         sim.start();
         let first = Snapshot {
-            events: sim.events(),
+            steps: sim.steps(),
             time: sim.now(),
             actions_applied: 0,
             bytes: sim.approximate_bytes(),
@@ -91,7 +92,7 @@ impl<P: Protocol + 'static> Run<P> {
         };
         Self {
             horizon: sim.now(),
-            horizon_events: sim.events(),
+            horizon_steps: sim.steps(),
             sim,
             actions: Vec::new(),
             next_action: 0,
@@ -131,13 +132,13 @@ impl<P: Protocol + 'static> Run<P> {
     /// Whether the current moment is before the furthest one reached.
     pub fn in_past(&self) -> bool {
         self.next_action < self.actions.len()
-            || self.sim.events() < self.horizon_events
+            || self.sim.steps() < self.horizon_steps
             || self.sim.now() < self.horizon
     }
 
     fn note_progress(&mut self) {
-        if self.sim.events() >= self.horizon_events {
-            self.horizon_events = self.sim.events();
+        if self.sim.steps() >= self.horizon_steps {
+            self.horizon_steps = self.sim.steps();
             self.horizon = self.horizon.max(self.sim.now());
         }
     }
@@ -147,7 +148,7 @@ impl<P: Protocol + 'static> Run<P> {
     fn apply_due_actions(&mut self, until: Time) -> usize {
         let mut applied = 0;
         while let Some(next) = self.actions.get(self.next_action) {
-            if next.events != self.sim.events() || next.time > until {
+            if next.steps != self.sim.steps() || next.time > until {
                 break;
             }
             self.sim.advance_clock(next.time);
@@ -170,13 +171,13 @@ impl<P: Protocol + 'static> Run<P> {
     }
 
     fn maybe_snapshot(&mut self) {
-        let last_events = self.snapshots.last().map_or(0, |snapshot| snapshot.events);
-        if self.sim.events() < last_events.saturating_add(self.snapshot_interval()) {
+        let last_events = self.snapshots.last().map_or(0, |snapshot| snapshot.steps);
+        if self.sim.steps() < last_events.saturating_add(self.snapshot_interval()) {
             return;
         }
         let bytes = self.sim.approximate_bytes();
         self.snapshots.push(Snapshot {
-            events: self.sim.events(),
+            steps: self.sim.steps(),
             time: self.sim.now(),
             actions_applied: self.next_action,
             bytes,
@@ -208,12 +209,12 @@ impl<P: Protocol + 'static> Run<P> {
             let mut limit = self
                 .snapshots
                 .last()
-                .map_or(0, |snapshot| snapshot.events)
+                .map_or(0, |snapshot| snapshot.steps)
                 .saturating_add(self.snapshot_interval());
             if let Some(next) = self.actions.get(self.next_action)
-                && next.events > self.sim.events()
+                && next.steps > self.sim.steps()
             {
-                limit = limit.min(next.events);
+                limit = limit.min(next.steps);
             }
             let stop = self.sim.run_bounded(until, limit);
             self.note_progress();
@@ -244,7 +245,7 @@ impl<P: Protocol + 'static> Run<P> {
         }
         self.sim.apply(&action)?;
         self.actions.push(AppliedAction {
-            events: self.sim.events(),
+            steps: self.sim.steps(),
             time: self.sim.now(),
             action,
         });
@@ -254,13 +255,13 @@ impl<P: Protocol + 'static> Run<P> {
     }
 
     fn fork_here(&mut self) {
-        let events = self.sim.events();
+        let steps = self.sim.steps();
         let applied = self.next_action;
         self.actions.truncate(applied);
         self.snapshots
-            .retain(|snapshot| snapshot.events <= events && snapshot.actions_applied <= applied);
+            .retain(|snapshot| snapshot.steps <= steps && snapshot.actions_applied <= applied);
         self.horizon = self.sim.now();
-        self.horizon_events = events;
+        self.horizon_steps = steps;
         self.forked = true;
     }
 
@@ -275,7 +276,7 @@ impl<P: Protocol + 'static> Run<P> {
         let index = self
             .snapshots
             .iter()
-            .rposition(|snapshot| snapshot.events == 0 || snapshot.time < time)
+            .rposition(|snapshot| snapshot.steps == 0 || snapshot.time < time)
             .unwrap_or(0);
         let snapshot = &self.snapshots[index];
         self.sim = snapshot.sim.clone();

@@ -6,6 +6,8 @@
 //! names so that the fuzzing reaches validation, not just the JSON syntax check.
 //! (The `cargo fuzz` target in `core/fuzz/` does the same with coverage guidance.)
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use netsplit_core::scenario::Scenario;
 use netsplit_core::{build, presets};
 use proptest::prelude::*;

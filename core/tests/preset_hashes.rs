@@ -6,6 +6,8 @@
 //! `NETSPLIT_BLESS=1 cargo test -p netsplit-core --test preset_hashes` and say why
 //! in the commit.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::collections::BTreeMap;
 
 use netsplit_core::presets::{self, PresetFingerprint};

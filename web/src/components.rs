@@ -10,6 +10,8 @@ pub mod lab_page;
 pub mod link_popover;
 pub mod metrics_strip;
 pub mod playback_bar;
+pub mod raft_experiment;
+pub mod raft_view;
 pub mod ratelimit_controls;
 pub mod ratelimit_distributed;
 pub mod ratelimit_lab;

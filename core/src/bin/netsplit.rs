@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use netsplit_core::labs::{hashing, ratelimit};
 use netsplit_core::protocol::MICROS_PER_MS;
 use netsplit_core::{MetricsView, RunStop, Scenario, ScenarioError, Violation, build, presets};
 use rayon::prelude::*;
@@ -64,6 +65,15 @@ enum Command {
         /// The scenario file, or `preset:NAME`.
         file: String,
     },
+    /// Print each request's decision under every rate limiting algorithm (rate
+    /// limiting scenarios, e.g. one with an explicit arrival list).
+    Decisions {
+        /// The scenario file, or `preset:NAME`.
+        file: String,
+        /// Print JSON instead of the text table.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the built-in presets.
     Presets,
 }
@@ -84,13 +94,29 @@ struct RunReport {
     metrics: MetricsView,
 }
 
-fn read_scenario(file: &str) -> Result<Scenario, String> {
-    let text = match file.strip_prefix("preset:") {
+/// The text of a scenario file or `preset:NAME` (simulator presets and hashing presets).
+fn read_text(file: &str) -> Result<String, String> {
+    match file.strip_prefix("preset:") {
         Some(name) => presets::get(name)
-            .ok_or_else(|| format!("{file}: no such preset (see `netsplit presets`)"))?
-            .to_string(),
-        None => std::fs::read_to_string(file).map_err(|error| format!("{file}: {error}"))?,
-    };
+            .or_else(|| hashing::presets::get(name))
+            .map(str::to_string)
+            .ok_or_else(|| format!("{file}: no such preset (see `netsplit presets`)")),
+        None => std::fs::read_to_string(file).map_err(|error| format!("{file}: {error}")),
+    }
+}
+
+/// The consistent hashing lab is a computation, not a simulation: its scenarios have their
+/// own format and report. Returns `None` for any other scenario.
+fn hashing_report(file: &str) -> Option<Result<hashing::HashingReport, String>> {
+    let text = read_text(file).ok()?;
+    if !hashing::is_hashing_scenario(&text) {
+        return None;
+    }
+    Some(hashing::report_from_json(&text).map_err(|error| format!("{file}: {error}")))
+}
+
+fn read_scenario(file: &str) -> Result<Scenario, String> {
+    let text = read_text(file)?;
     let scenario = Scenario::parse(&text).map_err(|error| format!("{file}: {error}"))?;
     Ok(scenario)
 }
@@ -305,7 +331,38 @@ fn main() -> ExitCode {
         ExitCode::from(2)
     };
     match cli.command {
+        Command::Decisions { file, json } => {
+            let scenario = match read_scenario(&file) {
+                Ok(scenario) => scenario,
+                Err(message) => return fail(message),
+            };
+            let report = ratelimit::engine::rate_limit_scenario(&scenario)
+                .map_err(|error| error.to_string())
+                .and_then(|lab| {
+                    ratelimit::scenario::report(&lab).map_err(|error| error.to_string())
+                });
+            match report {
+                Ok(report) if json => {
+                    print_json(&report);
+                    ExitCode::SUCCESS
+                }
+                Ok(report) => {
+                    use std::io::Write;
+                    let _ = write!(std::io::stdout().lock(), "{}", report.to_text());
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(format!("{file}: {message}")),
+            }
+        }
         Command::Presets => {
+            for (name, text) in hashing::presets::all() {
+                use std::io::Write;
+                let title = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|value| value["name"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let _ = writeln!(std::io::stdout().lock(), "preset:{name}\t{title}");
+            }
             for (name, text) in presets::all() {
                 let title = Scenario::from_json(text)
                     .ok()
@@ -315,6 +372,15 @@ fn main() -> ExitCode {
                 let _ = writeln!(std::io::stdout().lock(), "preset:{name}\t{title}");
             }
             ExitCode::SUCCESS
+        }
+        Command::Check { file } if hashing_report(&file).is_some() => {
+            match hashing_report(&file).unwrap_or_else(|| Err("not a hashing scenario".into())) {
+                Ok(_) => {
+                    println!("{file}: ok (hashing lab)");
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(message),
+            }
         }
         Command::Check { file } => match read_scenario(&file) {
             Ok(scenario) => match build(&scenario) {
@@ -331,6 +397,15 @@ fn main() -> ExitCode {
             },
             Err(message) => fail(message),
         },
+        Command::Run { file, .. } if hashing_report(&file).is_some() => {
+            match hashing_report(&file).unwrap_or_else(|| Err("not a hashing scenario".into())) {
+                Ok(report) => {
+                    print_json(&report);
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(message),
+            }
+        }
         Command::Run { file, until, seed } => {
             let mut scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,

@@ -298,6 +298,31 @@ impl Protocol for Broadcast {
     }
 }
 
+/// The lab's own actions: `{"type": "lab", "name": "start_round", "args": {"node": 1}}`
+/// makes node 1 start its next round at once instead of waiting for its timer.
+pub fn lab_action(
+    sim: &mut crate::sim::Simulator<Broadcast>,
+    name: &str,
+    args: &serde_json::Value,
+) -> Result<(), crate::event::ActionError> {
+    use crate::event::ActionError;
+    match name {
+        "start_round" => {
+            let node = args
+                .get("node")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|node| NodeId::try_from(node).ok())
+                .ok_or_else(|| {
+                    ActionError::Invalid(format!(
+                        "args.node: start_round needs a node id, got {args}"
+                    ))
+                })?;
+            sim.poke(node, |state, context, out| state.start_round(context, out))
+        }
+        other => Err(ActionError::UnknownLabAction(other.to_string())),
+    }
+}
+
 /// The lab's invariants.
 pub fn invariants() -> Vec<Box<dyn crate::invariant::Invariant<Broadcast>>> {
     vec![Box::new(FnInvariant::new(
@@ -372,6 +397,29 @@ mod tests {
             sim.violations()[0].property,
             "answers never outnumber peers"
         );
+    }
+
+    #[test]
+    fn the_start_round_lab_action_starts_a_round_at_once() {
+        let mut sim = cluster(3, LinkConfig::default(), BroadcastConfig::default());
+        sim.set_lab_action(lab_action);
+        let start = crate::event::Action::Lab {
+            name: "start_round".to_string(),
+            args: serde_json::json!({"node": 1}),
+        };
+        sim.apply(&start).expect("node 1 is up");
+        assert_eq!(sim.node(1).map(|node| node.round), Some(1));
+        assert_eq!(sim.in_flight_count(), 2, "one ping to each peer");
+        let unknown = crate::event::Action::Lab {
+            name: "dance".to_string(),
+            args: serde_json::Value::Null,
+        };
+        assert!(sim.apply(&unknown).is_err());
+        let missing_node = crate::event::Action::Lab {
+            name: "start_round".to_string(),
+            args: serde_json::json!({}),
+        };
+        assert!(sim.apply(&missing_node).is_err());
     }
 
     #[test]

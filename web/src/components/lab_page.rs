@@ -13,6 +13,8 @@ use crate::components::inspector::Inspector;
 use crate::components::link_popover::LinkPopover;
 use crate::components::metrics_strip::MetricsStrip;
 use crate::components::playback_bar::PlaybackBar;
+use crate::components::raft_experiment::RaftExperiment;
+use crate::components::raft_view::RaftView;
 use crate::components::run_about::RunAbout;
 use crate::components::safety_panel::SafetyPanel;
 use crate::hooks::use_animation_frame::use_animation_frame;
@@ -173,6 +175,10 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <EventLog state={state.clone()} />
             </aside>
             <MetricsStrip state={state.clone()} />
+            if card.id == "raft" {
+                <RaftView state={state.clone()} />
+                <RaftExperiment />
+            }
         </main>
     }
 }

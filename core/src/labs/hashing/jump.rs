@@ -26,6 +26,7 @@ use crate::protocol::NodeId;
 /// generator advanced by the key, and the next jump computed in double precision. The
 /// double arithmetic is exact IEEE-754 division and conversion, so the result is the
 /// same on every platform.
+#[inline]
 pub fn jump_consistent_hash(key: u64, buckets: u32) -> u32 {
     let mut key = key;
     let mut bucket: i64 = -1;
@@ -36,6 +37,38 @@ pub fn jump_consistent_hash(key: u64, buckets: u32) -> u32 {
         next = ((bucket + 1) as f64 * ((1u64 << 31) as f64 / ((key >> 33) + 1) as f64)) as i64;
     }
     bucket.max(0) as u32
+}
+
+/// How many keys [`jump_consistent_hash_lanes`] follows at once.
+pub const LANES: usize = 4;
+
+/// [`jump_consistent_hash`] for [`LANES`] keys at once, with identical results.
+///
+/// One key's loop is a chain of dependent floating-point divisions, so a processor
+/// mostly waits on it. Following several independent keys in lock-step lets their
+/// divisions overlap; a lane whose key has landed keeps its bucket while the others
+/// finish. Each lane performs exactly the steps of the one-key function.
+pub fn jump_consistent_hash_lanes(keys: [u64; LANES], buckets: u32) -> [u32; LANES] {
+    let limit = i64::from(buckets);
+    let mut keys = keys;
+    let mut bucket = [-1i64; LANES];
+    let mut next = [0i64; LANES];
+    // Each round advances every unfinished lane by one jump; a lane finishes within
+    // about ln(buckets) jumps and every jump strictly increases `next`, so the loop ends.
+    while next.iter().any(|&candidate| candidate < limit) {
+        for lane in 0..LANES {
+            if next[lane] < limit {
+                bucket[lane] = next[lane];
+                keys[lane] = keys[lane]
+                    .wrapping_mul(2_862_933_555_777_941_757)
+                    .wrapping_add(1);
+                next[lane] = ((bucket[lane] + 1) as f64
+                    * ((1u64 << 31) as f64 / ((keys[lane] >> 33) + 1) as f64))
+                    as i64;
+            }
+        }
+    }
+    bucket.map(|value| value.max(0) as u32)
 }
 
 /// Jump consistent hash over the live nodes in join order.
@@ -58,9 +91,24 @@ impl Scheme for Jump {
         SchemeKind::Jump
     }
 
+    #[inline]
     fn lookup(&self, key_hash: u64) -> NodeId {
         // At most NODES_MAX * WEIGHT_MAX buckets, far below u32::MAX.
         self.buckets[jump_consistent_hash(key_hash, self.buckets.len() as u32) as usize]
+    }
+
+    fn assign(&self, key_hashes: &[u64]) -> Vec<NodeId> {
+        let buckets = self.buckets.len() as u32;
+        let mut owners = Vec::with_capacity(key_hashes.len());
+        let mut chunks = key_hashes.chunks_exact(LANES);
+        for chunk in &mut chunks {
+            let lanes = [chunk[0], chunk[1], chunk[2], chunk[3]];
+            for bucket in jump_consistent_hash_lanes(lanes, buckets) {
+                owners.push(self.buckets[bucket as usize]);
+            }
+        }
+        owners.extend(chunks.remainder().iter().map(|&hash| self.lookup(hash)));
+        owners
     }
 
     fn lookup_cost(&self) -> LookupCost {
@@ -83,6 +131,25 @@ mod tests {
         for key in [0, 1, u64::MAX, 0x1234_5678_9abc_def0] {
             assert_eq!(jump_consistent_hash(key, 1), 0);
         }
+    }
+
+    #[test]
+    fn following_four_keys_at_once_gives_the_one_key_answers() {
+        for buckets in [1, 2, 3, 10, 1_000, 65_536] {
+            for start in 0..200u64 {
+                let keys =
+                    [0, 1, 2, 3].map(|lane| (start * 4 + lane).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                let together = jump_consistent_hash_lanes(keys, buckets);
+                assert_eq!(together, keys.map(|key| jump_consistent_hash(key, buckets)));
+            }
+        }
+        let members: Vec<Member> = (0..7).map(Member::new).collect();
+        let jump = Jump::build(&members, &SchemeConfig::default()).unwrap();
+        let hashes: Vec<u64> = (0..1_003u64)
+            .map(|key| key.wrapping_mul(0x2545_f491_4f6c_dd1d))
+            .collect();
+        let one_by_one: Vec<NodeId> = hashes.iter().map(|&hash| jump.lookup(hash)).collect();
+        assert_eq!(jump.assign(&hashes), one_by_one);
     }
 
     #[test]

@@ -109,6 +109,7 @@ impl Scheme for Maglev {
         SchemeKind::Maglev
     }
 
+    #[inline]
     fn lookup(&self, key_hash: u64) -> NodeId {
         self.table[(key_hash % self.table.len() as u64) as usize]
     }

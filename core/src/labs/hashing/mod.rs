@@ -12,7 +12,7 @@
 //!   the keys on the arcs the new tokens take over, about 1/(N+1). With one token per
 //!   node the arcs are very uneven; virtual nodes (many tokens per node, as in Dynamo)
 //!   even out the load, and a node's weight is its number of tokens.
-//! - **Rendezvous**, or highest random weight (Thaler and Ravishankar, 1996): every node
+//! - **Rendezvous**, or highest random weight (Thaler and Ravishankar, 1998): every node
 //!   scores every key and the highest score wins. Minimal movement and even load with no
 //!   tokens at all, at the price of N hashes per lookup.
 //! - **Jump consistent hash** (Lamping and Veach, 2014): a few arithmetic steps map a key
@@ -31,7 +31,8 @@
 //! Everything here is pure and deterministic: the same parameters and seed give the
 //! same keys, placements, moves and metrics on every platform. [`HashingLab`] is the
 //! state the playground renders; [`HashingScenario`] and [`report`] are the JSON
-//! scenario and report the command-line tool runs.
+//! scenario and report the command-line tool runs, and [`presets`] embeds the scenarios
+//! of `core/scenarios/hashing/`.
 
 pub mod bounded;
 pub mod hash;
@@ -41,6 +42,7 @@ pub mod maglev;
 pub mod membership;
 pub mod metrics;
 pub mod modulo;
+pub mod presets;
 #[cfg(test)]
 mod properties;
 pub mod rendezvous;
@@ -62,8 +64,8 @@ pub use modulo::Modulo;
 pub use rendezvous::Rendezvous;
 pub use ring::Ring;
 pub use scenario::{
-    ChangeReport, HashingParams, HashingReport, HashingScenario, MovedExample, parse_scenario,
-    report, report_from_json,
+    ChangeReport, HashingParams, HashingReport, HashingScenario, MovedExample, is_hashing_scenario,
+    parse_scenario, report, report_from_json,
 };
 pub use scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme};
 pub use workload::{KeySet, Workload, ZipfParams};

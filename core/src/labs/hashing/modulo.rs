@@ -31,6 +31,7 @@ impl Scheme for Modulo {
         SchemeKind::Modulo
     }
 
+    #[inline]
     fn lookup(&self, key_hash: u64) -> NodeId {
         // `build` refuses an empty member list and weights of zero, so there is always
         // at least one bucket.

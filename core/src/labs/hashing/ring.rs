@@ -54,6 +54,7 @@ impl Ring {
 
     /// The index of the token that owns `key_hash`: the first at or after it, or the
     /// first token of all when the key lies past the last one.
+    #[inline]
     pub fn token_index(&self, key_hash: u64) -> usize {
         let index = self
             .positions
@@ -114,6 +115,7 @@ impl Scheme for Ring {
         SchemeKind::Ring
     }
 
+    #[inline]
     fn lookup(&self, key_hash: u64) -> NodeId {
         self.owners[self.token_index(key_hash)]
     }

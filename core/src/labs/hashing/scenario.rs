@@ -144,6 +144,29 @@ impl HashingParams {
     }
 }
 
+impl HashingParams {
+    /// The lab in its initial state (before any of `changes`), for the playground to
+    /// load a preset and then apply its changes one at a time. The selected key, if
+    /// any, is selected.
+    pub fn lab(&self) -> Result<HashingLab, HashingError> {
+        let membership = Membership::with_nodes(self.nodes, "params.nodes")?;
+        let mut lab = HashingLab::new(
+            self.scheme,
+            self.config(),
+            membership,
+            self.workload(),
+            self.replicas,
+        )
+        .map_err(|error| prefixed(error, "params."))?;
+        if let Some(name) = &self.selected_key
+            && let Some(index) = lab.keys().find(name)
+        {
+            lab.select_key(Some(index as u32))?;
+        }
+        Ok(lab)
+    }
+}
+
 impl HashingScenario {
     /// Checks every field that can be checked without running, naming the field path.
     pub fn validate(&self) -> Result<(), HashingError> {
@@ -322,16 +345,8 @@ pub struct HashingReport {
 pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError> {
     scenario.validate()?;
     let params = &scenario.params;
-    let membership = Membership::with_nodes(params.nodes, "params.nodes")?;
-    let members = membership.live.clone();
-    let mut lab = HashingLab::new(
-        params.scheme,
-        params.config(),
-        membership,
-        params.workload(),
-        params.replicas,
-    )
-    .map_err(|error| prefixed(error, "params."))?;
+    let mut lab = params.lab()?;
+    let members = lab.membership().live.clone();
     let initial_load = lab.load();
     let lookup_cost = lab.lookup_cost()?;
     let initial_comparison = if params.compare && params.changes.is_empty() {
@@ -404,6 +419,19 @@ pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError>
     })
 }
 
+/// Whether `json` is a hashing scenario (its top-level `lab` is `"hashing"`), for a
+/// tool that must choose between this format and the simulator's before parsing.
+pub fn is_hashing_scenario(json: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("lab")
+                .and_then(|lab| lab.as_str().map(str::to_owned))
+        })
+        .is_some_and(|lab| lab == LAB_NAME)
+}
+
 /// Parses a scenario from JSON and runs it.
 pub fn report_from_json(json: &str) -> Result<HashingReport, HashingError> {
     report(&parse_scenario(json)?)
@@ -436,6 +464,35 @@ mod tests {
             Err(HashingError::Invalid { field, .. }) => field,
             Err(HashingError::Json { path, .. }) => path,
             Ok(_) => panic!("accepted: {json}"),
+        }
+    }
+
+    #[test]
+    fn a_hashing_scenario_is_told_apart_from_other_labs() {
+        assert!(is_hashing_scenario(&scenario(
+            r#"{"scheme": "ring", "nodes": 3, "keys": 10}"#
+        )));
+        assert!(!is_hashing_scenario(
+            r#"{"version": 1, "lab": "raft", "nodes": 3}"#
+        ));
+        assert!(!is_hashing_scenario("not json"));
+    }
+
+    #[test]
+    fn a_preset_loads_into_a_lab_that_replays_its_changes_like_the_report() {
+        let parsed = parse_scenario(&scenario(
+            r#"{"scheme": "maglev", "nodes": 4, "keys": 500, "maglev_table_size": 251,
+                "selected_key": "carol", "changes": [{"crash": {"node": 1}}, {"add": {"node": 7}}]}"#,
+        ))
+        .unwrap();
+        let expected = report(&parsed).unwrap();
+        let mut lab = parsed.params.lab().unwrap();
+        assert_eq!(
+            lab.selected_key(),
+            lab.keys().find("carol").map(|index| index as u32)
+        );
+        for (change, reported) in parsed.params.changes.iter().zip(&expected.changes) {
+            assert_eq!(lab.apply(change).unwrap(), &reported.metrics);
         }
     }
 
@@ -559,8 +616,8 @@ mod tests {
 
 #[cfg(test)]
 mod preset_tests {
-    //! The presets in `core/scenarios/hashing-*.json` run and show what their
-    //! descriptions promise.
+    //! The presets in `core/scenarios/hashing/` run and show what their descriptions
+    //! promise.
 
     use std::fmt::Write as _;
 
@@ -611,27 +668,26 @@ mod preset_tests {
         text
     }
 
-    /// Runs the preset `name` from `core/scenarios/<name>.json` and compares its figures
-    /// with the output stored in `core/scenarios/expected/<name>.txt`. Set
-    /// `NETSPLIT_REWRITE_EXPECTED=1` to store the current output instead, after checking
+    /// Runs the preset `name` and compares its figures with the output stored in
+    /// `core/scenarios/hashing/expected/<name>.txt`. Set
+    /// `NETSPLIT_BLESS=1` to store the current output instead, after checking
     /// that the change is intended.
     fn run_preset(name: &str) -> HashingReport {
-        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-        let json = std::fs::read_to_string(format!("{directory}/{name}.json")).unwrap();
-        let report = run(&json);
+        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/hashing");
+        let report = run(super::super::presets::get(name).unwrap());
         let actual = summary(&report);
         let path = format!("{directory}/expected/{name}.txt");
-        if std::env::var_os("NETSPLIT_REWRITE_EXPECTED").is_some() {
+        if std::env::var_os("NETSPLIT_BLESS").is_some() {
             std::fs::write(&path, &actual).unwrap();
             return report;
         }
         let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!("{path} is missing; run with NETSPLIT_REWRITE_EXPECTED=1 to create it")
+            panic!("{path} is missing; run with NETSPLIT_BLESS=1 to create it")
         });
         assert_eq!(
             actual, expected,
             "{name} no longer gives the output stored in {path}; if the change is intended, \
-             rerun with NETSPLIT_REWRITE_EXPECTED=1"
+             rerun with NETSPLIT_BLESS=1"
         );
         report
     }

@@ -110,6 +110,10 @@ pub struct Balancer {
     /// grow, so any addition or removal changes it.
     membership: (usize, NodeId),
     random: Stream,
+    #[serde(skip)]
+    scratch_healthy: Vec<usize>,
+    #[serde(skip)]
+    scratch_candidates: Vec<Candidate>,
 }
 
 impl Balancer {
@@ -125,6 +129,8 @@ impl Balancer {
             counts: BalancerCounts::default(),
             membership: (0, 0),
             random,
+            scratch_healthy: Vec::new(),
+            scratch_candidates: Vec::new(),
         };
         balancer.sync_servers(config, members, &mut Out::new());
         balancer
@@ -207,24 +213,35 @@ impl Balancer {
     /// The index in `servers` of the server the policy picks for `key`, or `None`
     /// when no server is healthy.
     pub fn choose(&mut self, config: &Config, key: u32) -> Option<usize> {
-        let healthy: Vec<usize> = (0..self.servers.len())
-            .filter(|&index| self.servers[index].healthy)
-            .collect();
-        if healthy.is_empty() {
-            return None;
-        }
-        let candidates: Vec<Candidate> = healthy
-            .iter()
-            .map(|&index| {
-                let view = &self.servers[index];
-                Candidate {
+        // The two lists are kept between calls so that choosing allocates nothing.
+        let mut healthy = std::mem::take(&mut self.scratch_healthy);
+        let mut candidates = std::mem::take(&mut self.scratch_candidates);
+        healthy.clear();
+        candidates.clear();
+        for (index, view) in self.servers.iter().enumerate() {
+            if view.healthy {
+                healthy.push(index);
+                candidates.push(Candidate {
                     server: view.server,
                     weight: view.weight,
                     load: Self::load_of(view, config.load_view),
                     response_time_us: view.response_time_us,
-                }
-            })
-            .collect();
+                });
+            }
+        }
+        let pick = self.pick(key, &healthy, &candidates);
+        let chosen = pick.map(|index| healthy[index]);
+        self.scratch_healthy = healthy;
+        self.scratch_candidates = candidates;
+        chosen
+    }
+
+    /// The policy's choice among `candidates` (the healthy servers, whose indices in
+    /// `servers` are `healthy`), as an index into `candidates`.
+    fn pick(&mut self, key: u32, healthy: &[usize], candidates: &[Candidate]) -> Option<usize> {
+        if candidates.is_empty() {
+            return None;
+        }
         let start = (self.cursor % candidates.len() as u64) as usize;
         let pick = match self.policy {
             Policy::RoundRobin => policy::round_robin(&mut self.cursor, candidates.len()),
@@ -240,18 +257,16 @@ impl Balancer {
                 }
                 pick
             }
-            Policy::LeastConnections => policy::least_connections(&candidates, start),
-            Policy::LeastResponseTime => policy::least_response_time(&candidates, start),
-            Policy::ConsistentHash => policy::consistent_hash(key, &candidates),
-            Policy::PowerOfTwoChoices => {
-                policy::power_of_two_choices(&candidates, &mut self.random)
-            }
+            Policy::LeastConnections => policy::least_connections(candidates, start),
+            Policy::LeastResponseTime => policy::least_response_time(candidates, start),
+            Policy::ConsistentHash => policy::consistent_hash(key, candidates),
+            Policy::PowerOfTwoChoices => policy::power_of_two_choices(candidates, &mut self.random),
             Policy::Random => policy::random(candidates.len(), &mut self.random),
         };
         if self.policy != Policy::RoundRobin {
             self.cursor = self.cursor.wrapping_add(1);
         }
-        pick.map(|index| healthy[index])
+        pick
     }
 
     /// A client request arrives.

@@ -113,12 +113,14 @@ impl Client {
     ) {
         let key = key.unwrap_or_else(|| self.random.below(u64::from(config.keys.max(1))) as u32);
         self.windows.at(ctx.now).started += 1;
+        // Every started request takes a sequence number, even one refused at once, so
+        // that started = succeeded + failed + waiting.
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
         if self.waiting.len() >= config.outstanding_max as usize {
             self.fail(ctx.now, Failure::ClientOverloaded, request, out);
             return;
         }
-        let sequence = self.next_sequence;
-        self.next_sequence += 1;
         // Clients start on different balancers so that their turns interleave.
         let balancer = ((u64::from(self.index) + sequence) % u64::from(balancers.max(1))) as NodeId;
         let tag = RequestTag {

@@ -28,7 +28,8 @@ pub const INFO: LabInfo = LabInfo {
     ],
 };
 
-/// The gauge that remembers which metrics window the observer last reported.
+/// The gauge that remembers which tenth of a metrics window the observer last
+/// reported.
 pub const REPORT_WINDOW_GAUGE: &str = "report_window";
 
 impl LabProtocol for LoadBalancing {
@@ -114,14 +115,15 @@ pub fn sim_report(sim: &Simulator<LoadBalancing>) -> Report {
     )
 }
 
-/// Copies the report's headline figures into the gauges once per metrics window
-/// (recomputing the report after every event would cost more than the event), so
-/// the gauges lag the run by at most one window; [`sim_report`] is always current.
+/// Copies the report's headline figures into the gauges ten times per metrics
+/// window (recomputing the report after every event would cost more than the
+/// event), so the gauges lag the run by at most a tenth of a window (100 ms by
+/// default); [`sim_report`] is always current.
 fn observe(sim: &Simulator<LoadBalancing>, metrics: &mut Metrics) {
     let window = sim
         .protocol_config()
         .metrics_window_ms
-        .saturating_mul(MICROS_PER_MS)
+        .saturating_mul(MICROS_PER_MS / 10)
         .max(1);
     let index = (sim.now() / window) as f64;
     if metrics

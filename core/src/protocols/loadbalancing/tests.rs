@@ -520,16 +520,25 @@ fn preset(name: &str) -> Scenario {
     Scenario::parse(text).unwrap_or_else(|error| panic!("preset {name}: {error}"))
 }
 
-fn run(scenario: &Scenario) -> (lab::LabRunOf, Report) {
-    let mut run = lab::build(scenario).expect("the preset builds");
+/// Runs a scenario to its end on a bare simulator (no time-travel snapshots, which
+/// these checks do not need) and returns it with its report.
+fn run(scenario: &Scenario) -> (crate::sim::Simulator<LoadBalancing>, Report) {
+    let prepared = lab::prepare(scenario).expect("the node count matches");
+    prepared.validate().expect("the preset is valid");
+    let mut sim = crate::lab::build_simulator::<LoadBalancing>(&prepared).expect("builds");
     let until = scenario
         .run_until_ms
         .expect("presets say how long they run")
         * 1_000;
-    assert_eq!(run.run_until(until), crate::sim::RunStop::ReachedTime);
-    assert!(run.action_errors().is_empty(), "{:?}", run.action_errors());
-    let report = lab::sim_report(run.sim());
-    (run, report)
+    assert_eq!(sim.run_until(until), crate::sim::RunStop::ReachedTime);
+    assert!(sim.action_errors().is_empty(), "{:?}", sim.action_errors());
+    let report = lab::sim_report(&sim);
+    assert_eq!(
+        report.requests_started,
+        report.requests_succeeded + report.requests_failed + report.requests_waiting,
+        "every request the clients started ended exactly once or is still waiting"
+    );
+    (sim, report)
 }
 
 fn with_policy(mut scenario: Scenario, policy: &str) -> Scenario {
@@ -604,6 +613,28 @@ fn with_one_slow_server_least_response_time_has_a_lower_p99_than_round_robin() {
     };
     assert_eq!(slow(&round_robin), 100);
     assert!(slow(&least_time) < 20, "{}", slow(&least_time));
+}
+
+#[test]
+fn the_p99_line_rises_when_a_server_slows_and_falls_after_switching_to_least_response_time() {
+    // The learner's story in the UI: slow a server, watch the p99 climb, switch the
+    // policy, watch it come down.
+    let mut run = lab::build(&preset("loadbalancing-slow-server")).expect("builds");
+    run.run_until(5_000_000);
+    run.apply(crate::event::Action::Lab {
+        name: "set_policy".to_string(),
+        args: serde_json::json!({ "policy": { "type": "least_response_time" } }),
+    })
+    .expect("a valid policy");
+    run.run_until(10_000_000);
+    let p99: Vec<f64> = lab::sim_report(run.sim())
+        .windows
+        .iter()
+        .map(|window| window.latency.p99_ms)
+        .collect();
+    assert!(p99[..2].iter().all(|&ms| ms < 100.0), "{p99:?}");
+    assert!(p99[3..5].iter().all(|&ms| ms > 500.0), "{p99:?}");
+    assert!(p99[7..].iter().all(|&ms| ms < 100.0), "{p99:?}");
 }
 
 fn longest_queue(report: &Report) -> u32 {
@@ -743,7 +774,7 @@ fn switching_the_policy_live_reaches_every_balancer_and_bad_actions_are_refused(
 fn the_gauges_carry_the_reports_headline_figures() {
     let scenario = preset("loadbalancing-basic");
     let (run, _) = run(&scenario);
-    let gauges = run.metrics().gauges;
+    let gauges = run.metrics().view().gauges;
     for name in [
         "latency_ms_p99",
         "throughput_per_second",

@@ -6,8 +6,9 @@
 //! snapshot; the log still knows that prefix's last index and term so the consistency check
 //! keeps working across the boundary.
 //!
-//! Entries are kept behind `Arc` so that writing the durable state to the simulated disk
-//! (a clone of the whole log on every persist) copies pointers, not strings.
+//! Writing the durable state to the simulated disk clones the whole log on every persist,
+//! so the entries live in shared chunks of [`CHUNK_LEN`] (see [`Entries`]): a clone copies
+//! one pointer per chunk, and an append copies at most the one chunk it writes to.
 //!
 //! The log also tracks the cluster configuration. With single-server membership changes
 //! (Ongaro's thesis, chapter 4) a server uses the latest configuration entry in its log
@@ -18,6 +19,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
+use serde::ser::SerializeSeq;
 
 use super::kv::{ClientId, KvStore, Operation};
 use crate::NodeId;
@@ -72,6 +74,117 @@ pub struct Snapshot {
     pub store: KvStore,
 }
 
+/// How many entries one shared chunk of [`Entries`] holds.
+pub const CHUNK_LEN: usize = 32;
+
+/// A sequence of entries stored as shared chunks, so that cloning it is cheap: only the
+/// last chunk can be partly filled, and a chunk is copied only when it is written to while
+/// shared (copy on write).
+#[derive(Debug, Clone, Default)]
+pub struct Entries {
+    chunks: Vec<Arc<Vec<Arc<Entry>>>>,
+    len: usize,
+}
+
+impl Entries {
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The entry at `position` (from 0), if there is one.
+    pub fn get(&self, position: usize) -> Option<&Arc<Entry>> {
+        if position >= self.len {
+            return None;
+        }
+        self.chunks
+            .get(position / CHUNK_LEN)?
+            .get(position % CHUNK_LEN)
+    }
+
+    /// The last entry, if any.
+    pub fn last(&self) -> Option<&Arc<Entry>> {
+        self.len.checked_sub(1).and_then(|last| self.get(last))
+    }
+
+    /// Every entry, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        self.chunks.iter().flat_map(|chunk| chunk.iter())
+    }
+
+    /// Copies of the entries at positions `start..end` (clamped to what exists).
+    pub fn range_to_vec(&self, start: usize, end: usize) -> Vec<Arc<Entry>> {
+        let end = end.min(self.len);
+        (start..end)
+            .filter_map(|position| self.get(position).cloned())
+            .collect()
+    }
+
+    /// Appends `entry`.
+    pub fn push(&mut self, entry: Arc<Entry>) {
+        if self.len.is_multiple_of(CHUNK_LEN) {
+            self.chunks.push(Arc::new(Vec::with_capacity(CHUNK_LEN)));
+        }
+        if let Some(last) = self.chunks.last_mut() {
+            Arc::make_mut(last).push(entry);
+            self.len += 1;
+        }
+    }
+
+    /// Keeps the first `len` entries.
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        self.chunks.truncate(len.div_ceil(CHUNK_LEN));
+        if !len.is_multiple_of(CHUNK_LEN)
+            && let Some(last) = self.chunks.last_mut()
+        {
+            Arc::make_mut(last).truncate(len % CHUNK_LEN);
+        }
+        self.len = len;
+    }
+
+    /// Removes the first `count` entries (log compaction). The rest are re-chunked, which
+    /// costs one pass but happens only once per snapshot.
+    pub fn drop_front(&mut self, count: usize) {
+        let rest: Vec<Arc<Entry>> = self.iter().skip(count).cloned().collect();
+        self.clear();
+        for entry in rest {
+            self.push(entry);
+        }
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.chunks.clear();
+        self.len = 0;
+    }
+}
+
+impl PartialEq for Entries {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Entries {}
+
+impl Serialize for Entries {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sequence = serializer.serialize_seq(Some(self.len))?;
+        for entry in self.iter() {
+            sequence.serialize_element(entry)?;
+        }
+        sequence.end()
+    }
+}
+
 /// A server's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Log {
@@ -82,7 +195,7 @@ pub struct Log {
     /// The configuration in force at `snapshot_index` (the initial one if no snapshot).
     base_members: Vec<NodeId>,
     /// Entries after the snapshot: `entries[i]` has index `snapshot_index + 1 + i`.
-    entries: Vec<Arc<Entry>>,
+    entries: Entries,
     /// Indexes of configuration entries in `entries`, ascending.
     configuration_indexes: Vec<LogIndex>,
     /// How many times entries were removed from the end (conflicts) or the log was replaced
@@ -105,7 +218,7 @@ impl Log {
             snapshot_index: 0,
             snapshot_term: 0,
             base_members: members,
-            entries: Vec::new(),
+            entries: Entries::default(),
             configuration_indexes: Vec::new(),
             rewrites: 0,
         }
@@ -166,8 +279,8 @@ impl Log {
         let start = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(self.entries.len());
-        let end = start.saturating_add(count_max).min(self.entries.len());
-        self.entries[start..end].to_vec()
+        let end = start.saturating_add(count_max);
+        self.entries.range_to_vec(start, end)
     }
 
     /// Whether a log ending at (`last_index`, `last_term`) is at least as up-to-date as
@@ -270,7 +383,7 @@ impl Log {
         let term = self.term_at(index).unwrap_or(self.snapshot_term);
         let members = self.members_as_of(index);
         let drop = usize::try_from(index - self.snapshot_index).unwrap_or(usize::MAX);
-        self.entries.drain(..drop.min(self.entries.len()));
+        self.entries.drop_front(drop);
         self.configuration_indexes
             .retain(|&configuration| configuration > index);
         self.snapshot_index = index;
@@ -370,6 +483,33 @@ mod tests {
         assert_eq!(log.first_index_of_term_run(4, 2), 2);
         assert_eq!(log.last_index_of_term(2), Some(4));
         assert_eq!(log.last_index_of_term(5), None);
+    }
+
+    #[test]
+    fn chunked_entries_behave_like_a_vector_and_clones_do_not_see_later_writes() {
+        let mut entries = Entries::default();
+        let mut model: Vec<Term> = Vec::new();
+        for term in 0..(3 * CHUNK_LEN as Term + 5) {
+            entries.push(entry(term));
+            model.push(term);
+        }
+        let frozen = entries.clone();
+        entries.truncate(CHUNK_LEN + 3);
+        model.truncate(CHUNK_LEN + 3);
+        entries.push(entry(999));
+        model.push(999);
+        entries.drop_front(7);
+        model.drain(..7);
+        let terms: Vec<Term> = entries.iter().map(|entry| entry.term).collect();
+        assert_eq!(terms, model);
+        assert_eq!(entries.len(), model.len());
+        assert_eq!(entries.last().map(|entry| entry.term), Some(999));
+        assert_eq!(entries.get(model.len()), None);
+        assert_eq!(frozen.len(), 3 * CHUNK_LEN + 5);
+        assert_eq!(
+            frozen.get(CHUNK_LEN + 3).map(|entry| entry.term),
+            Some(CHUNK_LEN as Term + 3)
+        );
     }
 
     #[test]

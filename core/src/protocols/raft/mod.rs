@@ -340,7 +340,8 @@ pub struct PendingRequest {
 /// Figure 2, "volatile state on leaders", plus what the options need.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LeaderState {
-    /// For each follower, the index of the next entry to send it.
+    /// For each follower, the index of the next entry to send it. It moves past entries
+    /// as soon as they are sent (pipelining) and back on a refusal.
     pub next_index: BTreeMap<NodeId, LogIndex>,
     /// For each follower, the highest index known to be replicated on it.
     pub match_index: BTreeMap<NodeId, LogIndex>,
@@ -503,7 +504,11 @@ impl Raft {
     }
 
     /// Becomes a follower in `term` (if higher, forgetting the vote), following `leader`
-    /// if known. A leader that steps down tells its waiting clients the outcome is unknown.
+    /// if known. A leader that steps down tells its waiting clients the outcome is unknown
+    /// and arms its election timer again. A candidate keeps the timer it has: Figure 2
+    /// restarts the countdown only on hearing from the current leader or on granting a
+    /// vote, not on seeing a higher term. (Restarting it there lets a server with a stale
+    /// log, campaigning again and again, keep an up-to-date server from ever timing out.)
     fn become_follower(&mut self, term: Term, leader: Option<NodeId>, out: &mut RaftOut) {
         if term > self.current_term {
             self.current_term = term;
@@ -517,9 +522,9 @@ impl Raft {
             }
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::CheckQuorum);
+            self.reset_election_timer(out);
         }
         self.leader_hint = leader;
-        self.reset_election_timer(out);
     }
 
     /// The election timer fired: start a (pre-)election if this server is a voting member.
@@ -693,13 +698,23 @@ impl Raft {
         let prev_log_index = next - 1;
         let prev_log_term = self.log.term_at(prev_log_index).unwrap_or(0);
         let count_max = usize::try_from(self.config.max_entries_per_append).unwrap_or(1);
+        let entries = self.log.entries_from(next, count_max);
+        // Pipelining, as etcd-io/raft's "replicate" state does: assume the entries will
+        // arrive and send only newer ones next time. Without it every answer would resend
+        // everything not yet acknowledged, and under load the copies multiply. A lost
+        // message shows up as a refusal of a later AppendEntries (or heartbeat), which
+        // moves `nextIndex` back to where the follower's log ends.
+        let sent_up_to = next + entries.len() as LogIndex;
+        if let Role::Leader(state) = &mut self.role {
+            state.next_index.insert(follower, sent_up_to);
+        }
         out.send(
             follower,
             Message::AppendEntries {
                 term: self.current_term,
                 prev_log_index,
                 prev_log_term,
-                entries: self.log.entries_from(next, count_max),
+                entries,
                 leader_commit: self.commit_index,
             },
         );
@@ -958,10 +973,9 @@ impl Raft {
         }
         if term > self.current_term || !matches!(self.role, Role::Follower) {
             self.become_follower(term, Some(leader), out);
-        } else {
-            self.leader_hint = Some(leader);
-            self.reset_election_timer(out);
         }
+        self.leader_hint = Some(leader);
+        self.reset_election_timer(out);
         self.last_leader_contact = Some(now);
 
         // Entries at or below the snapshot are committed and therefore already match.
@@ -1113,10 +1127,9 @@ impl Raft {
         }
         if term > self.current_term || !matches!(self.role, Role::Follower) {
             self.become_follower(term, Some(leader), out);
-        } else {
-            self.leader_hint = Some(leader);
-            self.reset_election_timer(out);
         }
+        self.leader_hint = Some(leader);
+        self.reset_election_timer(out);
         self.last_leader_contact = Some(now);
         let index = snapshot.last_included_index;
         if index > self.commit_index {

@@ -1611,3 +1611,36 @@ fn a_lone_leader_commits_only_after_its_own_write_is_acknowledged() {
         result: Reply::Ok
     }));
 }
+
+#[test]
+fn refusing_a_vote_to_a_stale_candidate_does_not_restart_the_election_timer() {
+    // Figure 2, rules for followers: the countdown restarts on "receiving AppendEntries RPC
+    // from current leader or granting vote to candidate"; a refused vote is neither, even
+    // when it carries a higher term.
+    let members = [1, 2, 3];
+    let mut voter = Raft::new(2, &members, &Config::default());
+    voter.log.append(entry(1));
+    let mut out = RaftOut::new();
+    voter.on_message(
+        &ctx(2, 0, &members),
+        3,
+        Message::RequestVote {
+            term: 5,
+            last_log_index: 0,
+            last_log_term: 0,
+        },
+        &mut out,
+    );
+    assert_eq!(voter.current_term(), 5);
+    assert!(
+        !out.effects().iter().any(|effect| matches!(
+            effect,
+            Effect::SetTimer {
+                timer: Timer::Election,
+                ..
+            }
+        )),
+        "{:?}",
+        out.effects()
+    );
+}
