@@ -131,7 +131,8 @@ pub struct SideBySideProps {
 #[component]
 pub fn SideBySide(props: &SideBySideProps) -> Html {
     let state = props.state.clone();
-    let presets = rate_limit_presets();
+    // Read once: the view re-renders every animation frame while the cursor plays.
+    let presets = use_memo((), |_| rate_limit_presets());
     let preset = state
         .preset
         .and_then(|name| presets.iter().find(|preset| preset.name == name))

@@ -292,14 +292,14 @@ pub fn RateLimitTimeline(props: &RateLimitTimelineProps) -> Html {
             run.level_unit
         )
     });
+    // The cursor and the veil over the part of the run still to come are an HTML layer over
+    // the drawing, on a compositing layer of their own, moved by a transform (a percentage of
+    // its own width, which is the track's): moving it every frame then needs no layout and no
+    // repaint of the thousands of marks underneath, only compositing.
     let cursor = props.cursor_us.map(|cursor| {
-        let x = format!("{:.3}%", percent_of(cursor, duration_us));
         html! {
-            <>
-                <rect x={x.clone()} y="0" width={format!("{:.3}%", 100.0 - percent_of(cursor, duration_us))}
-                    height={TIMELINE_HEIGHT.to_string()} class="rl-future" />
-                <line x1={x.clone()} x2={x} y1="0" y2={TIMELINE_HEIGHT.to_string()} class="rl-cursor" />
-            </>
+            <div class="rl-curtain" aria-hidden="true"
+                style={format!("transform: translateX({:.3}%)", percent_of(cursor, duration_us))} />
         }
     });
     let name = run.algorithm.name();
@@ -309,12 +309,14 @@ pub fn RateLimitTimeline(props: &RateLimitTimelineProps) -> Html {
                 <h3>{ algorithm_label(run.algorithm) }</h3>
                 <p class="muted rl-burst">{ run.burst_meaning }</p>
             </div>
-            <svg class="rl-track" width="100%" height={TIMELINE_HEIGHT.to_string()} role="img"
-                 aria-label={timeline_summary(comparison, props.run)} onclick={on_click}>
-                <title>{ "Click to add a request at that time" }</title>
-                <TimelineMarks comparison={props.comparison.clone()} levels={props.levels.clone()} run={props.run} duration_us={duration_us} />
+            <div class="rl-track-wrap">
+                <svg class="rl-track" width="100%" height={TIMELINE_HEIGHT.to_string()} role="img"
+                     aria-label={timeline_summary(comparison, props.run)} onclick={on_click}>
+                    <title>{ "Click to add a request at that time" }</title>
+                    <TimelineMarks comparison={props.comparison.clone()} levels={props.levels.clone()} run={props.run} duration_us={duration_us} />
+                </svg>
                 { cursor.unwrap_or_default() }
-            </svg>
+            </div>
             <dl class="rl-metrics">
                 <div><dt>{ "admitted" }</dt><dd class="rl-admitted">{ metrics.admitted }</dd></div>
                 <div><dt>{ "rejected" }</dt><dd class="rl-rejected">{ metrics.rejected }</dd></div>
