@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::components::hashing_lab::HashingLabPage;
 use crate::components::home_gallery::HomeGallery;
 use crate::components::lab_page::LabPage;
+use crate::components::ratelimit_lab::RateLimitLab;
 use crate::components::site_header::SiteHeader;
 use crate::route::{Route, use_route};
 
@@ -28,6 +29,9 @@ pub fn App() -> Html {
         Route::Home => html! { <HomeGallery /> },
         Route::Lab(id) if id == "hashing" => html! { <HashingLabPage /> },
         Route::Lab(id) => match crate::labs::find(id) {
+            // The rate limiting lab has its own page: the side-by-side view is not a
+            // message-passing run, and its distributed view mounts the playground itself.
+            Some(card) if card.id == "ratelimit" => html! { <RateLimitLab /> },
             Some(card) => html! { <LabPage card={card} /> },
             None => html! {},
         },
