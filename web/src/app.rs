@@ -5,8 +5,10 @@
 
 use yew::prelude::*;
 
+use crate::components::hashing_lab::HashingLabPage;
 use crate::components::home_gallery::HomeGallery;
 use crate::components::lab_page::LabPage;
+use crate::components::ratelimit_lab::RateLimitLab;
 use crate::components::site_header::SiteHeader;
 use crate::route::{Route, use_route};
 
@@ -25,7 +27,11 @@ pub fn App() -> Html {
     };
     let body = match &shown {
         Route::Home => html! { <HomeGallery /> },
+        Route::Lab(id) if id == "hashing" => html! { <HashingLabPage /> },
         Route::Lab(id) => match crate::labs::find(id) {
+            // The rate limiting lab has its own page: the side-by-side view is not a
+            // message-passing run, and its distributed view mounts the playground itself.
+            Some(card) if card.id == "ratelimit" => html! { <RateLimitLab /> },
             Some(card) => html! { <LabPage card={card} /> },
             None => html! {},
         },

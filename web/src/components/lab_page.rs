@@ -84,6 +84,9 @@ pub struct PlaygroundProps {
     pub card: &'static LabCard,
     /// The state to start from.
     pub initial: PlaygroundState,
+    /// A lab's own panel, drawn at the top of the side column from the live state.
+    #[prop_or_default]
+    pub side_panel: Option<Callback<crate::state::PlaygroundHandle, Html>>,
 }
 
 impl PartialEq for PlaygroundProps {
@@ -182,6 +185,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
             </div>
             <PlaybackBar state={state.clone()} />
             <aside class="side">
+                { props.side_panel.as_ref().map(|panel| panel.emit(state.clone())).unwrap_or_default() }
                 <SafetyPanel state={state.clone()} />
                 <RunAbout state={state.clone()} />
                 <Inspector state={state.clone()} />
