@@ -12,6 +12,7 @@ pub mod home_gallery;
 pub mod inspector;
 pub mod lab_figures;
 pub mod lab_page;
+pub mod lab_picture;
 pub mod link_popover;
 pub mod metrics_strip;
 pub mod playback_bar;

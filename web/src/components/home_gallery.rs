@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use crate::components::lab_picture::LabPicture;
 use crate::labs::LABS;
 use crate::route::Route;
 
@@ -18,6 +19,7 @@ pub fn HomeGallery() -> Html {
             <ul class="gallery" aria-label="Labs">
                 { for LABS.iter().map(|lab| html! {
                     <li class="lab-card">
+                        <LabPicture lab={lab.id} />
                         <h2>{ lab.title }</h2>
                         <p>{ lab.description }</p>
                         <p class="papers">{ lab.papers }</p>
