@@ -113,3 +113,23 @@ test('a minority leader cannot commit, and healing loses no committed entry', as
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('the parameters form restarts Raft with seven servers and refuses a bad value', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByText('Parameters', { exact: true }).click();
+  const servers = page.getByLabel('Servers', { exact: true });
+  await servers.fill('99');
+  await page.getByRole('button', { name: 'Apply parameters and restart' }).click();
+  await page.locator('.scenario-form .field-error').waitFor();
+  assert.match(await page.locator('.scenario-form .field-error').textContent(), /Servers: must be between 1 and 15/);
+  assert.equal(await page.locator('.cluster-view g.node').count(), 5, 'the refused value leaves the run alone');
+  await servers.fill('7');
+  await page.getByRole('button', { name: 'Apply parameters and restart' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.cluster-view g.node').length === 7);
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
+  await playUntil(page, () => leader(page), 'a leader among seven servers');
+  await screenshot(page, 'raft-seven-servers');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -25,5 +25,6 @@ pub mod ratelimit_model;
 pub mod ratelimit_timeline;
 pub mod run_about;
 pub mod safety_panel;
+pub mod scenario_form;
 pub mod share_dialog;
 pub mod site_header;

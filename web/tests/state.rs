@@ -122,3 +122,38 @@ fn a_new_seed_restarts_the_run_with_that_seed() {
         "the restart drops the added node"
     );
 }
+
+#[wasm_bindgen_test]
+fn the_parameters_form_refuses_a_value_out_of_range_naming_the_field() {
+    use netsplit_web::components::scenario_form::edited;
+    let base = Scenario::parse(presets::get("raft-steady-state").unwrap()).unwrap();
+    let refused = edited(&base, &[("nodes", "40".into())]).unwrap_err();
+    assert!(
+        refused.contains("Servers") && refused.contains("between 1 and 15"),
+        "{refused}"
+    );
+    let refused = edited(
+        &base,
+        &[
+            ("election_min", "300".into()),
+            ("election_max", "200".into()),
+        ],
+    )
+    .unwrap_err();
+    assert!(refused.contains("Election timeout max"), "{refused}");
+    let changed = edited(
+        &base,
+        &[
+            ("nodes", "7".into()),
+            ("election_min", "200".into()),
+            ("election_max", "400".into()),
+            ("loss", "5".into()),
+        ],
+    )
+    .unwrap();
+    assert_eq!(changed.nodes, 7);
+    assert_eq!(changed.params["election_timeout_ms_max"], 400);
+    assert!((changed.network.loss_probability - 0.05).abs() < 1e-12);
+    let state = PlaygroundState::new("raft", changed).unwrap();
+    assert_eq!(state.run.borrow().nodes().len(), 7);
+}

@@ -18,6 +18,7 @@ use crate::components::raft_experiment::RaftExperiment;
 use crate::components::raft_view::RaftView;
 use crate::components::run_about::RunAbout;
 use crate::components::safety_panel::SafetyPanel;
+use crate::components::scenario_form::ScenarioForm;
 use crate::components::share_dialog::ShareDialog;
 use crate::hooks::use_animation_frame::use_animation_frame;
 use crate::hooks::use_key_shortcuts::{Shortcut, use_key_shortcuts};
@@ -188,6 +189,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 { props.side_panel.as_ref().map(|panel| panel.emit(state.clone())).unwrap_or_default() }
                 <SafetyPanel state={state.clone()} />
                 <RunAbout state={state.clone()} />
+                <ScenarioForm state={state.clone()} />
                 <Inspector state={state.clone()} />
                 <EventLog state={state.clone()} />
             </aside>
