@@ -88,7 +88,13 @@ fn ensure_wasm_target() -> Result<(), String> {
     }
     step(
         "installing the wasm32-unknown-unknown target (rustup)",
-        || run_loud("rustup", &["target", "add", "wasm32-unknown-unknown"]),
+        || {
+            run_loud(
+                Path::new(HERE),
+                "rustup",
+                &["target", "add", "wasm32-unknown-unknown"],
+            )
+        },
         "rustup could not download the target.",
     )
 }
@@ -115,7 +121,7 @@ fn ensure_npm_packages(root: &Path) -> Result<(), String> {
     }
     step(
         "installing npm packages (binaryen, playwright-core) with npm ci",
-        || run_in(root, "npm", &["ci", "--no-audit", "--no-fund"]),
+        || run_loud(root, "npm", &["ci", "--no-audit", "--no-fund"]),
         REGISTRY_HINT,
     )
 }
@@ -149,6 +155,7 @@ fn ensure_wasm_bindgen(root: &Path) -> Result<(), String> {
         &format!("installing wasm-bindgen-cli {wanted} (matches Cargo.lock; ~2 minutes)"),
         || {
             run_loud(
+                Path::new(HERE),
                 "cargo",
                 &[
                     "install",
@@ -171,6 +178,7 @@ fn ensure_trunk() -> Result<(), String> {
         "installing trunk 0.21 (the last line that builds with rustc 1.95; ~7 minutes on 2 cores)",
         || {
             run_loud(
+                Path::new(HERE),
                 "cargo",
                 &[
                     "install",
@@ -216,13 +224,16 @@ fn ensure_chromium() -> Result<(), String> {
         || {
             let update = with(&["update", "-qq"]);
             let install = with(&["install", "-y", "-qq", "chromium", "chromium-driver"]);
-            run_loud_owned(program, &update)?;
-            run_loud_owned(program, &install)
+            run_loud(Path::new(HERE), program, &update)?;
+            run_loud(Path::new(HERE), program, &install)
         },
         "apt-get could not install them. Are Debian's package mirrors reachable, and are you root \
          (or allowed to use sudo)?",
     )
 }
+
+/// Where commands run when the folder does not matter (rustup, cargo install, apt-get).
+const HERE: &str = ".";
 
 /// Runs one install step, printing what it does and a hint if it fails.
 fn step(what: &str, action: impl FnOnce() -> Result<(), String>, hint: &str) -> Result<(), String> {
@@ -250,31 +261,12 @@ fn output_of(program: &str, args: &[&str]) -> Result<String, String> {
     }
 }
 
-fn run_loud(program: &str, args: &[&str]) -> Result<(), String> {
-    let owned: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-    run_loud_owned(program, &owned)
-}
-
-fn run_loud_owned(program: &str, args: &[String]) -> Result<(), String> {
-    let status = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|error| format!("could not start {program}: {error}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{program} {}` exited with {status}",
-            args.join(" ")
-        ))
-    }
-}
-
-fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+/// Runs `program` in `dir` with its output on the terminal; fails with the command line.
+fn run_loud<S: AsRef<str>>(dir: &Path, program: &str, args: &[S]) -> Result<(), String> {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let status = Command::new(program)
         .current_dir(dir)
-        .args(args)
+        .args(&args)
         .stdin(Stdio::null())
         .status()
         .map_err(|error| format!("could not start {program}: {error}"))?;
