@@ -77,6 +77,27 @@ pub trait LabRun {
     fn node_state(&self, id: NodeId) -> Option<serde_json::Value>;
     /// Messages on their way.
     fn in_flight(&self) -> Vec<MessageView>;
+    /// How many messages are on their way.
+    fn in_flight_count(&self) -> u64 {
+        self.in_flight().len() as u64
+    }
+    /// The messages on their way whose id is a multiple of `stride`, at most `max` of
+    /// them, with their summaries if `summaries`: what a canvas draws when the traffic is
+    /// too heavy to draw every message (see [`crate::sim::Simulator::in_flight_sample`]).
+    fn in_flight_sample(&self, stride: u64, max: usize, summaries: bool) -> Vec<MessageView> {
+        let stride = stride.max(1);
+        self.in_flight()
+            .into_iter()
+            .filter(|message| message.id % stride == 0)
+            .take(max)
+            .map(|mut message| {
+                if !summaries {
+                    message.summary.clear();
+                }
+                message
+            })
+            .collect()
+    }
     /// Messages dropped at or after `since` (µs).
     fn recent_drops(&self, since: Time) -> Vec<MessageView>;
     /// Every directed link that differs from the default or is down.
@@ -378,6 +399,14 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
 
     fn in_flight(&self) -> Vec<MessageView> {
         self.run.sim().in_flight()
+    }
+
+    fn in_flight_count(&self) -> u64 {
+        self.run.sim().in_flight_count()
+    }
+
+    fn in_flight_sample(&self, stride: u64, max: usize, summaries: bool) -> Vec<MessageView> {
+        self.run.sim().in_flight_sample(stride, max, summaries)
     }
 
     fn recent_drops(&self, since: Time) -> Vec<MessageView> {

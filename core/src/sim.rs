@@ -627,6 +627,61 @@ impl<P: Protocol + 'static> Simulator<P> {
         views
     }
 
+    /// A sample of the messages on their way, for drawing a cluster too busy to draw
+    /// whole: those whose id is a multiple of `stride` (0 is taken as 1), at most
+    /// `max` of them, in no particular order. Message ids are handed out in sending
+    /// order, so the sample is spread evenly over the traffic, and a message in it stays
+    /// in it for as long as it flies (no flicker from frame to frame while `stride`
+    /// holds). Unlike [`Simulator::in_flight`] it does not sort and builds a view only
+    /// for the messages it returns, so its cost is one pass over the queue. Without
+    /// `summaries` each view's summary is left empty, which saves formatting thousands
+    /// of strings per frame for a canvas that shows no tooltips.
+    pub fn in_flight_sample(&self, stride: u64, max: usize, summaries: bool) -> Vec<MessageView> {
+        let stride = stride.max(1);
+        let queued = self.queue.iter().filter_map(|(time, kind)| match kind {
+            EventKind::Deliver {
+                id,
+                from,
+                to,
+                sent_at,
+                message,
+            } if id % stride == 0 => Some((*id, *from, *to, *sent_at, time, message)),
+            _ => None,
+        });
+        let waiting = self.nodes.iter().flat_map(|slot| {
+            slot.backlog.iter().filter_map(|kind| match kind {
+                EventKind::Deliver {
+                    id,
+                    from,
+                    to,
+                    sent_at,
+                    message,
+                } if id % stride == 0 => Some((*id, *from, *to, *sent_at, self.now, message)),
+                _ => None,
+            })
+        });
+        queued
+            .chain(waiting)
+            .take(max)
+            .map(|(id, from, to, sent_at, deliver_at, message)| {
+                if summaries {
+                    message_view(id, from, to, sent_at, deliver_at, message, None)
+                } else {
+                    MessageView {
+                        id,
+                        from,
+                        to,
+                        sent_at,
+                        deliver_at,
+                        kind: message.kind(),
+                        summary: String::new(),
+                        dropped: None,
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// Messages dropped at or after `since` (µs), oldest first (the newest
     /// [`RECENT_DROPS_MAX`] are kept).
     pub fn recent_drops(&self, since: Time) -> Vec<MessageView> {
@@ -1993,5 +2048,47 @@ mod tests {
         );
         sim.apply(&Action::AddNode).expect("room for more");
         assert_eq!(sim.live_ids(), &[0, 2]);
+    }
+
+    #[test]
+    fn the_in_flight_sample_keeps_every_strideth_message_up_to_the_bound() {
+        let mut sim = probe_cluster(SimConfig::default());
+        for value in 0..10 {
+            ask(&mut sim, 0, Command::Tell(value));
+        }
+        let mut all: Vec<u64> = sim.in_flight().iter().map(|view| view.id).collect();
+        all.sort_unstable();
+        assert_eq!(all.len(), 10);
+        let mut whole: Vec<u64> = sim
+            .in_flight_sample(1, 100, true)
+            .iter()
+            .map(|view| view.id)
+            .collect();
+        whole.sort_unstable();
+        assert_eq!(whole, all, "a stride of 1 samples every message");
+        let mut halves: Vec<u64> = sim
+            .in_flight_sample(2, 100, true)
+            .iter()
+            .map(|view| view.id)
+            .collect();
+        halves.sort_unstable();
+        let even: Vec<u64> = all.iter().copied().filter(|id| id % 2 == 0).collect();
+        assert_eq!(halves, even, "a stride of 2 keeps the even ids");
+        assert_eq!(
+            sim.in_flight_sample(1, 3, true).len(),
+            3,
+            "the bound caps it"
+        );
+        let bare = sim.in_flight_sample(1, 100, false);
+        assert!(
+            bare.iter()
+                .all(|view| view.summary.is_empty() && view.kind == "Note"),
+            "without summaries the kind is still told"
+        );
+        assert_eq!(
+            sim.in_flight_sample(0, 100, true).len(),
+            10,
+            "a stride of 0 is taken as 1"
+        );
     }
 }

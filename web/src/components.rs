@@ -1,5 +1,6 @@
 //! The app's components, each named after what it shows.
 
+pub mod cluster_canvas;
 pub mod cluster_view;
 pub mod cluster_view_node;
 pub mod event_log;

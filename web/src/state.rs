@@ -29,6 +29,26 @@ pub const SPEED_MAX: f64 = 100.0;
 /// (and says so) rather than blocking the page.
 pub const FRAME_EVENTS_MAX: u32 = 20_000;
 
+/// The wall-clock time one frame may spend running the simulation, in ms. Past it the run falls
+/// behind the clock (and says so), so that drawing still fits in the frame: a thousand nodes
+/// broadcasting produce more events per frame at 10x than any browser can run in 16 ms, and it
+/// is better to show them slower than to show them at a few frames per second.
+pub const FRAME_SIM_BUDGET_MS: f64 = 2.0;
+
+/// Events run between two looks at the clock (reading it costs about as much as an event).
+const EVENTS_PER_CLOCK_CHECK: u32 = 64;
+
+/// The browser's monotonic clock in ms, or 0 outside a browser.
+fn wall_now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or(0.0, |performance| performance.now())
+}
+
+/// Frames the "cannot keep up" state lasts after the last frame that fell behind, so the banner
+/// does not flash on and off (and shift the page) when only some frames fall behind.
+const LAG_SHOWN_FRAMES: u32 = 30;
+
 /// The longest wall-clock gap one frame catches up on, in ms (a background tab resumes
 /// where it left off instead of jumping ahead).
 const FRAME_GAP_MS_MAX: f64 = 100.0;
@@ -67,8 +87,10 @@ pub struct PlaygroundState {
     pub positions: Rc<BTreeMap<NodeId, (f64, f64)>>,
     /// The last refused action, in words (shown beside the controls).
     pub notice: Option<String>,
-    /// Whether the last frame hit [`FRAME_EVENTS_MAX`].
+    /// Whether a recent frame hit [`FRAME_EVENTS_MAX`] or [`FRAME_SIM_BUDGET_MS`].
     pub lagging: bool,
+    /// Frames left before `lagging` clears (see [`LAG_SHOWN_FRAMES`]).
+    lag_frames_left: u32,
     /// Whether a stop bound (events, violation) halted playback.
     pub stopped_by: Option<String>,
     /// Wall-clock time of the previous frame, in ms.
@@ -176,6 +198,7 @@ impl PlaygroundState {
             positions: Rc::new(BTreeMap::new()),
             notice: None,
             lagging: false,
+            lag_frames_left: 0,
             stopped_by: None,
             last_wall_ms: None,
             carry_us: 0.0,
@@ -197,15 +220,19 @@ impl PlaygroundState {
         let owed_us = gap_ms * self.speed * VIRTUAL_US_PER_WALL_MS_AT_1X + self.carry_us;
         let whole_us = owed_us.floor();
         self.carry_us = owed_us - whole_us;
+        let started_ms = wall_now_ms();
         let mut run = self.run.borrow_mut();
         let target = run.now().saturating_add(whole_us as Time);
         let mut events = 0;
-        self.lagging = false;
+        let mut behind = false;
         // Strictly before the target, as `run_until` does, so a frame-by-frame run and a seek
         // to the same time process exactly the same events.
         while run.next_event_time().is_some_and(|next| next < target) {
-            if events >= FRAME_EVENTS_MAX {
-                self.lagging = true;
+            if events >= FRAME_EVENTS_MAX
+                || (events % EVENTS_PER_CLOCK_CHECK == EVENTS_PER_CLOCK_CHECK - 1
+                    && wall_now_ms() - started_ms > FRAME_SIM_BUDGET_MS)
+            {
+                behind = true;
                 break;
             }
             if !run.step() {
@@ -213,7 +240,13 @@ impl PlaygroundState {
             }
             events += 1;
         }
-        if !self.lagging {
+        self.lag_frames_left = if behind {
+            LAG_SHOWN_FRAMES
+        } else {
+            self.lag_frames_left.saturating_sub(1)
+        };
+        self.lagging = self.lag_frames_left > 0;
+        if !behind {
             let stop = run.run_until(target);
             let now = run.now();
             self.gauge_history

@@ -1,12 +1,17 @@
 //! One node on the canvas. Its role is told by colour and by a letter and shape, its status
 //! by an outline and an icon, so nothing depends on colour alone.
+//!
+//! Its props hold only what it draws plus handles that stay the same from render to render (the
+//! reducer's dispatcher and one shared pointer callback), so while the run plays a node whose
+//! role, status, place and selection did not change is not re-rendered at all.
 
 use netsplit_core::NodeStatus;
+use netsplit_core::protocol::NodeId;
 use netsplit_core::sim::NodeView;
 use yew::prelude::*;
 
 use crate::layout::Point;
-use crate::state::{Action, PlaygroundHandle, Tool};
+use crate::state::{Action, PlaygroundState, Tool};
 
 /// Props of [`ClusterViewNode`].
 #[derive(Properties, PartialEq)]
@@ -21,10 +26,12 @@ pub struct ClusterViewNodeProps {
     pub selected: bool,
     /// Whether it is in the partition group being drawn.
     pub in_group: bool,
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-    /// Starts a drag (or a click).
-    pub onpointerdown: Callback<PointerEvent>,
+    /// The canvas tool (what Enter on a focused node does).
+    pub tool: Tool,
+    /// Dispatches to the reducer; the same from render to render.
+    pub dispatcher: UseReducerDispatcher<PlaygroundState>,
+    /// Starts a drag (or a click) of the node with this id; shared by every node.
+    pub onpointerdown: Callback<(NodeId, PointerEvent)>,
 }
 
 /// The colour variable and one-letter badge of a role.
@@ -77,25 +84,29 @@ pub fn ClusterViewNode(props: &ClusterViewNodeProps) -> Html {
     );
     let id = node.id;
     let onkeydown = {
-        let state = props.state.clone();
+        let dispatcher = props.dispatcher.clone();
         let selected = props.selected;
+        let tool = props.tool;
         Callback::from(move |event: KeyboardEvent| {
             if event.key() == "Enter" || event.key() == " " {
                 event.prevent_default();
                 event.stop_propagation();
-                match state.tool {
-                    Tool::Select => state.dispatch(Action::Select((!selected).then_some(id))),
-                    Tool::Partition => state.dispatch(Action::TogglePartitionMember(id)),
+                match tool {
+                    Tool::Select => dispatcher.dispatch(Action::Select((!selected).then_some(id))),
+                    Tool::Partition => dispatcher.dispatch(Action::TogglePartitionMember(id)),
                 }
             }
         })
     };
+    let onpointerdown = props
+        .onpointerdown
+        .reform(move |event: PointerEvent| (id, event));
     let font = (r * 0.55).clamp(8.0, 18.0);
     let show_text = r >= 10.0;
     html! {
         <g class={classes!("node", format!("status-{status_word}"), (!node.role.is_empty()).then(|| format!("role-{}", node.role)))}
            tabindex="0" role="button" aria-pressed={props.selected.to_string()} aria-label={label}
-           onpointerdown={props.onpointerdown.clone()} onkeydown={onkeydown} style="cursor: pointer">
+           onpointerdown={onpointerdown} onkeydown={onkeydown} style="cursor: pointer">
             if props.selected || props.in_group {
                 <circle cx={x.to_string()} cy={y.to_string()} r={(r + 7.0).to_string()} fill="none"
                         stroke={if props.in_group { "var(--warn)" } else { "var(--accent)" }}

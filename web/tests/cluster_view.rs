@@ -1,0 +1,110 @@
+//! The network canvas in a real browser: SVG for small clusters, a painted canvas with a node
+//! list for large ones, and the sampling of heavy traffic.
+
+use netsplit_core::{presets, scenario::Scenario};
+use netsplit_web::components::cluster_view::{CANVAS_NODES_MIN, next_stride};
+use netsplit_web::components::lab_page::{Playground, PlaygroundProps};
+use netsplit_web::state::PlaygroundState;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Renders the playground of lab `lab` on preset `preset` into a fresh element.
+async fn render_playground(lab: &str, preset: &str) -> web_sys::Element {
+    let card = netsplit_web::labs::LABS
+        .iter()
+        .find(|card| card.id == lab)
+        .expect("the lab has a card");
+    let scenario = Scenario::parse(presets::get(preset).expect("the preset exists")).unwrap();
+    let initial = PlaygroundState::new(lab, scenario).unwrap();
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    yew::Renderer::<Playground>::with_root_and_props(
+        host.clone(),
+        PlaygroundProps {
+            card,
+            initial,
+            side_panel: None,
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    host
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_nodes_are_painted_on_a_canvas_with_a_node_list_for_the_keyboard() {
+    let host = render_playground("broadcast", "broadcast-large").await;
+    let canvas = host
+        .query_selector("canvas.cluster-view")
+        .unwrap()
+        .expect("a large cluster is painted on a canvas");
+    assert_eq!(canvas.get_attribute("data-nodes").as_deref(), Some("1000"));
+    assert_eq!(
+        host.query_selector_all(".cluster-view g.node")
+            .unwrap()
+            .length(),
+        0,
+        "no SVG element per node"
+    );
+    let picker = host
+        .query_selector("select[aria-label='Node']")
+        .unwrap()
+        .expect("a node list for keyboard users")
+        .dyn_into::<web_sys::HtmlSelectElement>()
+        .unwrap();
+    assert_eq!(picker.length(), 1_001, "one option per node plus none");
+    picker.set_value("7");
+    picker
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    let inspector = host
+        .query_selector("section.inspector h2")
+        .unwrap()
+        .expect("the inspector");
+    assert_eq!(inspector.text_content().unwrap(), "Node n7");
+}
+
+#[wasm_bindgen_test]
+async fn a_small_cluster_keeps_one_focusable_svg_element_per_node() {
+    let host = render_playground("broadcast", "broadcast-basic").await;
+    let nodes = host.query_selector_all(".cluster-view g.node").unwrap();
+    assert_eq!(nodes.length(), 5);
+    const { assert!(5 < CANVAS_NODES_MIN) };
+    let first = nodes
+        .get(0)
+        .unwrap()
+        .dyn_into::<web_sys::Element>()
+        .unwrap();
+    assert_eq!(first.get_attribute("tabindex").as_deref(), Some("0"));
+    assert!(host.query_selector("canvas").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn the_sampling_stride_grows_with_the_traffic_and_shrinks_only_well_below_the_bound() {
+    assert_eq!(next_stride(1, 500, 1_000), 1, "everything fits");
+    assert_eq!(
+        next_stride(1, 20_000, 1_000),
+        32,
+        "20,000 / 32 = 625 fit, 20,000 / 16 = 1,250 do not"
+    );
+    assert_eq!(
+        next_stride(32, 12_000, 1_000),
+        32,
+        "12,000 / 16 = 750 would fit, but is above half the bound: keep 32"
+    );
+    assert_eq!(
+        next_stride(32, 7_000, 1_000),
+        16,
+        "7,000 / 16 = 437 is under half the bound: halve"
+    );
+    assert_eq!(next_stride(32, 0, 1_000), 1, "no traffic, no sampling");
+    assert_eq!(
+        next_stride(0, 10, 0),
+        8,
+        "a bound of zero is taken as one: 10 / 8 = 1 fits it"
+    );
+}
