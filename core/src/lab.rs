@@ -77,6 +77,10 @@ pub trait LabRun {
     fn node_state(&self, id: NodeId) -> Option<serde_json::Value>;
     /// Messages on their way.
     fn in_flight(&self) -> Vec<MessageView>;
+    /// The armed timers the protocol names for display (Raft's election timers), per node.
+    fn shown_timers(&self) -> Vec<crate::sim::TimerView> {
+        Vec::new()
+    }
     /// How many messages are on their way.
     fn in_flight_count(&self) -> u64 {
         self.in_flight().len() as u64
@@ -403,6 +407,10 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
 
     fn in_flight_count(&self) -> u64 {
         self.run.sim().in_flight_count()
+    }
+
+    fn shown_timers(&self) -> Vec<crate::sim::TimerView> {
+        self.run.sim().shown_timers()
     }
 
     fn in_flight_sample(&self, stride: u64, max: usize, summaries: bool) -> Vec<MessageView> {

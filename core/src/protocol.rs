@@ -234,6 +234,14 @@ pub trait Protocol: Clone + Debug + Serialize {
     fn role(&self) -> &'static str {
         ""
     }
+
+    /// The name of `timer` if a learner should watch it run down (Raft: `"election"` for its
+    /// election timer), or `None`. The simulator knows when each timer was armed and when it is
+    /// due; the canvas draws the named ones as a ring draining around the node.
+    fn shown_timer(timer: &Self::Timer) -> Option<&'static str> {
+        let _ = timer;
+        None
+    }
 }
 
 #[cfg(test)]

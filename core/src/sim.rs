@@ -198,6 +198,20 @@ pub struct NodeView {
     pub label: String,
 }
 
+/// A timer the protocol says is worth showing (see [`Protocol::shown_timer`]), armed at one
+/// node: the canvas draws it as a ring that drains from `set_at` to `due_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimerView {
+    /// The node whose timer it is.
+    pub node: NodeId,
+    /// What the protocol calls it, e.g. `"election"`.
+    pub label: &'static str,
+    /// When it was last armed (µs); re-arming it (a Raft heartbeat) moves this forward.
+    pub set_at: Time,
+    /// When it fires unless re-armed or cancelled first (µs).
+    pub due_at: Time,
+}
+
 /// A directed link that differs from the default or is down.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkView {
@@ -264,12 +278,21 @@ struct PendingWrite<P: Protocol> {
     held: Vec<HeldEffect<P>>,
 }
 
+/// An armed timer: the generation that tells its queue entry from stale ones, and when it was
+/// armed and is due (kept for the UI's timer view; the queue alone decides when it fires).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ArmedTimer {
+    generation: u64,
+    set_at: Time,
+    due_at: Time,
+}
+
 #[derive(Debug, Clone)]
 struct NodeSlot<P: Protocol> {
     state: P,
     status: NodeStatus,
     durable: P::Durable,
-    timers: BTreeMap<P::Timer, u64>,
+    timers: BTreeMap<P::Timer, ArmedTimer>,
     pending_writes: VecDeque<PendingWrite<P>>,
     disk_busy_until: Time,
     backlog: Vec<EventKind<P>>,
@@ -756,6 +779,28 @@ impl<P: Protocol + 'static> Simulator<P> {
         views.into_values().collect()
     }
 
+    /// The armed timers of live nodes (up or paused) that the protocol names for display, by
+    /// node, then in timer order. A crashed node's timers died with it, so it has none.
+    pub fn shown_timers(&self) -> Vec<TimerView> {
+        let mut views = Vec::new();
+        for (id, slot) in self.nodes.iter().enumerate() {
+            if !matches!(slot.status, NodeStatus::Up | NodeStatus::Paused) {
+                continue;
+            }
+            for (timer, armed) in &slot.timers {
+                if let Some(label) = P::shown_timer(timer) {
+                    views.push(TimerView {
+                        node: id as NodeId,
+                        label,
+                        set_at: armed.set_at,
+                        due_at: armed.due_at,
+                    });
+                }
+            }
+        }
+        views
+    }
+
     /// Each node as the UI shows it.
     pub fn node_views(&self) -> Vec<NodeView> {
         self.nodes
@@ -1198,7 +1243,13 @@ impl<P: Protocol + 'static> Simulator<P> {
                 node,
                 timer,
                 generation,
-            } => self.nodes[*node as usize].timers.get(timer) != Some(generation),
+            } => {
+                self.nodes[*node as usize]
+                    .timers
+                    .get(timer)
+                    .map(|armed| armed.generation)
+                    != Some(*generation)
+            }
             EventKind::DiskWriteDone { node, write } => self.nodes[*node as usize]
                 .pending_writes
                 .front()
@@ -1279,7 +1330,7 @@ impl<P: Protocol + 'static> Simulator<P> {
                 generation,
             } => {
                 let slot = &mut self.nodes[node as usize];
-                if slot.timers.get(&timer) != Some(&generation) {
+                if slot.timers.get(&timer).map(|armed| armed.generation) != Some(generation) {
                     return;
                 }
                 if slot.status == NodeStatus::Paused {
@@ -1608,11 +1659,17 @@ impl<P: Protocol + 'static> Simulator<P> {
                     let delay = self.rng.range_inclusive(delay_min, delay_max);
                     let generation = self.next_generation;
                     self.next_generation += 1;
-                    self.nodes[node as usize]
-                        .timers
-                        .insert(timer.clone(), generation);
+                    let due_at = self.now.saturating_add(delay);
+                    self.nodes[node as usize].timers.insert(
+                        timer.clone(),
+                        ArmedTimer {
+                            generation,
+                            set_at: self.now,
+                            due_at,
+                        },
+                    );
                     self.push(
-                        self.now.saturating_add(delay),
+                        due_at,
                         EventKind::Timer {
                             node,
                             timer,
@@ -1764,6 +1821,10 @@ mod tests {
 
         fn on_timer(&mut self, context: &Context<'_>, timer: u8, _out: &mut OutFor<Self>) {
             self.fired.push((timer, context.now));
+        }
+
+        fn shown_timer(timer: &u8) -> Option<&'static str> {
+            (*timer == 1).then_some("probe")
         }
 
         fn on_client(
@@ -2089,6 +2150,39 @@ mod tests {
             sim.in_flight_sample(0, 100, true).len(),
             10,
             "a stride of 0 is taken as 1"
+        );
+    }
+
+    #[test]
+    fn the_timer_view_shows_when_a_named_timer_was_armed_and_is_due() {
+        let mut sim = probe_cluster(SimConfig::default());
+        ask(&mut sim, 0, Command::Arm(1, 5_000));
+        ask(&mut sim, 0, Command::Arm(2, 9_000));
+        assert_eq!(
+            sim.shown_timers(),
+            vec![TimerView {
+                node: 0,
+                label: "probe",
+                set_at: 0,
+                due_at: 5_000
+            }],
+            "only the timer the protocol names is shown"
+        );
+        sim.run_until(2_000);
+        ask(&mut sim, 0, Command::Arm(1, 5_000));
+        let view = sim.shown_timers()[0].clone();
+        assert_eq!(
+            (view.set_at, view.due_at),
+            (2_000, 7_000),
+            "re-arming restarts the ring"
+        );
+        sim.run_until(7_001);
+        assert!(sim.shown_timers().is_empty(), "a fired timer is gone");
+        ask(&mut sim, 1, Command::Arm(1, 5_000));
+        sim.apply(&Action::Crash { node: 1 }).expect("exists");
+        assert!(
+            sim.shown_timers().is_empty(),
+            "a crashed node's timers died with it"
         );
     }
 }

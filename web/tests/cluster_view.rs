@@ -108,3 +108,61 @@ fn the_sampling_stride_grows_with_the_traffic_and_shrinks_only_well_below_the_bo
         "a bound of zero is taken as one: 10 / 8 = 1 fits it"
     );
 }
+
+/// The `data-left` share of every election-timer ring on the canvas.
+fn ring_shares(host: &web_sys::Element) -> Vec<f64> {
+    let rings = host.query_selector_all("circle.timer-ring").unwrap();
+    (0..rings.length())
+        .map(|index| {
+            rings
+                .get(index)
+                .unwrap()
+                .dyn_into::<web_sys::Element>()
+                .unwrap()
+                .get_attribute("data-left")
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn each_raft_server_wears_an_election_timer_ring_that_drains_and_says_when_it_fires() {
+    let host = render_playground("raft", "raft-steady-state").await;
+    assert_eq!(
+        ring_shares(&host),
+        vec![1.0; 5],
+        "every server's timer was just armed"
+    );
+    let title = host
+        .query_selector("circle.timer-ring title")
+        .unwrap()
+        .expect("a ring carries its time in words")
+        .text_content()
+        .unwrap();
+    assert!(
+        title.starts_with("n0: election timeout in ") && title.ends_with(" ms"),
+        "{title}"
+    );
+    // Step to the first event: the first election timeout fires. That server re-arms its timer
+    // (a full ring again) as it becomes a candidate; the others' rings have drained part way.
+    let step = host
+        .query_selector("button[aria-label='Step']")
+        .unwrap()
+        .expect("a Step button")
+        .dyn_into::<web_sys::HtmlElement>()
+        .unwrap();
+    step.click();
+    yew::scheduler::flush().await;
+    let shares = ring_shares(&host);
+    assert_eq!(shares.len(), 5);
+    assert!(
+        shares.iter().any(|&share| share > 0.0 && share < 1.0),
+        "some rings drained part way: {shares:?}"
+    );
+    assert!(
+        shares.iter().all(|&share| share > 0.0),
+        "no timer is overdue: {shares:?}"
+    );
+}

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use netsplit_core::protocol::{NodeId, Time};
-use netsplit_core::sim::{MessageView, NodeView};
+use netsplit_core::sim::{MessageView, NodeView, TimerView};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -161,6 +161,22 @@ pub fn glyph(shape: Shape, at: Point, size: f64, colour: &str, hollow: bool) -> 
     }
 }
 
+/// The share of timer `timer` still to run at `now`: 1 when just armed, 0 when due.
+pub fn timer_left(timer: &TimerView, now: Time) -> f64 {
+    let span = timer.due_at.saturating_sub(timer.set_at).max(1) as f64;
+    (timer.due_at.saturating_sub(now) as f64 / span).clamp(0.0, 1.0)
+}
+
+/// Timer `timer` at `now` in words, e.g. "election timeout in 83 ms".
+pub fn timer_text(timer: &TimerView, now: Time) -> String {
+    let left_us = timer.due_at.saturating_sub(now);
+    if left_us == 0 {
+        format!("{} timeout due now", timer.label)
+    } else {
+        format!("{} timeout in {} ms", timer.label, left_us.div_ceil(1_000))
+    }
+}
+
 /// Where message `message` is drawn at time `now`: along the line from `from` to `to`, between
 /// the nodes' rims, by the share of its flight time gone.
 fn message_point(message: &MessageView, from: Point, to: Point, radius: f64, now: Time) -> Point {
@@ -208,6 +224,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     let links;
     let total;
     let drops;
+    let timers;
     let now;
     let large;
     {
@@ -250,6 +267,12 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             cache.messages.retain(|message| message.deliver_at > now);
         }
         drops = run.recent_drops(now.saturating_sub(DROP_SHOWN_US));
+        // Timer rings are drawn on the SVG canvas only: at canvas scale a node is a few pixels.
+        timers = if large {
+            Vec::new()
+        } else {
+            run.shown_timers()
+        };
     }
     let stride = *stride_memory.borrow();
     let cache = sample_cache.borrow();
@@ -545,6 +568,25 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
         }
     });
 
+    // Each shown timer (Raft's election timer) as a ring around its node that drains from full,
+    // when it was armed, to empty, when it fires; a heartbeat re-arms it and the ring refills.
+    let rings_html = timers.iter().filter_map(|timer| {
+        let at = point_of(timer.node)?;
+        let left = timer_left(timer, now);
+        let r = radius + 4.5;
+        let (x, y) = (at.x.to_string(), at.y.to_string());
+        Some(html! {
+            <g key={format!("timer-{}-{}", timer.node, timer.label)} class="timer">
+                <circle class="timer-track" cx={x.clone()} cy={y.clone()} r={r.to_string()} />
+                <circle class="timer-ring" cx={x.clone()} cy={y.clone()} r={r.to_string()} pathLength="100"
+                        stroke-dasharray={format!("{:.1} 100", left * 100.0)}
+                        transform={format!("rotate(-90 {x} {y})")} data-left={format!("{left:.3}")}>
+                    <title>{ format!("n{}: {}", timer.node, timer_text(timer, now)) }</title>
+                </circle>
+            </g>
+        })
+    });
+
     let nodes_html = visible
         .iter()
         .zip(points.iter())
@@ -591,6 +633,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                 <rect class="canvas-bg" x="0" y="0" width={WIDTH.to_string()} height={HEIGHT.to_string()} fill="transparent" />
                 <g class="links">{ for links_html }</g>
                 <g class="messages">{ for messages_html }{ for drops_html }</g>
+                <g class="timer-rings">{ for rings_html }</g>
                 <g class="nodes">{ nodes_html }</g>
             </svg>
             { note_html.unwrap_or_default() }

@@ -108,7 +108,7 @@ pub fn ClusterViewNode(props: &ClusterViewNodeProps) -> Html {
            tabindex="0" role="button" aria-pressed={props.selected.to_string()} aria-label={label}
            onpointerdown={onpointerdown} onkeydown={onkeydown} style="cursor: pointer">
             if props.selected || props.in_group {
-                <circle cx={x.to_string()} cy={y.to_string()} r={(r + 7.0).to_string()} fill="none"
+                <circle cx={x.to_string()} cy={y.to_string()} r={(r + 9.0).to_string()} fill="none"
                         stroke={if props.in_group { "var(--warn)" } else { "var(--accent)" }}
                         stroke-width="3" stroke-dasharray={if props.in_group { "5 4" } else { "none" }} />
             }

@@ -24,8 +24,22 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             </section>
         };
     };
-    let (node, others, state_json, links) = {
+    let (node, others, state_json, links, timers) = {
         let run = state.run.borrow();
+        let now = run.now();
+        // The protocol's shown timers (Raft's election timer) in words: the ring on the canvas
+        // is not the only way to read them.
+        let timers: Vec<(&'static str, String)> = run
+            .shown_timers()
+            .iter()
+            .filter(|timer| timer.node == id)
+            .map(|timer| {
+                (
+                    timer.label,
+                    crate::components::cluster_view::timer_text(timer, now),
+                )
+            })
+            .collect();
         let nodes = run.nodes();
         let node = nodes.iter().find(|node| node.id == id).cloned();
         let others: Vec<_> = nodes
@@ -33,7 +47,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             .filter(|other| other.id != id && other.status != NodeStatus::Removed)
             .map(|other| other.id)
             .collect();
-        (node, others, run.node_state(id), run.links())
+        (node, others, run.node_state(id), run.links(), timers)
     };
     let Some(node) = node else {
         return html! { <section class="panel inspector"><p>{ "That node is gone." }</p></section> };
@@ -57,6 +71,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             <dl class="kv">
                 <dt>{ "status" }</dt><dd>{ status }</dd>
                 if !node.role.is_empty() { <dt>{ "role" }</dt><dd>{ node.role }</dd> }
+                { for timers.iter().map(|(label, text)| html! {
+                    <><dt>{ format!("{label} timer") }</dt><dd class="timer-text">{ text }</dd></>
+                }) }
             </dl>
             <div class="node-actions" role="group" aria-label={format!("Act on node {}", node.label)}>
                 { match node.status {

@@ -1480,4 +1480,10 @@ impl Protocol for Raft {
             Role::Follower => "follower",
         }
     }
+
+    /// The election timer is the one to watch: a follower that hears from no leader before
+    /// it runs out starts an election (Figure 2, "Rules for Servers: Followers").
+    fn shown_timer(timer: &Timer) -> Option<&'static str> {
+        matches!(timer, Timer::Election).then_some("election")
+    }
 }
