@@ -101,6 +101,8 @@ pub struct PlaygroundState {
     pub version: u64,
     /// The lab's gauges sampled over virtual time, for the figures chart (bounded).
     pub gauge_history: Rc<RefCell<GaugeHistory>>,
+    /// Messages sent per kind sampled over virtual time, for the metrics strip (bounded).
+    pub kind_history: Rc<RefCell<KindHistory>>,
 }
 
 /// Lab gauges sampled every [`GAUGE_SAMPLE_US`] of virtual time, newest last, at most
@@ -133,6 +135,85 @@ impl GaugeHistory {
         if self.samples.len() > GAUGE_SAMPLES_MAX {
             self.samples.remove(0);
         }
+    }
+}
+
+/// Cumulative messages sent per kind, sampled every [`KIND_SAMPLE_US`] of virtual time, newest
+/// last, at most [`KIND_SAMPLES_MAX`] samples: the metrics strip turns neighbouring samples into
+/// messages per second by kind. The run's own series count in whole seconds of virtual time,
+/// which at 10x fill in ten seconds of wall time; a tenth of a second shows a burst of votes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KindHistory {
+    /// (virtual time, messages of each kind sent so far) pairs.
+    pub samples: Vec<(Time, Vec<(&'static str, u64)>)>,
+}
+
+/// How often the kind history samples, in virtual µs.
+pub const KIND_SAMPLE_US: Time = 100_000;
+/// The most kind samples kept (12 s of virtual time).
+pub const KIND_SAMPLES_MAX: usize = 120;
+
+/// Messages per second of each kind between two neighbouring samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindRates {
+    /// The kinds, in order of first appearance.
+    pub kinds: Vec<&'static str>,
+    /// (end of the interval, rate of each kind in `kinds` order) per interval, oldest first.
+    pub intervals: Vec<(Time, Vec<f64>)>,
+}
+
+impl KindHistory {
+    /// Records the counts at `now` if a sample is due; after a seek back, forgets the future.
+    pub fn sample(&mut self, now: Time, counts: impl FnOnce() -> Vec<(&'static str, u64)>) {
+        while self.samples.last().is_some_and(|(time, _)| *time > now) {
+            self.samples.pop();
+        }
+        if self
+            .samples
+            .last()
+            .is_some_and(|(time, _)| now < time + KIND_SAMPLE_US)
+        {
+            return;
+        }
+        self.samples.push((now, counts()));
+        if self.samples.len() > KIND_SAMPLES_MAX {
+            self.samples.remove(0);
+        }
+    }
+
+    /// The rates between neighbouring samples. A kind missing from a sample counts as zero
+    /// sent, and a count that went down (a fork replaced the future) as no messages.
+    pub fn rates(&self) -> KindRates {
+        let mut kinds: Vec<&'static str> = Vec::new();
+        for (_, counts) in &self.samples {
+            for (kind, _) in counts {
+                if !kinds.contains(kind) {
+                    kinds.push(kind);
+                }
+            }
+        }
+        let count = |counts: &[(&'static str, u64)], kind: &str| {
+            counts
+                .iter()
+                .find(|(other, _)| *other == kind)
+                .map_or(0, |(_, sent)| *sent)
+        };
+        let intervals = self
+            .samples
+            .windows(2)
+            .map(|pair| {
+                let ((start, before), (end, after)) = (&pair[0], &pair[1]);
+                let seconds = end.saturating_sub(*start).max(1) as f64 / 1_000_000.0;
+                let rates = kinds
+                    .iter()
+                    .map(|kind| {
+                        count(after, kind).saturating_sub(count(before, kind)) as f64 / seconds
+                    })
+                    .collect();
+                (*end, rates)
+            })
+            .collect();
+        KindRates { kinds, intervals }
     }
 }
 
@@ -204,6 +285,7 @@ impl PlaygroundState {
             carry_us: 0.0,
             version: 0,
             gauge_history: Rc::new(RefCell::new(GaugeHistory::default())),
+            kind_history: Rc::new(RefCell::new(KindHistory::default())),
         })
     }
 
@@ -252,6 +334,13 @@ impl PlaygroundState {
             self.gauge_history
                 .borrow_mut()
                 .sample(now, || run.metrics().gauges);
+            self.kind_history.borrow_mut().sample(now, || {
+                run.metrics()
+                    .kinds
+                    .iter()
+                    .map(|kind| (kind.kind, kind.sent))
+                    .collect()
+            });
             use netsplit_core::sim::RunStop;
             match stop {
                 RunStop::ReachedTime | RunStop::QueueEmpty => {}

@@ -157,3 +157,44 @@ fn the_parameters_form_refuses_a_value_out_of_range_naming_the_field() {
     let state = PlaygroundState::new("raft", changed).unwrap();
     assert_eq!(state.run.borrow().nodes().len(), 7);
 }
+
+#[wasm_bindgen_test]
+fn the_kind_history_turns_counts_into_messages_per_second_by_kind() {
+    use netsplit_web::state::{KIND_SAMPLE_US, KindHistory};
+    let mut history = KindHistory::default();
+    history.sample(0, Vec::new);
+    history.sample(KIND_SAMPLE_US / 2, || panic!("not due yet"));
+    history.sample(KIND_SAMPLE_US, || vec![("RequestVote", 4)]);
+    history.sample(2 * KIND_SAMPLE_US, || {
+        vec![("RequestVote", 4), ("AppendEntries", 10)]
+    });
+    let rates = history.rates();
+    assert_eq!(rates.kinds, vec!["RequestVote", "AppendEntries"]);
+    // 4 votes in the first 0.1 s is 40 per second; none in the next, and 10 AppendEntries.
+    assert_eq!(
+        rates.intervals,
+        vec![
+            (KIND_SAMPLE_US, vec![40.0, 0.0]),
+            (2 * KIND_SAMPLE_US, vec![0.0, 100.0]),
+        ]
+    );
+    history.sample(KIND_SAMPLE_US + 1, || vec![("RequestVote", 9)]);
+    assert_eq!(
+        history.samples.len(),
+        2,
+        "a seek back forgets the samples after it, and the next is not due yet"
+    );
+}
+
+#[wasm_bindgen_test]
+fn playing_frames_fill_the_kind_history() {
+    let mut state = broadcast().reduce(Action::TogglePlay);
+    let mut wall_ms = 0.0;
+    for _ in 0..40 {
+        state = state.reduce(Action::Frame { wall_ms });
+        wall_ms += 100.0;
+    }
+    let rates = state.kind_history.borrow().rates();
+    assert!(rates.kinds.contains(&"Ping"), "{:?}", rates.kinds);
+    assert!(!rates.intervals.is_empty());
+}

@@ -14,7 +14,7 @@ use netsplit_core::protocol::NodeId;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use crate::components::cluster_view::{Shape, message_style};
+use crate::components::cluster_view::{Shape, message_colour_index, message_style};
 use crate::layout::{HEIGHT, Point, WIDTH};
 
 /// One node as the canvas paints it.
@@ -67,6 +67,7 @@ struct Palette {
     leader: String,
     candidate: String,
     follower: String,
+    kinds: [String; 8],
 }
 
 impl Palette {
@@ -91,6 +92,7 @@ impl Palette {
             leader: read("--leader", "#c77700"),
             candidate: read("--candidate", "#7a3fbf"),
             follower: read("--follower", "#2458c6"),
+            kinds: std::array::from_fn(|index| read(&format!("--kind-{index}"), "#2458c6")),
         }
     }
 
@@ -141,7 +143,8 @@ pub fn paint_traffic(canvas: &HtmlCanvasElement, layer: &TrafficLayer, ratio: f6
         let index = match kinds.iter().position(|(other, _)| *other == kind) {
             Some(index) => index,
             None if kinds.len() < 64 => {
-                let (colour, shape, hollow) = message_style(kind);
+                let (_, shape, hollow) = message_style(kind);
+                let colour = palette.kinds[message_colour_index(kind)].as_str();
                 let glyph = sprite(size * 3.0, ratio, |context, centre| {
                     context.begin_path();
                     trace_shape(context, shape, centre, size);

@@ -85,30 +85,58 @@ pub struct ClusterViewProps {
     pub state: PlaygroundHandle,
 }
 
-/// A kind's look: colour and shape. Answers (kinds ending in Response, Reply or Ack) are hollow.
-pub fn message_style(kind: &str) -> (&'static str, Shape, bool) {
-    const COLOURS: [&str; 8] = [
-        "#2458c6", "#c77700", "#1f7a3a", "#b3261e", "#7a3fbf", "#00838f", "#ad1457", "#5d4037",
-    ];
+/// The colours of message kinds: CSS variables, so each theme picks shades that read on its
+/// background (the canvas reads the same variables).
+pub const KIND_COLOURS: [&str; 8] = [
+    "var(--kind-0)",
+    "var(--kind-1)",
+    "var(--kind-2)",
+    "var(--kind-3)",
+    "var(--kind-4)",
+    "var(--kind-5)",
+    "var(--kind-6)",
+    "var(--kind-7)",
+];
+
+/// A kind's name without an answer's suffix (Response, Reply or Ack), and whether it had one.
+fn kind_base(kind: &str) -> (&str, bool) {
     let base = kind
         .trim_end_matches("Response")
         .trim_end_matches("Reply")
         .trim_end_matches("Ack");
-    let hollow = base.len() != kind.len();
-    // FNV-1a over the base name: a stable colour per kind across runs and reloads, and the same
-    // colour for a request and its answer.
+    (base, base.len() != kind.len())
+}
+
+/// FNV-1a over a kind's base name: a stable look per kind across runs and reloads, and the same
+/// look for a request and its answer.
+fn kind_hash(kind: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
-    for byte in base.bytes() {
+    for byte in kind_base(kind).0.bytes() {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
+    hash
+}
+
+/// Which of [`KIND_COLOURS`] kind `kind` wears.
+pub fn message_colour_index(kind: &str) -> usize {
+    (kind_hash(kind) / 4 % 8) as usize
+}
+
+/// A kind's look: colour and shape. Answers (kinds ending in Response, Reply or Ack) are hollow.
+pub fn message_style(kind: &str) -> (&'static str, Shape, bool) {
+    let hash = kind_hash(kind);
     let shape = match hash % 4 {
         0 => Shape::Circle,
         1 => Shape::Square,
         2 => Shape::Diamond,
         _ => Shape::Triangle,
     };
-    (COLOURS[(hash / 4 % 8) as usize], shape, hollow)
+    (
+        KIND_COLOURS[message_colour_index(kind)],
+        shape,
+        kind_base(kind).1,
+    )
 }
 
 /// A message's glyph.
@@ -729,35 +757,5 @@ pub fn status_word(status: netsplit_core::NodeStatus) -> &'static str {
         netsplit_core::NodeStatus::Crashed => "crashed",
         netsplit_core::NodeStatus::Paused => "paused",
         netsplit_core::NodeStatus::Removed => "removed",
-    }
-}
-
-/// Shared, cheap-to-clone list of kinds for the legend.
-pub type Kinds = Rc<Vec<&'static str>>;
-
-/// The legend: each message kind seen so far with its glyph.
-#[derive(Properties, PartialEq)]
-pub struct MessageLegendProps {
-    /// The kinds, in order of first appearance.
-    pub kinds: Kinds,
-}
-
-/// A legend of message kinds.
-#[component]
-pub fn MessageLegend(props: &MessageLegendProps) -> Html {
-    html! {
-        <ul class="legend" aria-label="Message kinds">
-            { for props.kinds.iter().map(|kind| {
-                let (colour, shape, hollow) = message_style(kind);
-                html! {
-                    <li key={*kind}>
-                        <svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">
-                            { glyph(shape, Point { x: 9.0, y: 9.0 }, 5.0, colour, hollow) }
-                        </svg>
-                        { *kind }
-                    </li>
-                }
-            }) }
-        </ul>
     }
 }
