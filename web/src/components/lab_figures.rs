@@ -1,8 +1,11 @@
 //! The lab's own figures: every gauge and counter as a live readout, and the lab's key
-//! gauges drawn over virtual time (for example the load balancer's p99 latency).
+//! gauges drawn over virtual time (for example Raft's term). The load balancing lab
+//! draws its own charts from its typed report instead (see
+//! [`crate::components::loadbalancing_figures`]).
 
 use yew::prelude::*;
 
+use crate::components::loadbalancing_figures::loadbalancing_figures;
 use crate::components::playback_bar::format_time;
 use crate::labs::charted_gauges;
 use crate::state::PlaygroundHandle;
@@ -36,7 +39,13 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
     if metrics.gauges.is_empty() && metrics.counters.is_empty() {
         return html! {};
     }
-    let charted = charted_gauges(&state.lab);
+    // A lab with a report of its own draws it; the gauge line chart is for the rest.
+    let lab_report = netsplit_core::protocols::loadbalancing::lab::report_of(&**state.run.borrow());
+    let charted = if lab_report.is_some() {
+        &[]
+    } else {
+        charted_gauges(&state.lab)
+    };
     let history = state.gauge_history.borrow();
     let colours = ["var(--bad)", "var(--accent)", "var(--ok)"];
     let dashes = ["none", "6 3", "2 3"];
@@ -81,6 +90,7 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
     html! {
         <section class="panel lab-extra lab-figures" aria-label="Lab figures">
             <h2>{ "Lab figures" }</h2>
+            { lab_report.as_ref().map(loadbalancing_figures).unwrap_or_default() }
             if lines.iter().any(|(_, _, _, points)| points.len() > 1) {
                 <svg viewBox={format!("0 0 {W} {H}")} class="sparkline gauges" preserveAspectRatio="none" role="img"
                      aria-label={format!("{} over virtual time, from {} to {}",
