@@ -64,7 +64,7 @@ fn attribute_of(host: &web_sys::Element, selector: &str, name: &str) -> String {
 }
 
 /// The figure after `word` in the numbers a server row writes out, e.g. "busy 75%"
-/// gives 75 for "busy" and "longest 12 in the latest window" gives 12 for "longest".
+/// gives 75 for "busy" and "queue 3 now, longest 12" gives 12 for "longest".
 fn server_figure(host: &web_sys::Element, node: u32, word: &str) -> f64 {
     let numbers = text_of(
         host,

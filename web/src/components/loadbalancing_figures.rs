@@ -236,11 +236,11 @@ pub fn latency_over_time(report: &Report) -> Html {
                     format_percent(latest_errors)) }
             </p>
             <p class="muted lb-explain">
-                { format!("Each point is one {window} window of virtual time. p50 and p99 measure only requests that \
-                  succeeded, as the client saw them: both network round trips, the wait in the server's queue, the \
-                  service and any retries. A dead or overloaded server turns requests into errors instead, which these \
-                  lines never see; the dashed line shows how long those failed requests took to fail (an error reply, \
-                  or a timeout), and the bars show what share of the requests that ended in each window failed.") }
+                { format!("Each point is one {window} window of virtual time. p50 and p99 cover only the requests \
+                  that succeeded, timed by the client: the network both ways, the wait in the server's queue, the \
+                  service and any retries. Requests that fail (at a dead or overloaded server) never reach those \
+                  lines: the dotted line is how long they took to fail (an error reply or a timeout), and the bars \
+                  are the share of the requests ending in each window that failed.") }
             </p>
         </figure>
     }
@@ -344,7 +344,7 @@ pub fn latency_histogram(report: &Report) -> Html {
         html! { <line class={*class} x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1="0" y2={format!("{HISTOGRAM_HEIGHT}")} /> }
     });
     let marker_labels = markers.iter().filter(|_| latency.count > 0).map(|(name, ms, _)| {
-        html! { <span class="lb-marker-label" style={format!("left: {:.1}%", share(*ms) * 100.0)}>{ *name }</span> }
+        html! { <span class={classes!("lb-marker-label", (*name == "p95").then_some("lb-marker-low"))} style={format!("left: {:.1}%", share(*ms) * 100.0)}>{ *name }</span> }
     });
     // Decade ticks (0.1, 1, 10, 100 ms...) that fall inside the axis.
     let ticks = (-2..=6)
@@ -459,7 +459,7 @@ fn server_row(server: &ServerReport, report: &Report, queue_top: f64) -> Html {
     let condition = server_condition(server);
     let name = format!("n{}", server.node);
     let numbers = format!(
-        "busy {} · queue {} now · longest {} in the latest window",
+        "busy {} · queue {} now, longest {}",
         format_percent(busy),
         server.queue_length,
         longest
@@ -508,6 +508,11 @@ pub fn server_charts(report: &Report) -> Html {
         <figure class="lb-figure lb-servers">
             <figcaption>
                 <h3>{ "Servers over time" }</h3>
+                <p class="muted lb-explain">
+                    { format!("Each row runs from 0 s to {}. Its numbers: the share of its workers' time spent \
+                      serving and the longest queue, both in the latest complete window, and the queue now.",
+                      format_seconds(report.now_ms)) }
+                </p>
                 <ul class="legend lb-legend">
                     <li>{ legend_swatch("lb-utilization") }{ "utilization, 0 to 100% (filled)" }</li>
                     <li>{ legend_swatch("lb-queue") }{ format!("longest queue per window, 0 to {queue_top}") }</li>
@@ -520,7 +525,6 @@ pub fn server_charts(report: &Report) -> Html {
             if hidden > 0 {
                 <p class="muted">{ format!("{hidden} more servers are listed in the figures below.") }</p>
             }
-            <p class="lb-axis-time"><span>{ "0 s" }</span><span>{ format_seconds(report.now_ms) }</span></p>
         </figure>
     }
 }

@@ -256,6 +256,12 @@ pub fn report<'a>(
             Role::Balancer(_) => {}
         }
     }
+    // Every series runs to the window holding `now` (none before time starts).
+    let windows_until_now = if now == 0 {
+        0
+    } else {
+        (now / width) as usize + 1
+    };
     let mut latency = Histogram::default();
     let mut failed_latency = Histogram::default();
     let mut client_windows: Vec<ClientWindow> = Vec::new();
@@ -285,6 +291,14 @@ pub fn report<'a>(
                 }
                 let mut windows: Vec<ServerWindow> = Vec::new();
                 regroup_into(&mut windows, &server.windows, width);
+                // A server that nothing reaches any more (crashed, or avoided by the
+                // policy) records no windows; its series still runs to the present,
+                // idle, so its latest window says 0% busy rather than repeating its
+                // last busy one.
+                windows.resize(
+                    windows.len().max(windows_until_now),
+                    ServerWindow::default(),
+                );
                 let concurrency = u64::from(server.config.concurrency.max(1));
                 let lifetime = now.saturating_sub(server.started_at);
                 let window_reports = windows
@@ -335,6 +349,10 @@ pub fn report<'a>(
             }),
         }
     }
+    client_windows.resize(
+        client_windows.len().max(windows_until_now),
+        ClientWindow::default(),
+    );
     let failed = failures.values().sum();
     let seconds = |micros: Time| micros as f64 / 1_000_000.0;
     let windows = client_windows

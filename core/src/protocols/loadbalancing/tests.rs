@@ -562,8 +562,11 @@ fn the_basic_preset_uses_a_server_added_live_and_stops_using_a_removed_one() {
     assert!(added.completed > 300, "{}", added.completed);
     assert_eq!(removed.status, "removed");
     assert!(
-        removed.windows.len() <= 7,
-        "nothing is recorded after its removal at 6 s"
+        removed.windows[7..]
+            .iter()
+            .all(|window| window.completed == 0 && window.utilization == 0.0),
+        "nothing is recorded after its removal at 6 s: {:?}",
+        removed.windows
     );
     assert!(removed.completed > 300, "{}", removed.completed);
     assert_eq!(report.requests_failed, 0, "{:?}", report.failures);
@@ -923,4 +926,46 @@ fn an_erased_run_yields_its_report_only_when_it_is_a_load_balancing_run() {
         .expect("a broadcast preset");
     let other = crate::lab::build(&broadcast).expect("builds");
     assert!(lab::report_of(other.as_ref()).is_none());
+}
+
+#[test]
+fn a_server_the_policy_stops_using_shows_idle_windows_up_to_the_present() {
+    // Least response time keeps a moving average per server that only new answers
+    // update, so once it steers away from the slowed server it sends it nothing more.
+    // The server then records nothing, and the report must still carry its series to
+    // the present as idle windows, not end it at its last busy one.
+    let mut run = crate::lab::build(&preset("loadbalancing-playground")).expect("builds");
+    run.run_until(2_000_000);
+    run.apply(crate::event::Action::Lab {
+        name: "slow_server".into(),
+        args: serde_json::json!({ "node": 3, "factor": 3 }),
+    })
+    .expect("n3 is a server");
+    run.run_until(5_000_000);
+    run.apply(crate::event::Action::Lab {
+        name: "set_policy".into(),
+        args: serde_json::json!({ "policy": { "type": "least_response_time" } }),
+    })
+    .expect("a known policy");
+    run.run_until(10_000_000);
+    let report = lab::report_of(run.as_ref()).expect("a load balancing run");
+    assert_eq!(
+        report.windows.len(),
+        11,
+        "windows 0 to 10 s, the last one just begun"
+    );
+    for server in &report.servers {
+        assert_eq!(
+            server.windows.len(),
+            report.windows.len(),
+            "n{}",
+            server.node
+        );
+    }
+    let slowed = &report.servers[0];
+    assert_eq!(slowed.node, 3);
+    let saturated = &slowed.windows[4];
+    assert!(saturated.utilization > 0.99 && saturated.queue_length_max == 100);
+    let latest = &slowed.windows[9];
+    assert_eq!((latest.utilization, latest.queue_length_max), (0.0, 0));
 }
