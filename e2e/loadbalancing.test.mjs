@@ -91,6 +91,8 @@ for (const [name, viewport] of Object.entries(viewports)) {
     assert.ok(label.includes(`p99 ${tail.p99}`), label);
     assert.deepEqual(await page.locator('.lb-marker-label').allTextContents(), ['p50', 'p95', 'p99']);
     await figuresShot(page, `loadbalancing-charts-slowed-${name}`);
+    await page.locator('.lb-latency-time').scrollIntoViewIfNeeded();
+    await screenshot(page, `loadbalancing-latency-slowed-${name}`);
 
     await page.getByLabel('Balancing policy').selectOption('least_response_time');
     await playFor(page, 4);
@@ -109,3 +111,24 @@ for (const [name, viewport] of Object.entries(viewports)) {
     await context.close();
   });
 }
+
+test('a dead server shows as an error rate and a time to fail, not in the success percentiles', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/loadbalancing`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Load balancing' }).waitFor();
+  await page.getByLabel('Scenario', { exact: true }).selectOption('loadbalancing-dead-server');
+  await page.getByLabel('Speed', { exact: true }).selectOption('100');
+  // n3 crashes at 3 s; health checks take about 3 s more to notice.
+  await playFor(page, 5.5);
+  assert.equal((await server(page, 3)).condition, 'crashed');
+  const strip = await page.locator('.lb-strip-label').textContent();
+  const highest = Number(/highest (\d+)%/.exec(strip)[1]);
+  assert.ok(highest >= 15, `a quarter of the requests go to the dead server: ${strip}`);
+  const summary = (await histogram(page)).summary;
+  const timeToFail = Number(/99% within ([\d.]+) ms/.exec(summary)[1]);
+  assert.ok(timeToFail >= 500, `failed requests waited out the 500 ms timeout: ${summary}`);
+  const p99 = (await histogram(page)).p99;
+  assert.ok(p99 < 100, `the success p99 stays low (${p99} ms) while requests fail`);
+  await figuresShot(page, 'loadbalancing-charts-dead-server-desktop');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
