@@ -140,13 +140,11 @@ pub const BALANCING_POLICIES: &[(&str, &str)] = &[
     ("Random", "random"),
 ];
 
-/// The lab gauges drawn over time in the figures panel: (gauge name, label).
+/// The lab gauges drawn over time in the figures panel: (gauge name, label). The load
+/// balancing lab draws its own charts from its report instead
+/// (`components::loadbalancing_figures`).
 pub fn charted_gauges(id: &str) -> &'static [(&'static str, &'static str)] {
     match id {
-        "loadbalancing" => &[
-            ("window_latency_ms_p99", "p99 latency (ms, last window)"),
-            ("latency_ms_p50", "p50 latency (ms)"),
-        ],
         "raft" => &[("term", "term"), ("commit_index", "commit index")],
         _ => &[],
     }

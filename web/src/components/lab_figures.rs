@@ -39,13 +39,10 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
     if metrics.gauges.is_empty() && metrics.counters.is_empty() {
         return html! {};
     }
-    // A lab with a report of its own draws it; the gauge line chart is for the rest.
+    // The load balancing lab draws its own charts from its typed report; the other
+    // labs chart the gauges `charted_gauges` names.
     let lab_report = netsplit_core::protocols::loadbalancing::lab::report_of(&**state.run.borrow());
-    let charted = if lab_report.is_some() {
-        &[]
-    } else {
-        charted_gauges(&state.lab)
-    };
+    let charted = charted_gauges(&state.lab);
     let history = state.gauge_history.borrow();
     let colours = ["var(--bad)", "var(--accent)", "var(--ok)"];
     let dashes = ["none", "6 3", "2 3"];
