@@ -90,6 +90,14 @@ fn path_through(points: impl Iterator<Item = Option<(f64, f64)>>) -> String {
     path
 }
 
+/// Appends a rectangle to an SVG path: every bar of one kind is one `<path>`, which
+/// keeps the page's element count (and the diffing on every frame) small however many
+/// windows or latency ranges there are.
+fn push_rect(path: &mut String, x: f64, y: f64, width: f64, height: f64) {
+    // Writing to a String cannot fail.
+    let _ = write!(path, "M{x:.1} {y:.1}h{width:.1}v{height:.1}h-{width:.1}Z");
+}
+
 /// A value scale's top: the largest value rounded up to 1, 2 or 5 times a power of
 /// ten, so the axis label reads as a round number.
 pub fn nice_ceiling(value: f64) -> f64 {
@@ -165,15 +173,19 @@ pub fn latency_over_time(report: &Report) -> Html {
     let p99 = series(|window| (window.latency.count > 0).then_some(window.latency.p99_ms));
     let failed =
         series(|window| (window.failed_latency.count > 0).then_some(window.failed_latency.p99_ms));
-    let error_bars = windows.iter().filter(|window| window.error_rate > 0.0).map(|window| {
+    let mut error_bars = String::new();
+    for window in windows.iter().filter(|window| window.error_rate > 0.0) {
         let x = time_x(window.start_ms, report.now_ms);
         let width = (time_x(window.start_ms + report.window_ms, report.now_ms) - x).max(1.0);
         let height = (ERROR_HEIGHT - 2.0) * window.error_rate.min(1.0);
-        html! {
-            <rect class="lb-error-bar" x={format!("{x:.1}")} y={format!("{:.1}", ERROR_HEIGHT - height)}
-                  width={format!("{:.1}", (width - 0.5).max(0.5))} height={format!("{height:.1}")} />
-        }
-    });
+        push_rect(
+            &mut error_bars,
+            x,
+            ERROR_HEIGHT - height,
+            (width - 0.5).max(0.5),
+            height,
+        );
+    }
     let latest = latest_complete_window(windows);
     let describe = |summary: Option<&LatencySummary>, pick: fn(&LatencySummary) -> f64| {
         summary
@@ -228,7 +240,7 @@ pub fn latency_over_time(report: &Report) -> Html {
                  role="img" aria-label={format!("Error rate per window: latest complete window {}, highest {}",
                     format_percent(latest_errors), format_percent(worst_errors))}>
                 <line class="lb-axis" x1="0" y1={format!("{ERROR_HEIGHT}")} x2={format!("{WIDTH}")} y2={format!("{ERROR_HEIGHT}")} />
-                { for error_bars }
+                <path class="lb-error-bar" d={error_bars} />
             </svg>
             <p class="lb-axis-time"><span>{ "0 s" }</span><span>{ format_seconds(report.now_ms) }</span></p>
             <p class="lb-latest" data-window-p99-ms={latest.map(|window| format!("{:.3}", window.latency.p99_ms))}>
@@ -315,24 +327,27 @@ pub fn latency_histogram(report: &Report) -> Html {
         .unwrap_or(1)
         .max(1) as f64;
     let height_of = |count: u64| (HISTOGRAM_HEIGHT - 2.0) * count as f64 / tallest;
-    let bars = bins.iter().map(|bin| {
+    // Failed requests stack on top of the successes of the same latency range.
+    let (mut ok_bars, mut failed_bars) = (String::new(), String::new());
+    for bin in &bins {
         let x = share(bin.ms_low) * WIDTH;
         let width = ((share(bin.ms_high + 0.001) * WIDTH - x) - 0.6).max(0.6);
         let ok_height = height_of(bin.succeeded);
         let failed_height = height_of(bin.failed);
-        html! {
-            <g>
-                if bin.succeeded > 0 {
-                    <rect class="lb-bar-ok" x={format!("{x:.1}")} y={format!("{:.1}", HISTOGRAM_HEIGHT - ok_height)}
-                          width={format!("{width:.1}")} height={format!("{ok_height:.1}")} />
-                }
-                if bin.failed > 0 {
-                    <rect class="lb-bar-failed" x={format!("{x:.1}")} y={format!("{:.1}", HISTOGRAM_HEIGHT - ok_height - failed_height)}
-                          width={format!("{width:.1}")} height={format!("{failed_height:.1}")} />
-                }
-            </g>
+        if bin.succeeded > 0 {
+            push_rect(
+                &mut ok_bars,
+                x,
+                HISTOGRAM_HEIGHT - ok_height,
+                width,
+                ok_height,
+            );
         }
-    });
+        if bin.failed > 0 {
+            let top = HISTOGRAM_HEIGHT - ok_height - failed_height;
+            push_rect(&mut failed_bars, x, top, width, failed_height);
+        }
+    }
     let latency = &report.latency;
     let markers = [
         ("p50", latency.p50_ms, "lb-marker-p50"),
@@ -389,7 +404,8 @@ pub fn latency_histogram(report: &Report) -> Html {
                      role="img" aria-label={format!("Histogram of request latency on a logarithmic axis from {} to {}. {summary}{failed_summary}",
                         format_ms(low), format_ms(high))}>
                     <line class="lb-axis" x1="0" y1={format!("{HISTOGRAM_HEIGHT}")} x2={format!("{WIDTH}")} y2={format!("{HISTOGRAM_HEIGHT}")} />
-                    { for bars }
+                    <path class="lb-bar-ok" d={ok_bars} />
+                    <path class="lb-bar-failed" d={failed_bars} />
                     { for marker_lines }
                 </svg>
                 <div class="lb-ticks" aria-hidden="true">{ for ticks }</div>
