@@ -133,3 +133,27 @@ test('the parameters form restarts Raft with seven servers and refuses a bad val
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a bug switch ticked in the form makes the Figure 8 schedule break safety, and the alert says so', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByLabel('Scenario', { exact: true }).selectOption('raft-figure-8');
+  await page.getByText('Parameters', { exact: true }).click();
+  const bug = page.getByLabel('Commit earlier-term entries by counting replicas', { exact: true });
+  assert.equal(await bug.isChecked(), false, 'Figure 8 starts with correct Raft');
+  // Correct Raft first: at real time, 3 s covers the whole 2 s schedule and every property holds.
+  await page.getByLabel('Speed', { exact: true }).selectOption('100');
+  await play(page);
+  await page.waitForTimeout(3000);
+  await pause(page);
+  await allPropertiesHold(page);
+  await bug.check();
+  await page.getByRole('button', { name: 'Apply parameters and restart' }).click();
+  await page.waitForFunction(() => document.querySelector('input[name="commit_earlier_terms_by_counting"]')?.checked === true);
+  await screenshot(page, 'raft-bug-switches');
+  await playUntil(page, () => page.locator('.safety .alert').count(), 'the checker to report a violation', 30000);
+  const alert = await page.locator('.safety .alert').textContent();
+  assert.match(alert, /Leader Completeness|State Machine Safety/, alert);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
