@@ -157,3 +157,41 @@ test('a bug switch ticked in the form makes the Figure 8 schedule break safety, 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('adding a server in the UI goes through the leader\'s configuration and the new server receives the log', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
+  const first = await playUntil(page, async () => {
+    const id = await leader(page);
+    return id !== null && (await commitIndexes(page))[id] >= 3 ? id : null;
+  }, 'a leader that has committed entries');
+  const configuration = page.locator('.raft-configuration');
+  assert.match(await configuration.textContent(), /n0, n1, n2, n3, n4 \(5 servers/);
+
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.cluster-view g.node').length === 6);
+  assert.match(await configuration.textContent(), /n0, n1, n2, n3, n4, n5 \(6 servers, a majority is 4\)/);
+  assert.match(await configuration.textContent(), /Pending: adding n5/);
+  const leaderCommit = (await commitIndexes(page))[first];
+  await playUntil(page, async () => {
+    const text = await configuration.textContent();
+    return !/Pending/.test(text) && (await commitIndexes(page))['5'] > leaderCommit;
+  }, 'the change to commit and server 5 to receive the log');
+  await allPropertiesHold(page);
+  await screenshot(page, 'raft-server-added');
+
+  // Remove a follower through the inspector: the leader commits a configuration without it.
+  const removed = first === '1' ? '2' : '1';
+  await page.getByRole('button', { name: new RegExp(`^Node n${removed},`) }).click();
+  await page.getByRole('button', { name: 'Remove node', exact: true }).click();
+  await playUntil(page, async () => {
+    const text = await configuration.textContent();
+    return !/Pending/.test(text) && /\(5 servers/.test(text) && !text.includes(`n${removed},`);
+  }, 'the removal to commit');
+  const row = await page.locator('.log-grid tbody tr th').nth(Number(removed)).textContent();
+  assert.match(row, /\(out\)/, 'the removed server knows it is out');
+  await allPropertiesHold(page);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -642,16 +642,21 @@ impl Raft {
         );
     }
 
-    /// Makes the leader's progress maps cover exactly the current followers.
+    /// Makes the leader's progress maps cover exactly the servers it replicates to: the
+    /// current configuration, plus, while a change is uncommitted, the servers of the last
+    /// committed configuration. A server being removed thus keeps receiving entries until
+    /// its removal commits (as etcd-io/raft does), so it normally learns it was removed and
+    /// stops campaigning, instead of timing out and disrupting the cluster (thesis 4.2.3).
+    /// It never counts toward a majority: commitment looks at the current configuration only.
     fn sync_progress(&mut self) {
         let next = self.log.last_index() + 1;
-        let members: Vec<NodeId> = self
-            .log
-            .members()
-            .iter()
-            .copied()
-            .filter(|&member| member != self.id)
-            .collect();
+        let mut members: Vec<NodeId> = self.log.members().to_vec();
+        if self.log.has_configuration_after(self.commit_index) {
+            members.extend(self.log.members_as_of(self.commit_index));
+            members.sort_unstable();
+            members.dedup();
+        }
+        members.retain(|&member| member != self.id);
         if let Role::Leader(state) = &mut self.role {
             state.next_index.retain(|id, _| members.contains(id));
             state.match_index.retain(|id, _| members.contains(id));
@@ -757,6 +762,7 @@ impl Raft {
     fn apply_committed(&mut self, out: &mut RaftOut) {
         self.maybe_take_snapshot();
         let mut removed_self = false;
+        let mut configuration_applied = false;
         while self.last_applied < self.commit_index {
             let index = self.last_applied + 1;
             let Some(entry) = self.log.entry(index).cloned() else {
@@ -772,6 +778,7 @@ impl Raft {
                 } => Some(self.store.apply(*client, *sequence, index, operation)),
                 Command::Configuration { members } => {
                     removed_self |= self.is_leader() && !members.contains(&self.id);
+                    configuration_applied = true;
                     Some(Reply::Ok)
                 }
             };
@@ -785,6 +792,10 @@ impl Raft {
                 };
                 out.reply(pending.request, result);
             }
+        }
+        if configuration_applied {
+            // The change is committed: a server it removed no longer needs entries.
+            self.sync_progress();
         }
         if removed_self && !self.is_member() {
             // Thesis 4.2.2: a leader removed from the configuration steps down once the
