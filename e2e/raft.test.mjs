@@ -150,6 +150,7 @@ test('a bug switch ticked in the form makes the Figure 8 schedule break safety, 
   await bug.check();
   await page.getByRole('button', { name: 'Apply parameters and restart' }).click();
   await page.waitForFunction(() => document.querySelector('input[name="commit_earlier_terms_by_counting"]')?.checked === true);
+  await page.locator('.bug-switches').scrollIntoViewIfNeeded();
   await screenshot(page, 'raft-bug-switches');
   await playUntil(page, () => page.locator('.safety .alert').count(), 'the checker to report a violation', 30000);
   const alert = await page.locator('.safety .alert').textContent();
@@ -179,6 +180,7 @@ test('adding a server in the UI goes through the leader\'s configuration and the
     return !/Pending/.test(text) && (await commitIndexes(page))['5'] > leaderCommit;
   }, 'the change to commit and server 5 to receive the log');
   await allPropertiesHold(page);
+  await page.locator('.raft-view').scrollIntoViewIfNeeded();
   await screenshot(page, 'raft-server-added');
 
   // Remove a follower through the inspector: the leader commits a configuration without it.
@@ -192,6 +194,27 @@ test('adding a server in the UI goes through the leader\'s configuration and the
   const row = await page.locator('.log-grid tbody tr th').nth(Number(removed)).textContent();
   assert.match(row, /\(out\)/, 'the removed server knows it is out');
   await allPropertiesHold(page);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Raft options, bug switches and configuration read well in dark mode at narrow width', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.narrow);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByText('Parameters', { exact: true }).click();
+  await page.getByLabel('Forget votedFor on restart', { exact: true }).check();
+  await page.locator('.bug-switches').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-bug-switches-dark-narrow');
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
+  await playUntil(page, async () => {
+    const id = await leader(page);
+    return id !== null && (await commitIndexes(page))[id] >= 3 ? id : null;
+  }, 'a leader that has committed entries');
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await page.locator('.raft-configuration .pending-change').waitFor();
+  await page.locator('.raft-configuration').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-configuration-dark-narrow');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -193,7 +193,7 @@ fn configuration(state: &PlaygroundHandle, row: &LogRow, outside: &[u32]) -> Htm
             </p>
             if let Some((added, removed)) = row.pending_change() {
                 <p class="pending-change" role="status">
-                    <strong>{ "⏳ Pending: " }</strong>
+                    <strong>{ "Pending: " }</strong>
                     { if !added.is_empty() { format!("adding {}", server_list(&added)) } else { format!("removing {}", server_list(&removed)) } }
                     { format!(" (configuration entry at index {}, not committed yet). Servers use it as soon as it is in their log; no other change is accepted until it commits.", row.configuration_index) }
                 </p>
