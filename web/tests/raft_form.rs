@@ -38,8 +38,11 @@ async fn render(preset: &'static str) -> web_sys::Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
-    yew::Renderer::<FormUnderTest>::with_root_and_props(host.clone(), FormUnderTestProps { preset })
-        .render();
+    yew::Renderer::<FormUnderTest>::with_root_and_props(
+        host.clone(),
+        FormUnderTestProps { preset },
+    )
+    .render();
     yew::scheduler::flush().await;
     host
 }
@@ -76,10 +79,7 @@ async fn ticking_a_bug_switch_and_applying_writes_it_into_the_scenario() {
         element(&host, "input[name='commit_earlier_terms_by_counting']");
     assert!(!checkbox.checked());
     assert!(
-        checkbox
-            .closest(".bug-switches")
-            .unwrap()
-            .is_some(),
+        checkbox.closest(".bug-switches").unwrap().is_some(),
         "the switch sits in the Bug switches fieldset"
     );
     checkbox.click();

@@ -61,6 +61,13 @@ pub const RAFT_TOGGLES: &[Toggle] = &[
         bug: false,
     },
     Toggle {
+        id: "read_index",
+        path: &["read_index"],
+        label: "ReadIndex reads",
+        explanation: "Reads skip the log: the leader notes its commit index, confirms it still leads with a heartbeat round a majority answers, waits until it has applied that index, then answers (thesis 6.4). A lease would skip the heartbeat round by trusting clocks; this lab never serves reads on a lease alone.",
+        bug: false,
+    },
+    Toggle {
         id: "commit_earlier_terms_by_counting",
         path: &["bugs", "commit_earlier_terms_by_counting"],
         label: "Commit earlier-term entries by counting replicas",
@@ -316,7 +323,12 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
             let on = match text.as_str() {
                 "true" => true,
                 "false" => false,
-                other => return Err(format!("{}: must be on or off, got {other:?}", toggle.label)),
+                other => {
+                    return Err(format!(
+                        "{}: must be on or off, got {other:?}",
+                        toggle.label
+                    ));
+                }
             };
             // Only a change is written, so an untouched switch leaves the scenario as it was.
             if on != toggle_value(&scenario.params, toggle) {
