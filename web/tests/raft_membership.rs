@@ -92,3 +92,54 @@ fn remove_node_in_the_raft_lab_takes_the_server_out_of_the_configuration() {
         netsplit_core::Action::RemoveNode { node: 2 }
     );
 }
+
+/// Props of [`RaftViewUnderTest`].
+#[derive(yew::Properties, PartialEq)]
+struct RaftViewUnderTestProps {
+    /// The state to start from, wrapped so that props compare by pointer.
+    initial: Rc<PlaygroundState>,
+}
+
+/// The Raft view driven by its own reducer, as the lab page drives it.
+#[yew::component]
+fn RaftViewUnderTest(props: &RaftViewUnderTestProps) -> yew::Html {
+    let initial = (*props.initial).clone();
+    let state = yew::use_reducer(move || initial);
+    yew::html! { <netsplit_web::components::raft_view::RaftView state={state} /> }
+}
+
+#[wasm_bindgen_test]
+async fn a_running_server_outside_the_configuration_is_offered_and_added_with_one_click() {
+    use wasm_bindgen::JsCast;
+    // A node started without a membership change (as a double-click on the canvas does) runs
+    // outside the configuration until the leader is asked to add it.
+    let state =
+        run_to(raft_state(), 1_000_000).reduce(Action::Apply(netsplit_core::Action::AddNode));
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    yew::Renderer::<RaftViewUnderTest>::with_root_and_props(
+        host.clone(),
+        RaftViewUnderTestProps { initial: state },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let text = host.text_content().unwrap();
+    assert!(
+        text.contains("Running but not in the configuration: n5"),
+        "{text}"
+    );
+    host.query_selector("button[aria-label='Add n5 to the configuration']")
+        .unwrap()
+        .expect("a button to add n5")
+        .dyn_into::<web_sys::HtmlElement>()
+        .unwrap()
+        .click();
+    yew::scheduler::flush().await;
+    let text = host.text_content().unwrap();
+    assert!(text.contains("Pending: adding n5"), "{text}");
+    assert!(
+        !text.contains("Running but not in the configuration"),
+        "{text}"
+    );
+}
