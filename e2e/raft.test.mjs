@@ -203,6 +203,9 @@ test('the Raft options, bug switches and configuration read well in dark mode at
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
   await page.getByText('Parameters', { exact: true }).click();
+  await page.getByLabel('ReadIndex reads', { exact: true }).check();
+  await page.locator('.scenario-form .options').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-options-dark-narrow');
   await page.getByLabel('Forget votedFor on restart', { exact: true }).check();
   await page.locator('.bug-switches').scrollIntoViewIfNeeded();
   await screenshot(page, 'raft-bug-switches-dark-narrow');
