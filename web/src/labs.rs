@@ -63,6 +63,31 @@ pub fn client_request(id: &str) -> Option<serde_json::Value> {
     }
 }
 
+/// What "Add node" does in lab `id`. In Raft a server joins through a single-server
+/// membership change (thesis 4.1): a new server starts and the leader is asked to add it.
+pub fn add_node_action(id: &str) -> netsplit_core::Action {
+    match id {
+        "raft" => netsplit_core::Action::Lab {
+            name: "add_server".into(),
+            args: serde_json::Value::Null,
+        },
+        _ => netsplit_core::Action::AddNode,
+    }
+}
+
+/// What "Remove node" does to `node` in lab `id`. In Raft the leader is asked to remove the
+/// server from the configuration (the server keeps running until crashed); elsewhere the
+/// node leaves the simulation.
+pub fn remove_node_action(id: &str, node: u32) -> netsplit_core::Action {
+    match id {
+        "raft" => netsplit_core::Action::Lab {
+            name: "remove_server".into(),
+            args: serde_json::json!({ "node": node }),
+        },
+        _ => netsplit_core::Action::RemoveNode { node },
+    }
+}
+
 /// The preset a lab opens with.
 pub fn default_preset(id: &str) -> Option<&'static str> {
     match id {
