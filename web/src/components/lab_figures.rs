@@ -31,6 +31,20 @@ pub fn format_figure(value: f64) -> String {
     }
 }
 
+/// Formats one gauge of the readout. Gauges that name a node (Raft's `leader`) hold the
+/// node's number, or -1 when there is none; a reader should see `n3` or `none`, not `-1`.
+fn format_gauge(name: &str, value: f64) -> String {
+    if name == "leader" || name.ends_with(".leader") {
+        if value < 0.0 {
+            "none".to_string()
+        } else {
+            format!("n{}", format_figure(value))
+        }
+    } else {
+        format_figure(value)
+    }
+}
+
 /// The figures panel.
 #[component]
 pub fn LabFigures(props: &LabFiguresProps) -> Html {
@@ -110,7 +124,7 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
             }
             <dl class="kv figures">
                 { for metrics.gauges.iter().map(|(name, value)| html! {
-                    <><dt>{ name }</dt><dd data-gauge={name.clone()}>{ format_figure(*value) }</dd></>
+                    <><dt>{ name }</dt><dd data-gauge={name.clone()}>{ format_gauge(name, *value) }</dd></>
                 }) }
                 { for metrics.counters.iter().map(|(name, value)| html! {
                     <><dt>{ name }</dt><dd>{ value }</dd></>
