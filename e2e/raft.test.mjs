@@ -133,3 +133,91 @@ test('the parameters form restarts Raft with seven servers and refuses a bad val
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a bug switch ticked in the form makes the Figure 8 schedule break safety, and the alert says so', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByLabel('Scenario', { exact: true }).selectOption('raft-figure-8');
+  await page.getByText('Parameters', { exact: true }).click();
+  const bug = page.getByLabel('Commit earlier-term entries by counting replicas', { exact: true });
+  assert.equal(await bug.isChecked(), false, 'Figure 8 starts with correct Raft');
+  // Correct Raft first: at real time, 3 s covers the whole 2 s schedule and every property holds.
+  await page.getByLabel('Speed', { exact: true }).selectOption('100');
+  await play(page);
+  await page.waitForTimeout(3000);
+  await pause(page);
+  await allPropertiesHold(page);
+  await bug.check();
+  await page.getByRole('button', { name: 'Apply parameters and restart' }).click();
+  await page.waitForFunction(() => document.querySelector('input[name="commit_earlier_terms_by_counting"]')?.checked === true);
+  await page.locator('.bug-switches').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-bug-switches');
+  await playUntil(page, () => page.locator('.safety .alert').count(), 'the checker to report a violation', 30000);
+  const alert = await page.locator('.safety .alert').textContent();
+  assert.match(alert, /Leader Completeness|State Machine Safety/, alert);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('adding a server in the UI goes through the leader\'s configuration and the new server receives the log', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
+  const first = await playUntil(page, async () => {
+    const id = await leader(page);
+    return id !== null && (await commitIndexes(page))[id] >= 3 ? id : null;
+  }, 'a leader that has committed entries');
+  const configuration = page.locator('.raft-configuration');
+  assert.match(await configuration.textContent(), /n0, n1, n2, n3, n4 \(5 servers/);
+
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.cluster-view g.node').length === 6);
+  assert.match(await configuration.textContent(), /n0, n1, n2, n3, n4, n5 \(6 servers, a majority is 4\)/);
+  assert.match(await configuration.textContent(), /Pending: adding n5/);
+  const leaderCommit = (await commitIndexes(page))[first];
+  await playUntil(page, async () => {
+    const text = await configuration.textContent();
+    return !/Pending/.test(text) && (await commitIndexes(page))['5'] > leaderCommit;
+  }, 'the change to commit and server 5 to receive the log');
+  await allPropertiesHold(page);
+  await page.locator('.raft-view').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-server-added');
+
+  // Remove a follower through the inspector: the leader commits a configuration without it.
+  const removed = first === '1' ? '2' : '1';
+  await page.getByRole('button', { name: new RegExp(`^Node n${removed},`) }).click();
+  await page.getByRole('button', { name: 'Remove node', exact: true }).click();
+  await playUntil(page, async () => {
+    const text = await configuration.textContent();
+    return !/Pending/.test(text) && /\(5 servers/.test(text) && !text.includes(`n${removed},`);
+  }, 'the removal to commit');
+  const row = await page.locator('.log-grid tbody tr th').nth(Number(removed)).textContent();
+  assert.match(row, /\(out\)/, 'the removed server knows it is out');
+  await allPropertiesHold(page);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Raft options, bug switches and configuration read well in dark mode at narrow width', async () => {
+  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.narrow);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  await page.getByText('Parameters', { exact: true }).click();
+  await page.getByLabel('ReadIndex reads', { exact: true }).check();
+  await page.locator('.scenario-form .options').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-options-dark-narrow');
+  await page.getByLabel('Forget votedFor on restart', { exact: true }).check();
+  await page.locator('.bug-switches').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-bug-switches-dark-narrow');
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
+  await playUntil(page, async () => {
+    const id = await leader(page);
+    return id !== null && (await commitIndexes(page))[id] >= 3 ? id : null;
+  }, 'a leader that has committed entries');
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await page.locator('.raft-configuration .pending-change').waitFor();
+  await page.locator('.raft-configuration').scrollIntoViewIfNeeded();
+  await screenshot(page, 'raft-configuration-dark-narrow');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

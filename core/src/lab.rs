@@ -126,6 +126,12 @@ pub trait LabRun {
     fn client_history(&self) -> serde_json::Value;
     /// Scheduled actions that could not be applied, in words.
     fn action_errors(&self) -> Vec<String>;
+    /// The run as its concrete type, for a view that draws one lab's own figures
+    /// (the load balancing charts read `ProtocolLab<LoadBalancing>`'s typed report
+    /// instead of parsing JSON). `None` for a run that does not offer it.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// What a message-passing lab adds to its protocol.
@@ -488,6 +494,10 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
 
     fn action_errors(&self) -> Vec<String> {
         self.run.sim().action_errors().to_vec()
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 

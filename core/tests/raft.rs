@@ -4,13 +4,13 @@
 use netsplit_core::check::{CheckOptions, CheckResult, KvModel, check};
 use netsplit_core::lab::build_simulator;
 use netsplit_core::presets;
-use netsplit_core::protocols::raft::Raft;
 use netsplit_core::protocols::raft::experiment::{
     ElectionTimeSeries, election_time_experiment, election_time_ms,
 };
 use netsplit_core::protocols::raft::kv::linearizability_op;
 use netsplit_core::protocols::raft::lab::live_leader;
-use netsplit_core::{NodeStatus, RunStop, Scenario, Simulator};
+use netsplit_core::protocols::raft::{Operation, Raft, Reply};
+use netsplit_core::{Action, NodeStatus, Protocol, RunStop, Scenario, Simulator};
 use proptest::prelude::*;
 
 /// The number of cases, `PROPTEST_CASES` if set.
@@ -125,6 +125,61 @@ fn every_correct_preset_keeps_every_property_over_many_seeds() {
     }
 }
 
+/// The mean time from invoking a read to its answer, in ms, over the reads answered with a
+/// value, and how many there were.
+fn read_latency_ms(sim: &Simulator<Raft>) -> (f64, usize) {
+    let latencies: Vec<u64> = sim
+        .client_history()
+        .iter()
+        .filter(|call| matches!(call.request.operation, Operation::Get { .. }))
+        .filter(|call| matches!(call.reply, Some(Reply::Value { .. })))
+        .filter_map(|call| Some(call.replied_at? - call.invoked_at))
+        .collect();
+    let total: u64 = latencies.iter().sum();
+    (
+        total as f64 / 1_000.0 / latencies.len().max(1) as f64,
+        latencies.len(),
+    )
+}
+
+#[test]
+fn with_read_index_every_correct_preset_keeps_every_property_and_linearizable_reads() {
+    // Thesis 6.4: ReadIndex reads bypass the log and must still be linearizable.
+    let mut latency_ms = [0.0; 2];
+    for name in CORRECT_PRESETS {
+        let base = preset(name);
+        for seed in 0..seeds(4) {
+            for (slot, read_index) in [false, true].into_iter().enumerate() {
+                let mut scenario = base.clone();
+                scenario.seed = seed;
+                scenario.params["read_index"] = serde_json::Value::Bool(read_index);
+                let sim = run(&scenario);
+                assert!(
+                    sim.violations().is_empty(),
+                    "{name} with seed {seed}, read_index {read_index}: {:?}",
+                    sim.violations()
+                );
+                assert_eq!(
+                    linearizability(&sim),
+                    CheckResult::Linearizable,
+                    "{name} with seed {seed}, read_index {read_index}"
+                );
+                if *name == "raft-steady-state" {
+                    let (mean, reads) = read_latency_ms(&sim);
+                    assert!(reads > 0, "seed {seed}: the read was answered");
+                    latency_ms[slot] += mean;
+                }
+            }
+        }
+    }
+    let runs = seeds(4).max(1) as f64;
+    eprintln!(
+        "steady state, mean read latency: through the log {:.1} ms, ReadIndex {:.1} ms",
+        latency_ms[0] / runs,
+        latency_ms[1] / runs
+    );
+}
+
 #[test]
 fn every_bug_preset_breaks_its_property_over_many_seeds() {
     for (name, property) in BUG_PRESETS {
@@ -174,9 +229,129 @@ fn the_membership_preset_ends_with_the_four_servers_it_asked_for() {
             let node = sim.node(id).expect("node exists");
             assert_eq!(node.members(), &[1, 2, 3, 4], "seed {seed}, server {id}");
         }
-        // Server 0 may never hear that it was removed (the leader stops writing to it at
-        // once); it then believes it is a member, but it cannot win an election.
+        // The leader keeps writing to server 0 until its removal commits, so it normally
+        // learns it was removed; if those messages are lost it still believes it is a
+        // member, but it cannot win an election.
         assert!(!sim.node(0).expect("node 0").is_leader(), "seed {seed}");
+    }
+}
+
+fn lab_action(name: &str, args: serde_json::Value) -> Action {
+    Action::Lab {
+        name: name.to_string(),
+        args,
+    }
+}
+
+#[test]
+fn adding_a_server_from_the_lab_appends_a_configuration_entry_and_the_new_server_catches_up() {
+    // Thesis 4.1: the leader appends the new configuration to its log and replicates it;
+    // the new server starts empty and receives the log from the leader.
+    for seed in 0..seeds(4) {
+        let mut scenario = preset("raft-steady-state");
+        scenario.seed = seed;
+        let mut sim = build_simulator::<Raft>(&scenario).expect("builds");
+        sim.run_until(1_000_000);
+        let leader = live_leader(&sim).expect("a leader after 1 s");
+        sim.apply(&lab_action("add_server", serde_json::Value::Null))
+            .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        assert_eq!(sim.node_count(), 6, "seed {seed}: a sixth server started");
+        assert_eq!(
+            sim.node(leader).expect("leader").members(),
+            &[0, 1, 2, 3, 4, 5],
+            "seed {seed}: the leader uses the new configuration as soon as it is appended"
+        );
+        // Thesis 4.1: one change at a time; the refusal starts no server.
+        let refused = sim
+            .apply(&lab_action("add_server", serde_json::Value::Null))
+            .expect_err("a second change while the first is uncommitted");
+        assert!(refused.to_string().contains("uncommitted"), "{refused}");
+        assert_eq!(sim.node_count(), 6, "seed {seed}");
+        let committed_when_added = sim.node(leader).expect("leader").commit_index();
+        sim.run_until(2_000_000);
+        assert!(
+            sim.violations().is_empty(),
+            "seed {seed}: {:?}",
+            sim.violations()
+        );
+        let leader = live_leader(&sim).expect("a leader at 2 s");
+        let leader_commit = sim.node(leader).expect("leader").commit_index();
+        for (id, _, node) in sim.nodes() {
+            assert_eq!(
+                node.members(),
+                &[0, 1, 2, 3, 4, 5],
+                "seed {seed}, server {id}"
+            );
+        }
+        let newcomer = sim.node(5).expect("server 5");
+        assert_eq!(newcomer.role(), "follower", "seed {seed}");
+        assert!(
+            newcomer.commit_index() > committed_when_added
+                && newcomer.commit_index() + 50 >= leader_commit,
+            "seed {seed}: server 5 commits {} of the leader's {leader_commit}",
+            newcomer.commit_index()
+        );
+    }
+}
+
+#[test]
+fn removing_a_server_from_the_lab_commits_a_configuration_without_it_and_it_stays_quiet() {
+    // Thesis 4.2.3: a removed server that never hears of its removal times out and disrupts
+    // the cluster. The leader keeps sending it entries until the removal commits, so it
+    // learns it is out and never campaigns, even without PreVote or CheckQuorum.
+    for seed in 0..seeds(4) {
+        let mut scenario = preset("raft-steady-state");
+        scenario.seed = seed;
+        let mut sim = build_simulator::<Raft>(&scenario).expect("builds");
+        sim.run_until(1_000_000);
+        let leader = live_leader(&sim).expect("a leader after 1 s");
+        let removed = (leader + 1) % 5;
+        sim.apply(&lab_action(
+            "remove_server",
+            serde_json::json!({ "node": removed }),
+        ))
+        .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        let term = sim.node(leader).expect("leader").current_term();
+        sim.run_until(4_000_000);
+        assert!(
+            sim.violations().is_empty(),
+            "seed {seed}: {:?}",
+            sim.violations()
+        );
+        assert_eq!(
+            live_leader(&sim),
+            Some(leader),
+            "seed {seed}: the leader kept its place"
+        );
+        let expected: Vec<u32> = (0..5).filter(|&id| id != removed).collect();
+        for (id, _, node) in sim.nodes() {
+            assert_eq!(
+                node.members(),
+                expected.as_slice(),
+                "seed {seed}, server {id}"
+            );
+            assert_eq!(
+                node.current_term(),
+                term,
+                "seed {seed}: server {id} changed term"
+            );
+        }
+        assert_eq!(
+            sim.node(removed).expect("removed").role(),
+            "removed",
+            "seed {seed}"
+        );
+        let refused = sim
+            .apply(&lab_action(
+                "remove_server",
+                serde_json::json!({ "node": removed }),
+            ))
+            .expect_err("it is no longer a member");
+        assert!(refused.to_string().contains("not a member"), "{refused}");
+        let refused = sim
+            .apply(&lab_action("add_server", serde_json::json!({ "node": 42 })))
+            .expect_err("no such server");
+        assert!(refused.to_string().contains("42"), "{refused}");
     }
 }
 
@@ -288,6 +463,7 @@ prop_compose! {
         seed in any::<u64>(),
         pre_vote in any::<bool>(),
         check_quorum in any::<bool>(),
+        read_index in any::<bool>(),
         snapshot_threshold in prop_oneof![Just(0u64), 2..20u64],
         loss in 0..10u32,
         duplicate in 0..5u32,
@@ -306,7 +482,7 @@ prop_compose! {
             "lab": "raft",
             "nodes": nodes,
             "seed": seed,
-            "params": { "pre_vote": pre_vote, "check_quorum": check_quorum, "snapshot_threshold": snapshot_threshold },
+            "params": { "pre_vote": pre_vote, "check_quorum": check_quorum, "read_index": read_index, "snapshot_threshold": snapshot_threshold },
             "network": {
                 "latency": { "distribution": "uniform", "min_ms": 1, "max_ms": 20 },
                 "loss_probability": f64::from(loss) / 100.0,

@@ -15,6 +15,7 @@ pub mod lab_figures;
 pub mod lab_page;
 pub mod lab_picture;
 pub mod link_popover;
+pub mod loadbalancing_figures;
 pub mod metrics_strip;
 pub mod playback_bar;
 pub mod raft_experiment;

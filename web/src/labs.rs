@@ -63,6 +63,31 @@ pub fn client_request(id: &str) -> Option<serde_json::Value> {
     }
 }
 
+/// What "Add node" does in lab `id`. In Raft a server joins through a single-server
+/// membership change (thesis 4.1): a new server starts and the leader is asked to add it.
+pub fn add_node_action(id: &str) -> netsplit_core::Action {
+    match id {
+        "raft" => netsplit_core::Action::Lab {
+            name: "add_server".into(),
+            args: serde_json::Value::Null,
+        },
+        _ => netsplit_core::Action::AddNode,
+    }
+}
+
+/// What "Remove node" does to `node` in lab `id`. In Raft the leader is asked to remove the
+/// server from the configuration (the server keeps running until crashed); elsewhere the
+/// node leaves the simulation.
+pub fn remove_node_action(id: &str, node: u32) -> netsplit_core::Action {
+    match id {
+        "raft" => netsplit_core::Action::Lab {
+            name: "remove_server".into(),
+            args: serde_json::json!({ "node": node }),
+        },
+        _ => netsplit_core::Action::RemoveNode { node },
+    }
+}
+
 /// The preset a lab opens with.
 pub fn default_preset(id: &str) -> Option<&'static str> {
     match id {
@@ -140,13 +165,11 @@ pub const BALANCING_POLICIES: &[(&str, &str)] = &[
     ("Random", "random"),
 ];
 
-/// The lab gauges drawn over time in the figures panel: (gauge name, label).
+/// The lab gauges drawn over time in the figures panel: (gauge name, label). The load
+/// balancing lab draws its own charts from its report instead
+/// (`components::loadbalancing_figures`).
 pub fn charted_gauges(id: &str) -> &'static [(&'static str, &'static str)] {
     match id {
-        "loadbalancing" => &[
-            ("window_latency_ms_p99", "p99 latency (ms, last window)"),
-            ("latency_ms_p50", "p50 latency (ms)"),
-        ],
         "raft" => &[("term", "term"), ("commit_index", "commit index")],
         _ => &[],
     }

@@ -21,7 +21,9 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     let state = props.state.clone();
     let add = {
         let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::Apply(SimAction::AddNode)))
+        Callback::from(move |_| {
+            state.dispatch(Action::Apply(crate::labs::add_node_action(&state.lab)))
+        })
     };
     let heal = {
         let state = state.clone();
@@ -123,7 +125,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     html! {
         <div class="toolbar" role="toolbar" aria-label="Fault tools">
             <div class="group">
-                <button onclick={add} aria-label="Add node">{ "+ Add node" }</button>
+                <button onclick={add} aria-label="Add node" title={(state.lab == "raft").then_some("Start a server and ask the leader to add it to the configuration")}>{ "+ Add node" }</button>
             </div>
             <div class="group">
                 <button onclick={partition} aria-pressed={partitioning.to_string()} aria-label="Partition"

@@ -91,7 +91,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 } }
                 if node.status != NodeStatus::Removed {
                     <button onclick={act(SimAction::Isolate { node: id })} aria-label="Isolate">{ "Isolate" }</button>
-                    <button onclick={act(SimAction::RemoveNode { node: id })} aria-label="Remove node">{ "Remove node" }</button>
+                    <button onclick={act(crate::labs::remove_node_action(&state.lab, id))} aria-label="Remove node">{ "Remove node" }</button>
                 }
             </div>
             if !others.is_empty() {

@@ -1,8 +1,11 @@
 //! The lab's own figures: every gauge and counter as a live readout, and the lab's key
-//! gauges drawn over virtual time (for example the load balancer's p99 latency).
+//! gauges drawn over virtual time (for example Raft's term). The load balancing lab
+//! draws its own charts from its typed report instead (see
+//! [`crate::components::loadbalancing_figures`]).
 
 use yew::prelude::*;
 
+use crate::components::loadbalancing_figures::loadbalancing_figures;
 use crate::components::playback_bar::format_time;
 use crate::labs::charted_gauges;
 use crate::state::PlaygroundHandle;
@@ -28,6 +31,20 @@ pub fn format_figure(value: f64) -> String {
     }
 }
 
+/// Formats one gauge of the readout. Gauges that name a node (Raft's `leader`) hold the
+/// node's number, or -1 when there is none; a reader should see `n3` or `none`, not `-1`.
+fn format_gauge(name: &str, value: f64) -> String {
+    if name == "leader" || name.ends_with(".leader") {
+        if value < 0.0 {
+            "none".to_string()
+        } else {
+            format!("n{}", format_figure(value))
+        }
+    } else {
+        format_figure(value)
+    }
+}
+
 /// The figures panel.
 #[component]
 pub fn LabFigures(props: &LabFiguresProps) -> Html {
@@ -36,6 +53,9 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
     if metrics.gauges.is_empty() && metrics.counters.is_empty() {
         return html! {};
     }
+    // The load balancing lab draws its own charts from its typed report; the other
+    // labs chart the gauges `charted_gauges` names.
+    let lab_report = netsplit_core::protocols::loadbalancing::lab::report_of(&**state.run.borrow());
     let charted = charted_gauges(&state.lab);
     let history = state.gauge_history.borrow();
     let colours = ["var(--bad)", "var(--accent)", "var(--ok)"];
@@ -81,6 +101,7 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
     html! {
         <section class="panel lab-extra lab-figures" aria-label="Lab figures">
             <h2>{ "Lab figures" }</h2>
+            { lab_report.as_ref().map(loadbalancing_figures).unwrap_or_default() }
             if lines.iter().any(|(_, _, _, points)| points.len() > 1) {
                 <svg viewBox={format!("0 0 {W} {H}")} class="sparkline gauges" preserveAspectRatio="none" role="img"
                      aria-label={format!("{} over virtual time, from {} to {}",
@@ -103,7 +124,7 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
             }
             <dl class="kv figures">
                 { for metrics.gauges.iter().map(|(name, value)| html! {
-                    <><dt>{ name }</dt><dd data-gauge={name.clone()}>{ format_figure(*value) }</dd></>
+                    <><dt>{ name }</dt><dd data-gauge={name.clone()}>{ format_gauge(name, *value) }</dd></>
                 }) }
                 { for metrics.counters.iter().map(|(name, value)| html! {
                     <><dt>{ name }</dt><dd>{ value }</dd></>

@@ -171,15 +171,17 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <p class="scenario-description">{ description }</p>
             </div>
             <FaultToolbar state={state.clone()} client_request={client_request} />
-            if let Some(notice) = &state.notice {
-                <p class="field-error notice" role="alert">{ notice }</p>
-            }
-            if let Some(stop) = &state.stopped_by {
-                <p class="banner" role="status">{ stop }</p>
-            }
-            if state.lagging {
-                <p class="banner" role="status">{ "The simulation cannot keep up at this speed: time runs slower than asked." }</p>
-            }
+            <div class="lab-notices">
+                if let Some(notice) = &state.notice {
+                    <p class="field-error notice" role="alert">{ notice }</p>
+                }
+                if let Some(stop) = &state.stopped_by {
+                    <p class="banner" role="status">{ stop }</p>
+                }
+                if state.lagging {
+                    <p class="banner" role="status">{ "The simulation cannot keep up at this speed: time runs slower than asked." }</p>
+                }
+            </div>
             <div class="canvas-wrap">
                 <ClusterView state={state.clone()} />
                 { popover.unwrap_or_default() }
@@ -194,11 +196,13 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <EventLog state={state.clone()} />
             </aside>
             <MetricsStrip state={state.clone()} />
-            <LabFigures state={state.clone()} />
-            if card.id == "raft" {
-                <RaftView state={state.clone()} />
-                <RaftExperiment />
-            }
+            <div class="lab-extras">
+                <LabFigures state={state.clone()} />
+                if card.id == "raft" {
+                    <RaftView state={state.clone()} />
+                    <RaftExperiment />
+                }
+            </div>
         </main>
     }
 }

@@ -1,12 +1,13 @@
 //! Raft's own views: every server's log as a grid (one row per server, one cell per index,
 //! coloured and numbered by term, committed entries drawn solid), each server's term and
-//! commit index, and the key-value contents of the selected server (or the leader).
+//! commit index, the cluster configuration with any change still pending, and the key-value
+//! contents of the selected server (or the leader).
 
 use netsplit_core::NodeStatus;
 use serde_json::Value;
 use yew::prelude::*;
 
-use crate::state::PlaygroundHandle;
+use crate::state::{Action, PlaygroundHandle};
 
 /// How many of the newest log indexes the grid shows.
 pub const LOG_COLUMNS: u64 = 24;
@@ -37,6 +38,12 @@ pub struct LogRow {
     pub terms: Vec<u64>,
     /// Its key-value store.
     pub data: Vec<(String, String)>,
+    /// The configuration it uses: the latest one in its log, committed or not (thesis 4.1).
+    pub members: Vec<u32>,
+    /// The configuration as of its commit index.
+    pub committed_members: Vec<u32>,
+    /// The index of the latest configuration entry in its log (0: the initial one).
+    pub configuration_index: u64,
 }
 
 impl LogRow {
@@ -64,16 +71,70 @@ impl LogRow {
                     .collect()
             })
             .unwrap_or_default();
+        let commit_index = number(&state["commit_index"]);
+        let snapshot_index = number(&log["snapshot_index"]);
+        let ids = |value: &Value| -> Vec<u32> {
+            value
+                .as_array()
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| u32::try_from(id.as_u64()?).ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let base_members = ids(&log["base_members"]);
+        let configuration_indexes: Vec<u64> = log["configuration_indexes"]
+            .as_array()
+            .map(|indexes| indexes.iter().map(number).collect())
+            .unwrap_or_default();
+        // The members named by the configuration entry at `index`, read from the log.
+        let members_at = |index: u64| -> Option<Vec<u32>> {
+            let offset = usize::try_from(index.checked_sub(snapshot_index + 1)?).ok()?;
+            Some(ids(&log["entries"].get(offset)?["command"]["members"]))
+        };
+        let configuration_index = configuration_indexes.last().copied().unwrap_or(0);
+        let members = members_at(configuration_index).unwrap_or_else(|| base_members.clone());
+        let committed_members = configuration_indexes
+            .iter()
+            .rev()
+            .find(|&&index| index <= commit_index)
+            .and_then(|&index| members_at(index))
+            .unwrap_or(base_members);
         LogRow {
             id,
             role,
             up,
             term: number(&state["current_term"]),
-            commit_index: number(&state["commit_index"]),
-            snapshot_index: number(&log["snapshot_index"]),
+            commit_index,
+            snapshot_index,
             terms,
             data,
+            members,
+            committed_members,
+            configuration_index,
         }
+    }
+
+    /// The change between the committed configuration and the one in use, if one is
+    /// still uncommitted: the servers being added and the servers being removed.
+    pub fn pending_change(&self) -> Option<(Vec<u32>, Vec<u32>)> {
+        if self.configuration_index <= self.commit_index {
+            return None;
+        }
+        let added = self
+            .members
+            .iter()
+            .copied()
+            .filter(|id| !self.committed_members.contains(id))
+            .collect();
+        let removed = self
+            .committed_members
+            .iter()
+            .copied()
+            .filter(|id| !self.members.contains(id))
+            .collect();
+        Some((added, removed))
     }
 
     /// The index of the last entry.
@@ -96,6 +157,59 @@ impl LogRow {
 pub fn term_colour(term: u64) -> String {
     let hue = (term * 67) % 360;
     format!("hsl({hue} 60% 55% / 0.35)")
+}
+
+/// Server ids as "n0, n1, n2".
+fn server_list(ids: &[u32]) -> String {
+    ids.iter()
+        .map(|id| ["n", &id.to_string()].concat())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The configuration as `row` (the leader, or the selected server) sees it, the change still
+/// pending if any, and a button for each running server outside it.
+fn configuration(state: &PlaygroundHandle, row: &LogRow, outside: &[u32]) -> Html {
+    let add = |id: u32| {
+        let state = state.clone();
+        Callback::from(move |_| {
+            state.dispatch(Action::Apply(netsplit_core::Action::Lab {
+                name: "add_server".into(),
+                args: serde_json::json!({ "node": id }),
+            }))
+        })
+    };
+    let whose = if row.role == "leader" {
+        ["the leader n", &row.id.to_string()].concat()
+    } else {
+        ["n", &row.id.to_string()].concat()
+    };
+    html! {
+        <div class="raft-configuration" aria-label="Configuration">
+            <h3>{ "Configuration" }</h3>
+            <p>
+                { format!("As {whose} sees it: {} ({} servers, a majority is {}).",
+                    server_list(&row.members), row.members.len(), row.members.len() / 2 + 1) }
+            </p>
+            if let Some((added, removed)) = row.pending_change() {
+                <p class="pending-change" role="status">
+                    <strong>{ "Pending: " }</strong>
+                    { if !added.is_empty() { format!("adding {}", server_list(&added)) } else { format!("removing {}", server_list(&removed)) } }
+                    { format!(" (configuration entry at index {}, not committed yet). Servers use it as soon as it is in their log; no other change is accepted until it commits.", row.configuration_index) }
+                </p>
+            } else {
+                <p class="muted">{ "Committed. Add node starts a server and asks the leader to add it; select a server and use Remove node to take it out, one server at a time." }</p>
+            }
+            if !outside.is_empty() {
+                <p class="outside">
+                    { format!("Running but not in the configuration: {}. ", server_list(outside)) }
+                    { for outside.iter().map(|&id| html! {
+                        <button onclick={add(id)} aria-label={format!("Add n{id} to the configuration")}>{ format!("Add n{id}") }</button>
+                    }) }
+                </p>
+            }
+        </div>
+    }
 }
 
 /// Raft's panel.
@@ -125,8 +239,22 @@ pub fn RaftView(props: &RaftViewProps) -> Html {
         .find(|row| Some(row.id) == state.selected)
         .or_else(|| rows.iter().find(|row| row.role == "leader" && row.up))
         .cloned();
+    let authority = rows
+        .iter()
+        .find(|row| row.role == "leader" && row.up)
+        .or_else(|| rows.iter().find(|row| Some(row.id) == state.selected))
+        .or_else(|| rows.iter().find(|row| row.up));
+    let outside: Vec<u32> = authority
+        .map(|authority| {
+            rows.iter()
+                .filter(|row| row.up && !authority.members.contains(&row.id))
+                .map(|row| row.id)
+                .collect()
+        })
+        .unwrap_or_default();
     html! {
         <section class="panel raft-view" aria-label="Raft logs">
+            { authority.map(|row| configuration(state, row, &outside)).unwrap_or_default() }
             <h2>{ "Logs (index → , number = term; solid = committed, dashed = not yet)" }</h2>
             <div class="log-grid-wrap">
                 <table class="log-grid">
@@ -142,7 +270,7 @@ pub fn RaftView(props: &RaftViewProps) -> Html {
                         { for rows.iter().map(|row| html! {
                             <tr key={row.id} class={classes!((!row.up).then_some("down"))}>
                                 <th scope="row">{ format!("n{}{}", row.id, match row.role {
-                                    "leader" => " (L)", "candidate" => " (C)", "precandidate" => " (P)", _ => "" }) }
+                                    "leader" => " (L)", "candidate" => " (C)", "precandidate" => " (P)", "removed" => " (out)", _ => "" }) }
                                     { if row.up { "" } else { " ✕" } }</th>
                                 <td>{ row.term }</td>
                                 <td>{ row.commit_index }</td>

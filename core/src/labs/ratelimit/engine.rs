@@ -13,7 +13,8 @@
 //! - the limiter nodes are engine nodes `0..nodes`; in central counter mode one more
 //!   node, the highest id, is the central counter;
 //! - every arrival becomes a client request to limiter node `i mod nodes` (the load
-//!   balancer's round robin) at its exact microsecond;
+//!   balancer's round robin) at its exact microsecond, after the scenario's own
+//!   timeline entries and the faults of the same microsecond;
 //! - `latency_ms` becomes the default link's fixed latency;
 //! - a central crash becomes `crash` and `restart` of the central node, a cut central
 //!   link becomes `cut_link_both` and two `heal_link`s, and a partition becomes a cut
@@ -229,7 +230,12 @@ pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
     engine.network.latency = Latency::Fixed {
         ms: distributed.latency_ms as f64,
     };
-    let mut timeline = fault_actions(&distributed.faults, central, limiters);
+    // The scenario's own timeline (the learner's actions, exported) goes first: the
+    // engine applies entries of equal time in order, and its rule is that an action
+    // at time t comes before anything else at t, as it did when the learner applied
+    // it live. This also keeps `timeline[i]` in an error naming the file's entry i.
+    let mut timeline = scenario.timeline.clone();
+    timeline.extend(fault_actions(&distributed.faults, central, limiters));
     for (index, arrival) in trace.iter().enumerate() {
         let request = LimitRequest {
             client: arrival.client,
@@ -246,7 +252,6 @@ pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
             },
         ));
     }
-    timeline.extend(scenario.timeline.iter().cloned());
     if timeline.len() > TIMELINE_ENTRIES_MAX {
         return Err(ScenarioError::Invalid {
             path: "params.traffic".to_string(),
@@ -642,6 +647,56 @@ mod tests {
         let mut again = build(&given_back).unwrap();
         again.run_until(6_000_000);
         assert_eq!(again.trace_hash(), lab.trace_hash());
+    }
+
+    #[test]
+    fn a_learners_action_at_the_same_microsecond_as_an_arrival_replays_before_it() {
+        // The simulator's rule: an action the learner applies at time t happens
+        // before anything else scheduled for t (running "until t" stops short of
+        // t's events). A replay of the exported scenario must keep that order even
+        // when a generated arrival falls on the very same microsecond.
+        let scenario = preset("ratelimit-central-store-down");
+        let central: NodeId = 3;
+        let arrival = engine_scenario(&scenario)
+            .unwrap()
+            .timeline
+            .iter()
+            .filter(|entry| matches!(entry.action, Action::ClientRequest { .. }))
+            .map(TimelineEntry::time)
+            .find(|&time| time >= 1_000_000)
+            .expect("an arrival after 1 s");
+        let mut lab = build(&scenario).unwrap();
+        lab.run_until(arrival);
+        assert_eq!(lab.now(), arrival);
+        lab.apply(Action::Crash { node: central }).unwrap();
+        lab.run_until(1_900_000);
+        lab.apply(Action::Restart { node: central }).unwrap();
+        lab.run_until(6_000_000);
+        assert!(lab.action_errors().is_empty(), "{:?}", lab.action_errors());
+        let given_back = lab.scenario();
+        let mut again = build(&given_back).unwrap();
+        again.run_until(6_000_000);
+        assert!(
+            again.action_errors().is_empty(),
+            "{:?}",
+            again.action_errors()
+        );
+        assert_eq!(
+            again.trace_hash(),
+            lab.trace_hash(),
+            "the replay of the exported scenario is the run the learner saw"
+        );
+        // The arrival at the crash's microsecond found the central counter down:
+        // failing open, the limiter admitted it without an answer from the counter.
+        let history = again.inner().sim().client_history();
+        let call = history
+            .iter()
+            .find(|call| call.invoked_at == arrival)
+            .expect("the arrival is in the history");
+        assert_eq!(
+            call.reply.expect("answered").reason,
+            distributed::Reason::CentralUnreachableFailedOpen
+        );
     }
 
     #[test]

@@ -17,6 +17,9 @@ use crate::protocol::{Context, MICROS_PER_MS, NodeId, Out, RequestId, Time};
 pub struct ClientWindow {
     /// Latencies of the requests that succeeded in this window.
     pub latency: Histogram,
+    /// How long each request that failed in this window took to fail: from sending
+    /// it until the client learned of the error or gave up waiting.
+    pub failed_latency: Histogram,
     /// Requests that failed in this window.
     pub errors: u64,
     /// Requests started in this window.
@@ -26,6 +29,7 @@ pub struct ClientWindow {
 impl WindowRecord for ClientWindow {
     fn merge(&mut self, other: &Self) {
         self.latency.merge(&other.latency);
+        self.failed_latency.merge(&other.failed_latency);
         self.errors += other.errors;
         self.started += other.started;
     }
@@ -51,6 +55,9 @@ pub struct Client {
     pub waiting: BTreeMap<u64, Waiting>,
     /// Latencies of every successful request since the start.
     pub latency: Histogram,
+    /// How long every failed request took to fail since the start (a request refused
+    /// at once counts 0 µs; one that timed out counts the whole timeout).
+    pub failed_latency: Histogram,
     /// Requests that succeeded.
     pub succeeded: u64,
     /// Requests that failed, by reason.
@@ -68,6 +75,7 @@ impl Client {
             next_sequence: 0,
             waiting: BTreeMap::new(),
             latency: Histogram::default(),
+            failed_latency: Histogram::default(),
             succeeded: 0,
             failures: BTreeMap::new(),
             windows: Windows::new(window_us),
@@ -118,7 +126,7 @@ impl Client {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         if self.waiting.len() >= config.outstanding_max as usize {
-            self.fail(ctx.now, Failure::ClientOverloaded, request, out);
+            self.fail(ctx.now, ctx.now, Failure::ClientOverloaded, request, out);
             return;
         }
         // Clients start on different balancers so that their turns interleave.
@@ -139,15 +147,25 @@ impl Client {
         out.set_timer(Timer::ClientTimeout { sequence }, timeout, timeout);
     }
 
+    /// Counts a failure of the request sent at `sent_at`, learned of at `now`.
+    fn record_failure(&mut self, sent_at: Time, now: Time, failure: Failure) {
+        let latency = now.saturating_sub(sent_at);
+        *self.failures.entry(failure).or_insert(0) += 1;
+        self.failed_latency.record(latency);
+        let window = self.windows.at(now);
+        window.errors += 1;
+        window.failed_latency.record(latency);
+    }
+
     fn fail(
         &mut self,
+        sent_at: Time,
         now: Time,
         failure: Failure,
         request: Option<RequestId>,
         out: &mut Out<Message, Timer, Outcome>,
     ) {
-        *self.failures.entry(failure).or_insert(0) += 1;
-        self.windows.at(now).errors += 1;
+        self.record_failure(sent_at, now, failure);
         if let Some(request) = request {
             out.reply(
                 request,
@@ -182,8 +200,7 @@ impl Client {
                 self.windows.at(ctx.now).latency.record(latency);
             }
             Outcome::Failed { failure, .. } => {
-                *self.failures.entry(failure).or_insert(0) += 1;
-                self.windows.at(ctx.now).errors += 1;
+                self.record_failure(waiting.sent_at, ctx.now, failure);
             }
         }
         if let Some(request) = waiting.request {
@@ -199,7 +216,13 @@ impl Client {
         out: &mut Out<Message, Timer, Outcome>,
     ) {
         if let Some(waiting) = self.waiting.remove(&sequence) {
-            self.fail(ctx.now, Failure::ClientTimeout, waiting.request, out);
+            self.fail(
+                waiting.sent_at,
+                ctx.now,
+                Failure::ClientTimeout,
+                waiting.request,
+                out,
+            );
         }
     }
 }

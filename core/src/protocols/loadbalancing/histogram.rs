@@ -160,6 +160,47 @@ impl Histogram {
             .iter()
             .map(|&(bucket, count)| (bucket_low(bucket), bucket_high(bucket), count))
     }
+
+    /// Every bucket hit, with neighbouring buckets merged so that each doubling of
+    /// latency holds `per_doubling` bars (a power of two from 1 to 32; other values are
+    /// rounded up to one), as `(lowest value, highest value, count)` by ascending value.
+    /// Values below 32 µs share one bar. Because fine buckets nest exactly in coarse
+    /// ones, the counts are exact: a chart with 8 bars per doubling shows the same
+    /// samples as the 32 the percentiles use.
+    pub fn coarse_buckets(&self, per_doubling: u32) -> Vec<(u64, u64, u64)> {
+        let per_doubling = u64::from(per_doubling.clamp(1, SUB_BUCKETS as u32)).next_power_of_two();
+        let group = SUB_BUCKETS / per_doubling;
+        // Bar 0 holds every value below SUB_BUCKETS; bar k >= 1 holds fine buckets
+        // SUB_BUCKETS + (k - 1) * group up to SUB_BUCKETS + k * group - 1.
+        let bar_of = |bucket: u16| -> u64 {
+            let bucket = u64::from(bucket);
+            if bucket < SUB_BUCKETS {
+                0
+            } else {
+                1 + (bucket - SUB_BUCKETS) / group
+            }
+        };
+        let mut bars: Vec<(u64, u64, u64, u64)> = Vec::new();
+        for &(bucket, count) in &self.buckets {
+            let bar = bar_of(bucket);
+            match bars.last_mut() {
+                Some(last) if last.0 == bar => last.3 += count,
+                _ => {
+                    let (low, high) = if bar == 0 {
+                        (0, SUB_BUCKETS - 1)
+                    } else {
+                        let first = SUB_BUCKETS + (bar - 1) * group;
+                        let last = (first + group - 1).min(BUCKETS_MAX as u64 - 1);
+                        (bucket_low(first as u16), bucket_high(last as u16))
+                    };
+                    bars.push((bar, low, high, count));
+                }
+            }
+        }
+        bars.into_iter()
+            .map(|(_, low, high, count)| (low, high, count))
+            .collect()
+    }
 }
 
 /// A record that can be kept per window and merged with its neighbour.
@@ -318,6 +359,47 @@ mod tests {
         }
         left.merge(&right);
         assert_eq!(left, both);
+    }
+
+    #[test]
+    fn coarse_buckets_keep_every_sample_and_nest_the_fine_ones() {
+        let mut histogram = Histogram::default();
+        for value in (0..200_000u64).step_by(7) {
+            histogram.record(value);
+        }
+        let fine: Vec<(u64, u64, u64)> = histogram.buckets().collect();
+        for per_doubling in [1, 4, 8, 32] {
+            let coarse = histogram.coarse_buckets(per_doubling);
+            assert_eq!(
+                coarse.iter().map(|bar| bar.2).sum::<u64>(),
+                histogram.count(),
+                "{per_doubling} bars per doubling keep every sample"
+            );
+            for (low, high, count) in &fine {
+                let holder = coarse
+                    .iter()
+                    .find(|bar| bar.0 <= *low && *high <= bar.1)
+                    .expect("every fine bucket lies inside one coarse bar");
+                assert!(holder.2 >= *count);
+            }
+            for pair in coarse.windows(2) {
+                assert!(pair[0].1 < pair[1].0, "bars do not overlap: {pair:?}");
+            }
+        }
+        // Above 32 µs, 8 bars per doubling: 1024..2047 µs is split at 1152, 1280, ...
+        let coarse = histogram.coarse_buckets(8);
+        assert!(coarse.contains(&(
+            1_024,
+            1_151,
+            coarse.iter().find(|bar| bar.0 == 1_024).unwrap().2
+        )));
+        // At 32 per doubling only the values below 32 µs (0, 7, 14, 21, 28) merge.
+        let below_32 = fine.iter().filter(|bar| bar.1 < 32).count();
+        assert_eq!(below_32, 5);
+        assert_eq!(
+            histogram.coarse_buckets(32).len(),
+            fine.len() - below_32 + 1
+        );
     }
 
     #[test]

@@ -115,6 +115,13 @@ pub fn sim_report(sim: &Simulator<LoadBalancing>) -> Report {
     )
 }
 
+/// The lab's report for an erased run, or `None` if the run is not a load
+/// balancing run (the UI's charts call this on whatever lab is on screen).
+pub fn report_of(run: &dyn crate::lab::LabRun) -> Option<Report> {
+    let lab = run.as_any()?.downcast_ref::<LabRunOf>()?;
+    Some(sim_report(lab.sim()))
+}
+
 /// Copies the report's headline figures into the gauges ten times per metrics
 /// window (recomputing the report after every event would cost more than the
 /// event), so the gauges lag the run by at most a tenth of a window (100 ms by

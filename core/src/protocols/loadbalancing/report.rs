@@ -1,5 +1,12 @@
 //! The lab's report: every client's and server's records merged into one picture.
 //!
+//! Latency is reported twice, because a latency chart of successes alone flatters a
+//! failing system: a server that is dead or saturated turns requests into errors, and
+//! their slow timeouts never reach the success percentiles. So `latency` covers the
+//! requests that succeeded, `failed_latency` covers how long each failed request took
+//! to fail (from sending it until the client learned of the error or gave up), and
+//! `error_rate` says what share of the requests that ended failed.
+//!
 //! Percentiles are exact merges of the clients' log histograms (see
 //! [`super::histogram`]), reported as bucket midpoints, within 1.6% of the true
 //! sample. Windows of different nodes are regrouped to the widest window width any
@@ -61,19 +68,27 @@ pub struct HistogramBar {
     pub count: u64,
 }
 
-/// The clients' view of one window of time.
+/// The clients' view of one window of time. A request belongs to the window in
+/// which it ended (succeeded or failed), except `started`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowReport {
     /// The window's start in milliseconds.
     pub start_ms: f64,
     /// Requests started.
     pub started: u64,
+    /// Requests that succeeded.
+    pub succeeded: u64,
     /// Requests that failed.
     pub failed: u64,
+    /// The share of the requests that ended in this window that failed, from 0 to 1
+    /// (0 when none ended).
+    pub error_rate: f64,
     /// Successful requests per second.
     pub throughput_per_second: f64,
     /// Latencies of the requests that succeeded.
     pub latency: LatencySummary,
+    /// How long the requests that failed took to fail.
+    pub failed_latency: LatencySummary,
 }
 
 /// One server's window.
@@ -154,16 +169,50 @@ pub struct Report {
     pub failures: BTreeMap<String, u64>,
     /// Successful requests per second over the whole run.
     pub throughput_per_second: f64,
+    /// The share of the requests that ended that failed, from 0 to 1.
+    pub error_rate: f64,
     /// Latency of successful requests over the whole run.
     pub latency: LatencySummary,
-    /// Every latency bucket hit, by ascending latency.
+    /// How long failed requests took to fail over the whole run.
+    pub failed_latency: LatencySummary,
+    /// Successful requests by latency, [`HISTOGRAM_BARS_PER_DOUBLING`] bars per
+    /// doubling, only the bars hit, by ascending latency.
     pub latency_histogram: Vec<HistogramBar>,
+    /// Failed requests by time to fail, binned like `latency_histogram`.
+    pub failed_latency_histogram: Vec<HistogramBar>,
     /// The clients' metrics over time.
     pub windows: Vec<WindowReport>,
     /// Each server.
     pub servers: Vec<ServerReport>,
     /// Each balancer.
     pub balancers: Vec<BalancerReport>,
+}
+
+/// Bars per doubling of latency in the report's histograms: each bar spans at most
+/// 1/8 of its lower edge, fine enough to show a second mode (a slow server's
+/// requests) and coarse enough to draw.
+pub const HISTOGRAM_BARS_PER_DOUBLING: u32 = 8;
+
+fn bars(histogram: &Histogram) -> Vec<HistogramBar> {
+    histogram
+        .coarse_buckets(HISTOGRAM_BARS_PER_DOUBLING)
+        .into_iter()
+        .map(|(low, high, count)| HistogramBar {
+            ms_low: to_ms(low),
+            ms_high: to_ms(high),
+            count,
+        })
+        .collect()
+}
+
+/// `failed` out of `failed + succeeded`, or 0 when nothing ended.
+fn rate(failed: u64, succeeded: u64) -> f64 {
+    let ended = failed.saturating_add(succeeded);
+    if ended == 0 {
+        0.0
+    } else {
+        failed as f64 / ended as f64
+    }
 }
 
 /// The width every node's series would have at time `now` if it had recorded then.
@@ -207,7 +256,14 @@ pub fn report<'a>(
             Role::Balancer(_) => {}
         }
     }
+    // Every series runs to the window holding `now` (none before time starts).
+    let windows_until_now = if now == 0 {
+        0
+    } else {
+        (now / width) as usize + 1
+    };
     let mut latency = Histogram::default();
+    let mut failed_latency = Histogram::default();
     let mut client_windows: Vec<ClientWindow> = Vec::new();
     let mut failures: BTreeMap<String, u64> = BTreeMap::new();
     let (mut started, mut succeeded, mut waiting) = (0, 0, 0);
@@ -217,6 +273,7 @@ pub fn report<'a>(
         match &node.role {
             Role::Client(client) => {
                 latency.merge(&client.latency);
+                failed_latency.merge(&client.failed_latency);
                 regroup_into(&mut client_windows, &client.windows, width);
                 started += client.next_sequence;
                 succeeded += client.succeeded;
@@ -234,6 +291,14 @@ pub fn report<'a>(
                 }
                 let mut windows: Vec<ServerWindow> = Vec::new();
                 regroup_into(&mut windows, &server.windows, width);
+                // A server that nothing reaches any more (crashed, or avoided by the
+                // policy) records no windows; its series still runs to the present,
+                // idle, so its latest window says 0% busy rather than repeating its
+                // last busy one.
+                windows.resize(
+                    windows.len().max(windows_until_now),
+                    ServerWindow::default(),
+                );
                 let concurrency = u64::from(server.config.concurrency.max(1));
                 let lifetime = now.saturating_sub(server.started_at);
                 let window_reports = windows
@@ -284,6 +349,10 @@ pub fn report<'a>(
             }),
         }
     }
+    client_windows.resize(
+        client_windows.len().max(windows_until_now),
+        ClientWindow::default(),
+    );
     let failed = failures.values().sum();
     let seconds = |micros: Time| micros as f64 / 1_000_000.0;
     let windows = client_windows
@@ -295,9 +364,12 @@ pub fn report<'a>(
             WindowReport {
                 start_ms: to_ms(start),
                 started: window.started,
+                succeeded: window.latency.count(),
                 failed: window.errors,
+                error_rate: rate(window.errors, window.latency.count()),
                 throughput_per_second: window.latency.count() as f64 / seconds(span),
                 latency: LatencySummary::of(&window.latency),
+                failed_latency: LatencySummary::of(&window.failed_latency),
             }
         })
         .collect();
@@ -314,15 +386,11 @@ pub fn report<'a>(
         } else {
             succeeded as f64 / seconds(now)
         },
+        error_rate: rate(failed, succeeded),
         latency: LatencySummary::of(&latency),
-        latency_histogram: latency
-            .buckets()
-            .map(|(low, high, count)| HistogramBar {
-                ms_low: to_ms(low),
-                ms_high: to_ms(high),
-                count,
-            })
-            .collect(),
+        failed_latency: LatencySummary::of(&failed_latency),
+        latency_histogram: bars(&latency),
+        failed_latency_histogram: bars(&failed_latency),
         windows,
         servers,
         balancers,
@@ -331,11 +399,14 @@ pub fn report<'a>(
 
 impl Report {
     /// The report's headline figures by name, for the engine's gauges and the CLI:
-    /// `latency_ms_{mean,p50,p95,p99,max}`, `throughput_per_second`,
-    /// `requests_{started,succeeded,failed}`, `failures.REASON`, the balancers'
-    /// summed `retries`, `retries_denied`, `timeouts` and `rejections`,
-    /// `server.ID.utilization` and `server.ID.queue_length`, and the last complete
-    /// window's `window_latency_ms_p99` and `window_throughput_per_second`.
+    /// `latency_ms_{mean,p50,p95,p99,max}` (successful requests),
+    /// `failed_latency_ms_{p50,p99}` (time to fail), `error_rate`,
+    /// `throughput_per_second`, `requests_{started,succeeded,failed}`,
+    /// `failures.REASON`, the balancers' summed `retries`, `retries_denied`,
+    /// `timeouts` and `rejections`, `server.ID.utilization` and
+    /// `server.ID.queue_length`, and the last complete window's
+    /// `window_latency_ms_{p50,p99}`, `window_failed_latency_ms_p99`,
+    /// `window_error_rate` and `window_throughput_per_second`.
     pub fn scalars(&self) -> BTreeMap<String, f64> {
         let mut scalars = BTreeMap::new();
         let mut put = |name: String, value: f64| {
@@ -346,6 +417,9 @@ impl Report {
         put("latency_ms_p95".into(), self.latency.p95_ms);
         put("latency_ms_p99".into(), self.latency.p99_ms);
         put("latency_ms_max".into(), self.latency.max_ms);
+        put("failed_latency_ms_p50".into(), self.failed_latency.p50_ms);
+        put("failed_latency_ms_p99".into(), self.failed_latency.p99_ms);
+        put("error_rate".into(), self.error_rate);
         put("throughput_per_second".into(), self.throughput_per_second);
         put("requests_started".into(), self.requests_started as f64);
         put("requests_succeeded".into(), self.requests_succeeded as f64);
@@ -376,7 +450,13 @@ impl Report {
         // The window before the current one is the latest that is complete.
         if self.windows.len() >= 2 {
             let window = &self.windows[self.windows.len() - 2];
+            put("window_latency_ms_p50".into(), window.latency.p50_ms);
             put("window_latency_ms_p99".into(), window.latency.p99_ms);
+            put(
+                "window_failed_latency_ms_p99".into(),
+                window.failed_latency.p99_ms,
+            );
+            put("window_error_rate".into(), window.error_rate);
             put(
                 "window_throughput_per_second".into(),
                 window.throughput_per_second,

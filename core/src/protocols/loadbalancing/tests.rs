@@ -562,8 +562,11 @@ fn the_basic_preset_uses_a_server_added_live_and_stops_using_a_removed_one() {
     assert!(added.completed > 300, "{}", added.completed);
     assert_eq!(removed.status, "removed");
     assert!(
-        removed.windows.len() <= 7,
-        "nothing is recorded after its removal at 6 s"
+        removed.windows[7..]
+            .iter()
+            .all(|window| window.completed == 0 && window.utilization == 0.0),
+        "nothing is recorded after its removal at 6 s: {:?}",
+        removed.windows
     );
     assert!(removed.completed > 300, "{}", removed.completed);
     assert_eq!(report.requests_failed, 0, "{:?}", report.failures);
@@ -783,4 +786,186 @@ fn the_gauges_carry_the_reports_headline_figures() {
         assert!(gauges.contains_key(name), "{name} missing from {gauges:?}");
     }
     assert!(gauges["latency_ms_p99"] > 10.0);
+}
+
+fn client_of(node: &LoadBalancing) -> &client::Client {
+    match &node.role {
+        Role::Client(client) => client,
+        other => panic!("not a client: {other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_request_records_how_long_it_took_to_fail_and_stays_out_of_the_success_latencies() {
+    let mut config = small_config(1);
+    config.clients.timeout_ms = 800;
+    config.clients.outstanding_max = 2;
+    let nodes = members(&config);
+    let mut node = LoadBalancing::new(1, &nodes, &config);
+    // Request 0 is answered with an error after 30 ms, request 1 is never answered
+    // and times out at the client after 800 ms, and request 2 finds two requests
+    // outstanding and is refused at once.
+    for sequence in 0..2 {
+        node.on_timer(&context(1, 0, &nodes), Timer::Arrival, &mut Out::new());
+        assert_eq!(client_of(&node).next_sequence, sequence + 1);
+    }
+    node.on_timer(&context(1, 10_000, &nodes), Timer::Arrival, &mut Out::new());
+    node.on_message(
+        &context(1, 30_000, &nodes),
+        0,
+        Message::Response {
+            tag: tag(0),
+            outcome: Outcome::Failed {
+                failure: Failure::QueueFull,
+                attempts: 1,
+            },
+        },
+        &mut Out::new(),
+    );
+    node.on_timer(
+        &context(1, 800_000, &nodes),
+        Timer::ClientTimeout { sequence: 1 },
+        &mut Out::new(),
+    );
+    let client = client_of(&node);
+    assert_eq!(client.latency.count(), 0, "no request succeeded");
+    assert_eq!(client.failed_latency.count(), 3);
+    assert_eq!(
+        client.failed_latency.min(),
+        0,
+        "the refused request failed at once"
+    );
+    assert_eq!(
+        client.failed_latency.max(),
+        800_000,
+        "the timeout took 800 ms"
+    );
+    let failed_windows: u64 = client
+        .windows
+        .records()
+        .iter()
+        .map(|window| window.failed_latency.count())
+        .sum();
+    assert_eq!(
+        failed_windows, 3,
+        "each failure lands in the window it ended in"
+    );
+}
+
+#[test]
+fn a_dead_server_shows_as_error_rate_and_slow_failures_while_success_latency_stays_low() {
+    let (_, report) = run(&preset("loadbalancing-dead-server"));
+    assert_eq!(report.failed_latency.count, report.requests_failed);
+    // Every failure here is an attempt timeout (500 ms) plus the network, so the
+    // failed requests' percentiles sit at the timeout, far above the successes'.
+    assert!(
+        (500.0..600.0).contains(&report.failed_latency.p50_ms),
+        "{:?}",
+        report.failed_latency
+    );
+    assert!(report.latency.p99_ms < 100.0, "{:?}", report.latency);
+    let rates: Vec<f64> = report
+        .windows
+        .iter()
+        .map(|window| window.error_rate)
+        .collect();
+    // Round robin over four servers sends a quarter of the traffic to the dead one
+    // until it is detected, so about a quarter of the requests that end fail.
+    assert!(rates[..3].iter().all(|&rate| rate == 0.0), "{rates:?}");
+    assert!(
+        rates[4..6].iter().all(|&rate| (0.15..0.35).contains(&rate)),
+        "{rates:?}"
+    );
+    assert!(rates[8..].iter().all(|&rate| rate == 0.0), "{rates:?}");
+    for window in &report.windows {
+        assert_eq!(window.failed_latency.count, window.failed);
+        assert_eq!(window.latency.count, window.succeeded);
+    }
+    let expected =
+        report.requests_failed as f64 / (report.requests_failed + report.requests_succeeded) as f64;
+    assert!((report.error_rate - expected).abs() < 1e-12);
+    let histogram_failed: u64 = report
+        .failed_latency_histogram
+        .iter()
+        .map(|bar| bar.count)
+        .sum();
+    assert_eq!(histogram_failed, report.requests_failed);
+    let histogram_succeeded: u64 = report.latency_histogram.iter().map(|bar| bar.count).sum();
+    assert_eq!(histogram_succeeded, report.requests_succeeded);
+}
+
+#[test]
+fn the_gauges_carry_the_error_rate_and_the_time_to_fail() {
+    let scenario = preset("loadbalancing-dead-server");
+    let (run, report) = run(&scenario);
+    let gauges = run.metrics().view().gauges;
+    for name in [
+        "error_rate",
+        "failed_latency_ms_p99",
+        "window_error_rate",
+        "window_latency_ms_p50",
+        "window_failed_latency_ms_p99",
+    ] {
+        assert!(gauges.contains_key(name), "{name} missing from {gauges:?}");
+    }
+    assert!(gauges["failed_latency_ms_p99"] >= 500.0);
+    assert!((report.scalars()["error_rate"] - report.error_rate).abs() < 1e-12);
+}
+
+#[test]
+fn an_erased_run_yields_its_report_only_when_it_is_a_load_balancing_run() {
+    let mut run = crate::lab::build(&preset("loadbalancing-dead-server")).expect("builds");
+    run.run_until(4_000_000);
+    let report = lab::report_of(run.as_ref()).expect("a load balancing run has a report");
+    assert_eq!(report.now_ms, 4_000.0);
+    assert!(report.requests_failed > 0);
+    let broadcast = crate::presets::all()
+        .iter()
+        .find(|(name, _)| name.starts_with("broadcast"))
+        .map(|(_, text)| Scenario::parse(text).expect("parses"))
+        .expect("a broadcast preset");
+    let other = crate::lab::build(&broadcast).expect("builds");
+    assert!(lab::report_of(other.as_ref()).is_none());
+}
+
+#[test]
+fn a_server_the_policy_stops_using_shows_idle_windows_up_to_the_present() {
+    // Least response time keeps a moving average per server that only new answers
+    // update, so once it steers away from the slowed server it sends it nothing more.
+    // The server then records nothing, and the report must still carry its series to
+    // the present as idle windows, not end it at its last busy one.
+    let mut run = crate::lab::build(&preset("loadbalancing-playground")).expect("builds");
+    run.run_until(2_000_000);
+    run.apply(crate::event::Action::Lab {
+        name: "slow_server".into(),
+        args: serde_json::json!({ "node": 3, "factor": 3 }),
+    })
+    .expect("n3 is a server");
+    run.run_until(5_000_000);
+    run.apply(crate::event::Action::Lab {
+        name: "set_policy".into(),
+        args: serde_json::json!({ "policy": { "type": "least_response_time" } }),
+    })
+    .expect("a known policy");
+    run.run_until(10_000_000);
+    let report = lab::report_of(run.as_ref()).expect("a load balancing run");
+    assert_eq!(
+        report.windows.len(),
+        11,
+        "windows 0 to 10 s, the last one just begun"
+    );
+    for server in &report.servers {
+        assert_eq!(
+            server.windows.len(),
+            report.windows.len(),
+            "n{}",
+            server.node
+        );
+    }
+    let slowed = &report.servers[0];
+    assert_eq!(slowed.node, 3);
+    let saturated = &slowed.windows[4];
+    assert!(saturated.utilization > 0.99 && saturated.queue_length_max == 100);
+    let latest = &slowed.windows[9];
+    assert_eq!((latest.utilization, latest.queue_length_max), (0.0, 0));
 }

@@ -37,6 +37,10 @@ pub struct Config {
     /// The most entries a leader keeps uncompacted before it refuses new requests, so that
     /// a run without snapshots cannot grow without bound.
     pub max_log_entries: u64,
+    /// ReadIndex (thesis 6.4): the leader answers a read without appending it to the log,
+    /// after a heartbeat round confirms a majority still follows it and it has applied the
+    /// commit index it noted when the read arrived. Off: reads go through the log.
+    pub read_index: bool,
     /// Deliberately broken variants for the learner to switch on and watch the checker catch.
     pub bugs: Bugs,
 }
@@ -54,6 +58,7 @@ impl Default for Config {
             forward_to_leader: true,
             max_entries_per_append: 64,
             max_log_entries: 100_000,
+            read_index: false,
             bugs: Bugs::default(),
         }
     }

@@ -41,7 +41,8 @@ pub enum Operation {
         /// The value to store.
         value: String,
     },
-    /// Read `key`. Reads go through the log like writes, which makes them linearizable.
+    /// Read `key`. Reads go through the log like writes, which makes them linearizable, or,
+    /// with the `read_index` option, through a confirmed heartbeat round (thesis 6.4).
     Get {
         /// The key to read.
         key: String,

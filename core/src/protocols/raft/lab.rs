@@ -13,6 +13,14 @@
 //! - `restart_crashed`: restart every crashed server.
 //! - `timeout` with `args.node`: make that server's election timer fire now (RaftScope's
 //!   "timeout" verb).
+//! - `add_server`: single-server membership change (thesis 4.1). Without `args.node` it
+//!   starts a new, empty server and asks the live leader to add it; with `args.node` it asks
+//!   the leader to add that running server. The leader appends a configuration entry and
+//!   the new server catches up from AppendEntries (or InstallSnapshot). Refused, with the
+//!   leader's reason, when no leader is live or a change is still uncommitted.
+//! - `remove_server` with `args.node`: asks the live leader to remove that server. The
+//!   server keeps running: it is shut down with a plain `remove_node` when the learner
+//!   wishes, which lets the disruptive-server problem of thesis 4.2.3 be shown.
 //!
 //! Metrics (gauges, in every report and sweepable with `--metric`): `term` (highest term of
 //! a live server), `leader` (id of the live leader of the highest term, -1 when none),
@@ -24,7 +32,7 @@
 use std::collections::BTreeSet;
 
 use super::invariants::{Property, RaftSafety};
-use super::{Config, Raft, Timer};
+use super::{Config, Operation, Raft, Request, Timer};
 use crate::event::{Action, ActionError, NodeStatus};
 use crate::invariant::{Invariant, Violation};
 use crate::lab::{LabInfo, LabProtocol};
@@ -214,8 +222,81 @@ fn lab_action(
                 state.on_timer(context, Timer::Election, out)
             })
         }
+        "add_server" => {
+            let node = match args.get("node") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(_) => Some(server_argument(name, args)?),
+            };
+            if let Some(node) = node
+                && !sim
+                    .nodes()
+                    .any(|(id, status, _)| id == node && status != NodeStatus::Removed)
+            {
+                return Err(ActionError::Invalid(format!(
+                    "{name}: there is no running server n{node}; leave args.node out to start a new one"
+                )));
+            }
+            let leader = required_leader(sim, name)?;
+            // The id a new server will get is the next one the simulator hands out.
+            let id = node.unwrap_or_else(|| sim.node_count());
+            let operation = Operation::AddServer { id };
+            check_membership_change(sim, leader, &operation, id, name)?;
+            if node.is_none() {
+                sim.apply(&Action::AddNode)?;
+            }
+            membership_request(sim, leader, operation)
+        }
+        "remove_server" => {
+            let id = server_argument(name, args)?;
+            let leader = required_leader(sim, name)?;
+            let operation = Operation::RemoveServer { id };
+            check_membership_change(sim, leader, &operation, id, name)?;
+            membership_request(sim, leader, operation)
+        }
         other => Err(ActionError::UnknownLabAction(other.to_string())),
     }
+}
+
+/// Reads `args.node` as a server id, or says what is wrong with it.
+fn server_argument(action: &str, args: &serde_json::Value) -> Result<NodeId, ActionError> {
+    args.get("node")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|node| NodeId::try_from(node).ok())
+        .ok_or_else(|| ActionError::Invalid(format!("{action}: args.node must name a server")))
+}
+
+/// Refuses a membership change the leader would refuse, before anything is started, so the
+/// learner reads the leader's reason at once instead of in the client history.
+fn check_membership_change(
+    sim: &Simulator<Raft>,
+    leader: NodeId,
+    operation: &Operation,
+    id: NodeId,
+    action: &str,
+) -> Result<(), ActionError> {
+    let Some((_, _, state)) = sim.nodes().find(|(node, _, _)| *node == leader) else {
+        return Err(ActionError::Invalid(format!(
+            "{action}: the leader n{leader} is gone"
+        )));
+    };
+    state
+        .membership_change(operation, id)
+        .map(|_| ())
+        .map_err(|reason| ActionError::Invalid(format!("{action}: {reason}")))
+}
+
+/// Sends the membership change to the leader as a client request, as an administrator would.
+fn membership_request(
+    sim: &mut Simulator<Raft>,
+    leader: NodeId,
+    operation: Operation,
+) -> Result<(), ActionError> {
+    let request = Request {
+        client: 0,
+        sequence: 0,
+        operation,
+    };
+    sim.client_request(leader, request).map(|_| ())
 }
 
 fn observe(sim: &Simulator<Raft>, metrics: &mut Metrics) {

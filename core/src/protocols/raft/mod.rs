@@ -39,10 +39,14 @@
 //!
 //! **Clients (section 8).** A client request sent to a follower is refused with a hint of
 //! the leader. The leader appends it and answers once the entry is applied. Reads go
-//! through the log too, which makes them linearizable without further argument (ReadIndex
-//! would answer reads faster but is not implemented here). Requests carry a client id and
-//! a sequence number, and the state machine remembers the last answer per client, so a
-//! retried request is applied at most once (see [`kv`]).
+//! through the log too, which makes them linearizable without further argument. With the
+//! `read_index` option a read skips the log (thesis 6.4): the leader notes its commit index,
+//! confirms with a heartbeat round answered by a majority that no newer leader exists, waits
+//! until it has applied that index, and answers from its store. A leader lease (6.4.1) would
+//! save the heartbeat round by trusting bounded clock drift; this lab does not offer it,
+//! because a paused server or a slow clock would make such a read stale. Requests carry a
+//! client id and a sequence number, and the state machine remembers the last answer per
+//! client, so a retried request is applied at most once (see [`kv`]).
 //!
 //! **Membership (thesis chapter 4).** `AddServer` and `RemoveServer` append a configuration
 //! entry that takes effect on every server as soon as it is appended, committed or not.
@@ -164,6 +168,9 @@ pub enum Message {
         entries: Vec<Arc<Entry>>,
         /// The leader's commit index.
         leader_commit: LogIndex,
+        /// The leader's ReadIndex round when it sent this (thesis 6.4). The answer echoes
+        /// it, so the leader knows the follower answered after a read arrived.
+        read_round: u64,
     },
     /// The answer to an AppendEntries.
     AppendEntriesResponse {
@@ -179,6 +186,8 @@ pub enum Message {
         /// On failure, the first index of `conflict_term` in the follower's log, or its
         /// log length plus one when the log is too short.
         conflict_index: LogIndex,
+        /// The `read_round` of the AppendEntries this answers.
+        read_round: u64,
     },
     /// Sent by the leader to a follower that needs entries already compacted (section 7).
     InstallSnapshot {
@@ -259,6 +268,7 @@ impl MessageInfo for Message {
                 prev_log_term,
                 entries,
                 leader_commit,
+                ..
             } => {
                 if entries.is_empty() {
                     format!(
@@ -277,6 +287,7 @@ impl MessageInfo for Message {
                 match_index,
                 conflict_term,
                 conflict_index,
+                ..
             } => {
                 if *success {
                     format!("term {term}, ok up to {match_index}")
@@ -352,6 +363,28 @@ pub struct LeaderState {
     /// The last index of the leader's own log known to be on its disk (from the
     /// acknowledgement it sends itself after each write).
     pub durable_index: LogIndex,
+    /// ReadIndex: the number of the latest heartbeat round, raised for each read.
+    pub read_round: u64,
+    /// ReadIndex: for each follower, the highest round it answered in this term.
+    pub acknowledged_rounds: BTreeMap<NodeId, u64>,
+    /// ReadIndex: reads waiting for their round to be confirmed and their index applied,
+    /// oldest first.
+    pub reads: Vec<PendingRead>,
+}
+
+/// A read the leader serves with ReadIndex (thesis 6.4) once a majority confirmed its
+/// leadership after the read arrived and it has applied the read index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingRead {
+    /// The simulator's id of the request.
+    pub request: RequestId,
+    /// The key to read.
+    pub key: String,
+    /// The commit index when the read arrived (or the leader's last index, if it had not
+    /// yet committed an entry of its term): the read sees at least everything up to there.
+    pub read_index: LogIndex,
+    /// The heartbeat round that must be answered by a majority before the read is served.
+    pub round: u64,
 }
 
 /// A server's role, with the state that only that role has.
@@ -520,6 +553,10 @@ impl Raft {
             for pending in state.pending.values() {
                 out.reply(pending.request, Reply::LeadershipLost { hint: leader });
             }
+            // A read not yet served changed nothing, so it is simply refused.
+            for read in &state.reads {
+                out.reply(read.request, Reply::NotLeader { hint: leader });
+            }
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::CheckQuorum);
             self.reset_election_timer(out);
@@ -638,20 +675,26 @@ impl Raft {
                 match_index: self.log.last_index(),
                 conflict_term: None,
                 conflict_index: 0,
+                read_round: 0,
             },
         );
     }
 
-    /// Makes the leader's progress maps cover exactly the current followers.
+    /// Makes the leader's progress maps cover exactly the servers it replicates to: the
+    /// current configuration, plus, while a change is uncommitted, the servers of the last
+    /// committed configuration. A server being removed thus keeps receiving entries until
+    /// its removal commits (as etcd-io/raft does), so it normally learns it was removed and
+    /// stops campaigning, instead of timing out and disrupting the cluster (thesis 4.2.3).
+    /// It never counts toward a majority: commitment looks at the current configuration only.
     fn sync_progress(&mut self) {
         let next = self.log.last_index() + 1;
-        let members: Vec<NodeId> = self
-            .log
-            .members()
-            .iter()
-            .copied()
-            .filter(|&member| member != self.id)
-            .collect();
+        let mut members: Vec<NodeId> = self.log.members().to_vec();
+        if self.log.has_configuration_after(self.commit_index) {
+            members.extend(self.log.members_as_of(self.commit_index));
+            members.sort_unstable();
+            members.dedup();
+        }
+        members.retain(|&member| member != self.id);
         if let Role::Leader(state) = &mut self.role {
             state.next_index.retain(|id, _| members.contains(id));
             state.match_index.retain(|id, _| members.contains(id));
@@ -682,6 +725,7 @@ impl Raft {
         let Some(&next) = state.next_index.get(&follower) else {
             return;
         };
+        let read_round = state.read_round;
         if next <= self.log.snapshot_index()
             && let Some(snapshot) = &self.snapshot
         {
@@ -716,6 +760,7 @@ impl Raft {
                 prev_log_term,
                 entries,
                 leader_commit: self.commit_index,
+                read_round,
             },
         );
     }
@@ -757,6 +802,7 @@ impl Raft {
     fn apply_committed(&mut self, out: &mut RaftOut) {
         self.maybe_take_snapshot();
         let mut removed_self = false;
+        let mut configuration_applied = false;
         while self.last_applied < self.commit_index {
             let index = self.last_applied + 1;
             let Some(entry) = self.log.entry(index).cloned() else {
@@ -772,6 +818,7 @@ impl Raft {
                 } => Some(self.store.apply(*client, *sequence, index, operation)),
                 Command::Configuration { members } => {
                     removed_self |= self.is_leader() && !members.contains(&self.id);
+                    configuration_applied = true;
                     Some(Reply::Ok)
                 }
             };
@@ -786,6 +833,11 @@ impl Raft {
                 out.reply(pending.request, result);
             }
         }
+        if configuration_applied {
+            // The change is committed: a server it removed no longer needs entries.
+            self.sync_progress();
+        }
+        self.serve_reads(out);
         if removed_self && !self.is_member() {
             // Thesis 4.2.2: a leader removed from the configuration steps down once the
             // change is committed; it no longer counts itself in majorities before that.
@@ -946,6 +998,7 @@ impl Raft {
         prev_log_term: Term,
         entries: Vec<Arc<Entry>>,
         leader_commit: LogIndex,
+        read_round: u64,
         out: &mut RaftOut,
     ) {
         let refuse = |this: &Self, conflict_term, conflict_index, out: &mut RaftOut| {
@@ -957,6 +1010,7 @@ impl Raft {
                     match_index: 0,
                     conflict_term,
                     conflict_index,
+                    read_round,
                 },
             );
         };
@@ -1038,6 +1092,7 @@ impl Raft {
                 match_index: last_new,
                 conflict_term: None,
                 conflict_index: 0,
+                read_round,
             },
         );
     }
@@ -1056,6 +1111,7 @@ impl Raft {
             match_index,
             conflict_term,
             conflict_index,
+            read_round,
         } = message
         else {
             return;
@@ -1081,6 +1137,17 @@ impl Raft {
             return;
         }
         state.recently_active.insert(follower);
+        let acknowledged = state.acknowledged_rounds.entry(follower).or_insert(0);
+        let round_advanced = read_round > *acknowledged;
+        *acknowledged = (*acknowledged).max(read_round);
+        if round_advanced {
+            // Any answer of this term proves the follower had not moved to a later term
+            // when it answered: that is all a ReadIndex round needs, success or not.
+            self.serve_reads(out);
+        }
+        let Role::Leader(state) = &mut self.role else {
+            return;
+        };
         let (Some(next), Some(matched)) = (
             state.next_index.get(&follower).copied(),
             state.match_index.get(&follower).copied(),
@@ -1230,8 +1297,14 @@ impl Raft {
             );
             return;
         };
+        if self.config.read_index
+            && let Operation::Get { key } = &request.operation
+        {
+            self.start_read(request_id, key.clone(), out);
+            return;
+        }
         let full = self.log.len_after_snapshot() as u64 >= self.config.max_log_entries
-            || state.pending.len() >= PENDING_REQUESTS_MAX;
+            || state.pending.len() + state.reads.len() >= PENDING_REQUESTS_MAX;
         if full {
             out.reply(
                 request_id,
@@ -1279,6 +1352,83 @@ impl Raft {
         }
         self.persist_and_acknowledge_own_log(out);
         self.broadcast_append_entries(out);
+    }
+
+    /// ReadIndex (thesis 6.4), step by step: (1) note the commit index as the read index;
+    /// if no entry of this term is committed yet, the leader's commit index may lag behind
+    /// entries an earlier leader committed, so it waits for its whole log instead; (2) start
+    /// a heartbeat round, so that a majority answering it proves no newer leader existed
+    /// when the read arrived; (3) once that round is confirmed and the state machine has
+    /// applied the read index, answer from the store ([`Raft::serve_reads`]). The read never
+    /// enters the log. A leader lease (thesis 6.4.1) would skip step 2 by trusting that
+    /// clocks drift little; this lab does not serve reads on a lease.
+    fn start_read(&mut self, request_id: RequestId, key: String, out: &mut RaftOut) {
+        let read_index = if self.log.term_at(self.commit_index) == Some(self.current_term) {
+            self.commit_index
+        } else {
+            self.log.last_index()
+        };
+        let Role::Leader(state) = &mut self.role else {
+            return;
+        };
+        if state.pending.len() + state.reads.len() >= PENDING_REQUESTS_MAX {
+            out.reply(
+                request_id,
+                Reply::Rejected {
+                    reason: "the leader's request queue is full; retry later".into(),
+                },
+            );
+            return;
+        }
+        state.read_round += 1;
+        let round = state.read_round;
+        state.reads.push(PendingRead {
+            request: request_id,
+            key,
+            read_index,
+            round,
+        });
+        self.broadcast_append_entries(out);
+        // A leader alone in its configuration confirms the round by itself.
+        self.serve_reads(out);
+    }
+
+    /// Answers every waiting read whose heartbeat round a majority (the leader included)
+    /// has answered and whose read index is applied (thesis 6.4, steps 3 and 4).
+    fn serve_reads(&mut self, out: &mut RaftOut) {
+        let Role::Leader(state) = &mut self.role else {
+            return;
+        };
+        if state.reads.is_empty() {
+            return;
+        }
+        let rounds: Vec<u64> = self
+            .log
+            .members()
+            .iter()
+            .map(|&member| {
+                if member == self.id {
+                    state.read_round
+                } else {
+                    state.acknowledged_rounds.get(&member).copied().unwrap_or(0)
+                }
+            })
+            .collect();
+        let confirmed = quorum::quorum_index(rounds);
+        let applied = self.last_applied;
+        let store = &self.store;
+        state.reads.retain(|read| {
+            let ready = read.round <= confirmed && read.read_index <= applied;
+            if ready {
+                out.reply(
+                    read.request,
+                    Reply::Value {
+                        value: store.data.get(&read.key).cloned(),
+                    },
+                );
+            }
+            !ready
+        });
     }
 
     /// Checks a single-server change (thesis 4.1 and 4.3) and returns the new members.
@@ -1417,6 +1567,7 @@ impl Protocol for Raft {
                 prev_log_term,
                 entries,
                 leader_commit,
+                read_round,
             } => self.handle_append_entries(
                 ctx.now,
                 from,
@@ -1425,6 +1576,7 @@ impl Protocol for Raft {
                 prev_log_term,
                 entries,
                 leader_commit,
+                read_round,
                 out,
             ),
             response @ Message::AppendEntriesResponse { .. } => {

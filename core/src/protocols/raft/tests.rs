@@ -582,6 +582,7 @@ fn a_server_that_sees_a_higher_term_steps_down_to_follower() {
             match_index: 0,
             conflict_term: None,
             conflict_index: 0,
+            read_round: 0,
         },
         &mut out,
     );
@@ -609,6 +610,7 @@ fn a_request_with_a_stale_term_is_rejected() {
             prev_log_term: 0,
             entries: vec![entry(4)],
             leader_commit: 0,
+            read_round: 0,
         },
         &mut out,
     );
@@ -642,6 +644,7 @@ fn a_candidate_that_hears_from_a_leader_of_its_term_becomes_a_follower() {
             prev_log_term: 0,
             entries: vec![],
             leader_commit: 0,
+            read_round: 0,
         },
         &mut out,
     );
@@ -731,6 +734,7 @@ fn a_follower_refuses_entries_whose_previous_entry_it_does_not_hold_and_hints_wh
             prev_log_term: 3,
             entries: vec![entry(3)],
             leader_commit: 0,
+            read_round: 0,
         },
         &mut out,
     );
@@ -753,6 +757,7 @@ fn a_follower_refuses_entries_whose_previous_entry_it_does_not_hold_and_hints_wh
             prev_log_term: 3,
             entries: vec![],
             leader_commit: 0,
+            read_round: 0,
         },
         &mut out,
     );
@@ -787,6 +792,7 @@ fn a_follower_deletes_a_conflicting_entry_and_everything_after_it() {
             prev_log_term: 1,
             entries: vec![entry(3)],
             leader_commit: 0,
+            read_round: 0,
         },
         &mut out,
     );
@@ -817,6 +823,7 @@ fn a_follower_keeps_entries_that_match_when_an_old_append_arrives_late() {
             prev_log_term: 0,
             entries: vec![entry(1)],
             leader_commit: 0,
+            read_round: 0,
         },
         &mut out,
     );
@@ -839,6 +846,7 @@ fn a_follower_commits_up_to_the_leaders_commit_index_but_not_past_its_last_new_e
             prev_log_term: 0,
             entries: vec![entry(1), entry(1)],
             leader_commit: 5,
+            read_round: 0,
         },
         &mut out,
     );
@@ -1162,6 +1170,121 @@ fn reads_go_through_the_log_and_see_the_latest_committed_write() {
     );
 }
 
+fn read_index_config() -> Config {
+    Config {
+        read_index: true,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn with_read_index_a_read_is_answered_after_a_heartbeat_round_without_a_log_entry() {
+    // Thesis 6.4: the leader records its commit index as the read index, "sends a new
+    // round of heartbeats and waits for their acknowledgments from a majority", waits until
+    // it has applied the read index, then answers from its state machine.
+    let mut cluster = Cluster::new(3, read_index_config());
+    cluster.campaign(1);
+    cluster.client(1, put("x", "1"));
+    cluster.stabilize();
+    let last_index = cluster.node(1).log().last_index();
+    let read = cluster.client(1, Operation::Get { key: "x".into() });
+    assert_eq!(
+        cluster.reply_to(read),
+        None,
+        "no answer before a majority confirms the leadership"
+    );
+    cluster.stabilize();
+    assert_eq!(
+        cluster.reply_to(read),
+        Some(&Reply::Value {
+            value: Some("1".into())
+        })
+    );
+    assert_eq!(
+        cluster.node(1).log().last_index(),
+        last_index,
+        "the read never entered the log"
+    );
+    assert_eq!(
+        cluster.linearizability(),
+        crate::check::CheckResult::Linearizable
+    );
+}
+
+#[test]
+fn with_read_index_a_leader_cut_off_from_the_majority_never_answers_a_stale_read() {
+    // Thesis 6.4: a leader "might not know that it has been deposed", so answering from its
+    // own state could return stale data; the heartbeat round prevents it.
+    let mut cluster = Cluster::new(3, read_index_config());
+    cluster.campaign(1);
+    cluster.client(1, put("x", "1"));
+    cluster.stabilize();
+    cluster.isolate(1);
+    cluster.campaign(2);
+    assert!(cluster.node(2).is_leader());
+    cluster.client(2, put("x", "2"));
+    cluster.stabilize();
+    let stale = cluster.client(1, Operation::Get { key: "x".into() });
+    cluster.heartbeat(1);
+    assert_eq!(
+        cluster.reply_to(stale),
+        None,
+        "the old leader cannot confirm its leadership"
+    );
+    cluster.heal();
+    cluster.heartbeat(1);
+    assert_eq!(
+        cluster.reply_to(stale),
+        Some(&Reply::NotLeader { hint: None }),
+        "on learning of term 2 it steps down and refuses the read"
+    );
+    let fresh = cluster.client(2, Operation::Get { key: "x".into() });
+    cluster.stabilize();
+    assert_eq!(
+        cluster.reply_to(fresh),
+        Some(&Reply::Value {
+            value: Some("2".into())
+        })
+    );
+    assert_eq!(
+        cluster.linearizability(),
+        crate::check::CheckResult::Linearizable
+    );
+}
+
+#[test]
+fn with_read_index_a_new_leader_waits_for_its_whole_log_before_answering_a_read() {
+    // Thesis 6.4, step 1: until a leader has committed an entry of its own term it does not
+    // know how far earlier leaders committed, so the read must wait for its whole log.
+    let mut cluster = Cluster::new(
+        3,
+        Config {
+            leader_noop: false,
+            ..read_index_config()
+        },
+    );
+    cluster.campaign(1);
+    cluster.client(1, put("x", "1"));
+    cluster.stabilize();
+    cluster.crash(1);
+    cluster.campaign(2);
+    let read = cluster.client(2, Operation::Get { key: "x".into() });
+    cluster.stabilize();
+    assert_eq!(
+        cluster.reply_to(read),
+        None,
+        "without an entry of term 2 committed, the term-1 entry may not be applied yet"
+    );
+    cluster.client(2, put("y", "1"));
+    cluster.stabilize();
+    assert_eq!(
+        cluster.reply_to(read),
+        Some(&Reply::Value {
+            value: Some("1".into())
+        })
+    );
+}
+
 #[test]
 fn a_leader_that_steps_down_tells_waiting_clients_the_outcome_is_unknown() {
     let mut cluster = Cluster::new(3, Config::default());
@@ -1410,6 +1533,7 @@ fn message_kinds_and_summaries_read_well() {
         match_index: 0,
         conflict_term: Some(2),
         conflict_index: 4,
+        read_round: 0,
     };
     assert_eq!(response.kind(), "AppendEntriesResponse");
     assert_eq!(response.summary(), "term 3, mismatch: term 2 from index 4");
@@ -1481,17 +1605,21 @@ mod random_faults {
             any::<bool>(),
             0..3u64,
             any::<u64>(),
+            any::<bool>(),
         )
-            .prop_flat_map(|(size, pre_vote, check_quorum, snapshot, seed)| {
-                let config = Config {
-                    pre_vote,
-                    check_quorum,
-                    snapshot_threshold: snapshot * 3,
-                    ..Config::default()
-                };
-                let steps = proptest::collection::vec((1..400u64, fault(size)), 1..40);
-                (Just(size), Just(config), Just(seed), steps)
-            })
+            .prop_flat_map(
+                |(size, pre_vote, check_quorum, snapshot, seed, read_index)| {
+                    let config = Config {
+                        pre_vote,
+                        check_quorum,
+                        read_index,
+                        snapshot_threshold: snapshot * 3,
+                        ..Config::default()
+                    };
+                    let steps = proptest::collection::vec((1..400u64, fault(size)), 1..40);
+                    (Just(size), Just(config), Just(seed), steps)
+                },
+            )
     }
 
     proptest! {
