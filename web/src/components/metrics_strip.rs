@@ -94,7 +94,7 @@ pub fn MetricsStrip(props: &MetricsStripProps) -> Html {
         <section class="panel strip" aria-label="Metrics">
             <h2>{ "Messages per second, by kind" }</h2>
             <svg viewBox={format!("0 0 {STRIP_WIDTH} {STRIP_HEIGHT}")} class="sparkline kind-rates" role="img"
-                 aria-label={format!("Messages sent per second of virtual time over the last {window_s:.0} s, stacked by kind. Now: {summary}")}
+                 aria-label={format!("Messages sent per second by kind, stacked, over the run's last {window_s:.0} s. Now: {summary}")}
                  preserveAspectRatio="none">
                 <line class="axis" x1="0" y1={STRIP_HEIGHT.to_string()} x2={STRIP_WIDTH.to_string()} y2={STRIP_HEIGHT.to_string()} />
                 { stacked_areas(&rates, max) }
