@@ -11,7 +11,6 @@
 //! messages fly than can be drawn, an evenly spread sample is drawn and a note says how many
 //! more are in flight.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use netsplit_core::protocol::{NodeId, Time};
@@ -315,17 +314,27 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     // Node ids come in ascending order, so a binary search finds a node's point.
     let point_of =
         |id: NodeId| -> Option<Point> { ids.binary_search(&id).ok().map(|index| points[index]) };
-    // Which directed links are down, looked up per pair without scanning the list.
-    let down_links: BTreeSet<(NodeId, NodeId)> = links
-        .iter()
-        .filter(|link| !link.up)
-        .map(|link| (link.from, link.to))
-        .collect();
-    let changed_pairs: BTreeSet<(NodeId, NodeId)> = links
-        .iter()
-        .map(|link| (link.from.min(link.to), link.from.max(link.to)))
-        .collect();
-    let down = |from: NodeId, to: NodeId| down_links.contains(&(from, to));
+    // Which directed links are down, and which node pairs have a changed link: sorted lists
+    // looked up by binary search, so a partition's thousands of links cost no scan per pair.
+    let sorted = |mut pairs: Vec<(NodeId, NodeId)>| {
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    };
+    let down_links = sorted(
+        links
+            .iter()
+            .filter(|link| !link.up)
+            .map(|link| (link.from, link.to))
+            .collect(),
+    );
+    let changed_pairs = sorted(
+        links
+            .iter()
+            .map(|link| (link.from.min(link.to), link.from.max(link.to)))
+            .collect(),
+    );
+    let down = |from: NodeId, to: NodeId| down_links.binary_search(&(from, to)).is_ok();
 
     let message_points: Vec<(Point, &MessageView)> = sample
         .iter()
@@ -529,19 +538,20 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     }
 
     // Links: a faint mesh for small clusters, plus every link that is cut or changed.
-    let mut link_pairs: BTreeSet<(NodeId, NodeId)> = changed_pairs.clone();
+    let mut link_pairs = changed_pairs.clone();
     if ids.len() <= MESH_NODES_MAX {
         for (i, &a) in ids.iter().enumerate() {
             for &b in &ids[i + 1..] {
-                link_pairs.insert((a, b));
+                link_pairs.push((a, b));
             }
         }
     }
+    let link_pairs = sorted(link_pairs);
     let selected_link = state.selected_link;
     let links_html = link_pairs.iter().filter_map(|&(a, b)| {
         let (pa, pb) = (point_of(a)?, point_of(b)?);
         let (a_to_b, b_to_a) = (down(a, b), down(b, a));
-        let changed = changed_pairs.contains(&(a, b));
+        let changed = changed_pairs.binary_search(&(a, b)).is_ok();
         let class = classes!(
             "link",
             (a_to_b || b_to_a).then_some("cut"),
@@ -719,17 +729,23 @@ pub fn NodePicker(props: &NodePickerProps) -> Html {
             }
         })
     };
-    let counts =
-        props
-            .nodes
-            .iter()
-            .fold(BTreeMap::<&str, usize>::new(), |mut counts, (_, status)| {
-                *counts.entry(status_word(*status)).or_default() += 1;
-                counts
-            });
-    let summary = counts
+    // How many nodes are in each status, in words ("997 up, 3 crashed").
+    const STATUSES: [netsplit_core::NodeStatus; 4] = [
+        netsplit_core::NodeStatus::Up,
+        netsplit_core::NodeStatus::Paused,
+        netsplit_core::NodeStatus::Crashed,
+        netsplit_core::NodeStatus::Removed,
+    ];
+    let summary = STATUSES
         .iter()
-        .map(|(word, count)| format!("{count} {word}"))
+        .filter_map(|&wanted| {
+            let count = props
+                .nodes
+                .iter()
+                .filter(|(_, status)| *status == wanted)
+                .count();
+            (count > 0).then(|| format!("{count} {}", status_word(wanted)))
+        })
         .collect::<Vec<_>>()
         .join(", ");
     html! {

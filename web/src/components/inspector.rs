@@ -27,19 +27,18 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let (node, others, state_json, links, timers) = {
         let run = state.run.borrow();
         let now = run.now();
-        // The protocol's shown timers (Raft's election timer) in words: the ring on the canvas
-        // is not the only way to read them.
-        let timers: Vec<(&'static str, String)> = run
+        // The protocol's shown timer (Raft's election timer) in words: the ring on the canvas
+        // is not the only way to read it.
+        let timers = run
             .shown_timers()
-            .iter()
-            .filter(|timer| timer.node == id)
+            .into_iter()
+            .find(|timer| timer.node == id)
             .map(|timer| {
                 (
                     timer.label,
-                    crate::components::cluster_view::timer_text(timer, now),
+                    crate::components::cluster_view::timer_text(&timer, now),
                 )
-            })
-            .collect();
+            });
         let nodes = run.nodes();
         let node = nodes.iter().find(|node| node.id == id).cloned();
         let others: Vec<_> = nodes
@@ -71,9 +70,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             <dl class="kv">
                 <dt>{ "status" }</dt><dd>{ status }</dd>
                 if !node.role.is_empty() { <dt>{ "role" }</dt><dd>{ node.role }</dd> }
-                { for timers.iter().map(|(label, text)| html! {
-                    <><dt>{ format!("{label} timer") }</dt><dd class="timer-text">{ text }</dd></>
-                }) }
+                if let Some((label, text)) = timers {
+                    <dt>{ label }{ " timer" }</dt><dd class="timer-text">{ text }</dd>
+                }
             </dl>
             <div class="node-actions" role="group" aria-label={format!("Act on node {}", node.label)}>
                 { match node.status {
