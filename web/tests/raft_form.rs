@@ -28,7 +28,7 @@ fn FormUnderTest(props: &FormUnderTestProps) -> Html {
     let params = state.run.borrow().scenario().params.to_string();
     html! {
         <>
-            <ScenarioForm state={state.clone()} />
+            <ScenarioForm base={state.base.clone()} dispatcher={state.dispatcher()} />
             <pre id="params">{ params }</pre>
         </>
     }

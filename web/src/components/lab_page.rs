@@ -191,7 +191,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 { props.side_panel.as_ref().map(|panel| panel.emit(state.clone())).unwrap_or_default() }
                 <SafetyPanel state={state.clone()} />
                 <RunAbout state={state.clone()} />
-                <ScenarioForm state={state.clone()} />
+                <ScenarioForm base={state.base.clone()} dispatcher={state.dispatcher()} />
                 <Inspector state={state.clone()} />
                 <EventLog state={state.clone()} />
             </aside>

@@ -10,13 +10,18 @@ use netsplit_core::scenario::Scenario;
 use serde_json::Value;
 use yew::prelude::*;
 
-use crate::state::{Action, PlaygroundHandle};
+use std::rc::Rc;
+
+use crate::state::{Action, PlaygroundState};
 
 /// Props of [`ScenarioForm`].
 #[derive(Properties, PartialEq)]
 pub struct ScenarioFormProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
+    /// The scenario the run was last started from; the form shows its parameters.
+    pub base: Rc<Scenario>,
+    /// Sends the edited scenario to the reducer. The form takes these two rather than the
+    /// whole reducer handle so that it is not re-rendered on every animation frame.
+    pub dispatcher: UseReducerDispatcher<PlaygroundState>,
 }
 
 /// One editable number: its label, its current text, and the range it must fall in.
@@ -369,15 +374,19 @@ fn toggle_input(toggle: &Toggle, params: &Value) -> Html {
 /// The parameters form.
 #[component]
 pub fn ScenarioForm(props: &ScenarioFormProps) -> Html {
-    let state = props.state.clone();
+    let dispatcher = props.dispatcher.clone();
     let error = use_state(|| None::<String>);
     let form_ref = use_node_ref();
-    let base = state.base.clone();
+    let base = props.base.clone();
     let shown = fields(&base);
     let switches = toggles(&base.lab);
     let onsubmit = {
-        let (state, error, form_ref, base) =
-            (state.clone(), error.clone(), form_ref.clone(), base.clone());
+        let (dispatcher, error, form_ref, base) = (
+            dispatcher.clone(),
+            error.clone(),
+            form_ref.clone(),
+            base.clone(),
+        );
         Callback::from(move |event: SubmitEvent| {
             use wasm_bindgen::JsCast;
             event.prevent_default();
@@ -404,7 +413,7 @@ pub fn ScenarioForm(props: &ScenarioFormProps) -> Html {
             match edited(&base, &values) {
                 Ok(scenario) => {
                     error.set(None);
-                    state.dispatch(Action::Load(Box::new(scenario)));
+                    dispatcher.dispatch(Action::Load(Box::new(scenario)));
                 }
                 Err(reason) => error.set(Some(reason)),
             }
