@@ -63,16 +63,23 @@ fn stacked_areas(rates: &KindRates, max: f64) -> Html {
     html! { <>{ areas }</> }
 }
 
+/// How many of the newest samples the legend's rates average (one second of virtual time).
+const LEGEND_SAMPLES: usize = (1_000_000 / KIND_SAMPLE_US) as usize;
+
 /// The metrics strip.
 #[component]
 pub fn MetricsStrip(props: &MetricsStripProps) -> Html {
     let metrics = props.state.run.borrow().metrics();
     let rates = props.state.kind_history.borrow().rates();
-    let current: Vec<f64> = rates
-        .intervals
-        .last()
-        .map(|(_, values)| values.clone())
-        .unwrap_or_else(|| vec![0.0; rates.kinds.len()]);
+    // The legend's rate is the mean over the last second of samples: a single 100 ms sample
+    // is often empty between heartbeats and would read 0/s beside a visibly busy chart.
+    let recent = rates.intervals.len().min(LEGEND_SAMPLES);
+    let mut current = vec![0.0; rates.kinds.len()];
+    for (_, values) in &rates.intervals[rates.intervals.len() - recent..] {
+        for (sum, value) in current.iter_mut().zip(values) {
+            *sum += value / recent as f64;
+        }
+    }
     let max = rates
         .intervals
         .iter()
@@ -103,7 +110,7 @@ pub fn MetricsStrip(props: &MetricsStripProps) -> Html {
                 <span>{ format!("peak {} (all kinds)", rate_text(max)) }</span>
                 <span>{ format!("last {window_s:.0} s of virtual time, sampled every {} ms", KIND_SAMPLE_US / 1_000) }</span>
             </p>
-            <ul class="legend" aria-label="Message kinds and their rate now">
+            <ul class="legend" aria-label="Message kinds and their rate over the last second">
                 { for rates.kinds.iter().zip(&current).map(|(kind, rate)| {
                     let (colour, shape, hollow) = message_style(kind);
                     html! {
