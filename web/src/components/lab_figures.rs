@@ -113,10 +113,13 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
                     }) }
                 </svg>
                 <p class="strip-legend">
-                    { for lines.iter().map(|(index, _, label, points)| html! {
+                    // The legend gives each gauge's value now (as the readout below does), not the
+                    // chart's last sample, which can be up to one sampling interval old.
+                    { for lines.iter().map(|(index, name, label, points)| html! {
                         <span style={format!("color: {}", colours[index % colours.len()])}>
                             { format!("{} {}: {}   ", ["—", "- -", "···"][index % 3], label,
-                                points.last().map(|(_, value)| format_figure(*value)).unwrap_or_else(|| "–".into())) }
+                                metrics.gauges.get(*name).or(points.last().map(|(_, value)| value))
+                                    .map(|value| format_figure(*value)).unwrap_or_else(|| "–".into())) }
                         </span>
                     }) }
                     { format!("(max {})", format_figure(max)) }
