@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -100,3 +101,21 @@ export const viewports = {
   desktop: { width: 1280, height: 800 },
   narrow: { width: 400, height: 700 },
 };
+
+/**
+ * Registers a test file's set-up: dist/ served on loopback and one browser, both started
+ * before the first test and closed after the last. The returned object's `site` ({ url,
+ * close }) and `browser` are filled in by then.
+ */
+export function useSite() {
+  const env = { site: undefined, browser: undefined };
+  before(async () => {
+    env.site = await serveDist();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.site?.close();
+  });
+  return env;
+}

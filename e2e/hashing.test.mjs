@@ -1,21 +1,11 @@
 // The consistent hashing lab: add a node, see the moved keys highlighted and counted,
 // switch to modulo and see the count jump; a refused value is explained next to its field.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, openPage, screenshot, viewports } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+// dist/ served on loopback and one browser for the whole file (harness.mjs).
+const env = useSite();
 
 // "add node 10 (weight 1): moved 9.0% of keys; ideal 9.1% (9,012 of 100,001 keys moved, ideal 9,091)"
 const movedStatus = async (page) => {
@@ -28,7 +18,7 @@ const movedStatus = async (page) => {
 
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`a learner adds a node and sees the moved keys, then modulo moves far more, at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}#/hashing`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/hashing`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Consistent hashing' }).waitFor();
     assert.equal(await page.getByLabel('Scheme', { exact: true }).inputValue(), 'ring');
     assert.equal(await page.locator('.hashing-ring rect.key.moved').count(), 0, 'nothing has moved yet');

@@ -1,22 +1,12 @@
 // The load balancing lab: slow a server and watch the p99 climb under round robin, then
 // switch the policy and watch it come back down. The charts are read through the numbers
 // they write out (text and aria labels), never through pixels.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, openPage, screenshot, viewports } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+// dist/ served on loopback and one browser for the whole file (harness.mjs).
+const env = useSite();
 
 const gauge = async (page, name) => Number(await page.locator(`dd[data-gauge="${name}"]`).textContent());
 const clock = async (page) => parseFloat((await page.locator('.playback .clock').textContent()).replace(' s', ''));
@@ -58,7 +48,7 @@ async function playFor(page, virtualSeconds) {
 
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`slowing a server raises the p99 and a better policy brings it down at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}#/loadbalancing`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/loadbalancing`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Load balancing' }).waitFor();
     await page.getByLabel('Speed', { exact: true }).selectOption('100');
     await playFor(page, 2);
@@ -113,7 +103,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
 }
 
 test('a dead server shows as an error rate and a time to fail, not in the success percentiles', async () => {
-  const { page, context, problems } = await openPage(browser, `${site.url}#/loadbalancing`, viewports.desktop);
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/loadbalancing`, viewports.desktop);
   await page.getByRole('heading', { level: 1, name: 'Load balancing' }).waitFor();
   await page.getByLabel('Scenario', { exact: true }).selectOption('loadbalancing-dead-server');
   await page.getByLabel('Speed', { exact: true }).selectOption('100');

@@ -1,27 +1,17 @@
 // The playground shell on the broadcast lab: add, crash, cut, play, pause, scrub back.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, openPage, screenshot, viewports } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+// dist/ served on loopback and one browser for the whole file (harness.mjs).
+const env = useSite();
 
 const nodes = (page) => page.locator('.cluster-view g.node');
 const clock = async (page) => parseFloat((await page.locator('.playback .clock').textContent()).replace(' s', ''));
 
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`a learner can break the broadcast cluster and rewind it at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}#/broadcast`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/broadcast`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Broadcast' }).waitFor();
     assert.equal(await nodes(page).count(), 5, 'the basic preset starts with five nodes');
 
@@ -110,11 +100,11 @@ async function lowContrast(page) {
 for (const [name, viewport] of Object.entries(viewports)) {
   for (const colorScheme of ['light', 'dark']) {
     test(`the Raft playground reads well in the ${colorScheme} theme at ${name} width, election-timer rings included`, async () => {
-      const context = await browser.newContext({ viewport, colorScheme });
+      const context = await env.browser.newContext({ viewport, colorScheme });
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
-      await page.goto(`${site.url}#/raft`);
+      await page.goto(`${env.site.url}#/raft`);
       await page.getByRole('heading', { level: 1, name: /Raft/ }).waitFor();
       await page.getByLabel('Speed', { exact: true }).selectOption('20');
       await page.getByRole('button', { name: 'Play', exact: true }).click();
@@ -149,7 +139,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
   }
 
   test(`a thousand nodes are painted on a canvas with a node list at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}#/broadcast`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/broadcast`, viewport);
     await page.getByLabel('Scenario', { exact: true }).selectOption({ label: 'A thousand nodes' });
     await page.locator('canvas.cluster-view[data-nodes="1000"]').waitFor();
     assert.equal(await nodes(page).count(), 0, 'no SVG element per node');

@@ -1,21 +1,11 @@
 // The Raft lab in the browser: a crashed leader is replaced, and a leader cut off in a
 // minority cannot commit, while nothing committed is lost once the partition heals.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, openPage, screenshot, viewports } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+// dist/ served on loopback and one browser for the whole file (harness.mjs).
+const env = useSite();
 
 const play = (page) => page.getByRole('button', { name: 'Play', exact: true }).click();
 const pause = (page) => page.getByRole('button', { name: 'Pause', exact: true }).click();
@@ -57,7 +47,7 @@ async function allPropertiesHold(page) {
 
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`crashing the Raft leader gets a new leader elected at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
     await page.getByLabel('Speed', { exact: true }).selectOption('20');
     const first = await playUntil(page, () => leader(page), 'a first leader');
@@ -76,7 +66,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
 }
 
 test('a minority leader cannot commit, and healing loses no committed entry', async () => {
-  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.desktop);
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
   await page.getByLabel('Speed', { exact: true }).selectOption('20');
   const old = await playUntil(page, async () => {
@@ -115,7 +105,7 @@ test('a minority leader cannot commit, and healing loses no committed entry', as
 });
 
 test('the parameters form restarts Raft with seven servers and refuses a bad value', async () => {
-  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.desktop);
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
   await page.getByText('Parameters', { exact: true }).click();
   const servers = page.getByLabel('Servers', { exact: true });
@@ -135,7 +125,7 @@ test('the parameters form restarts Raft with seven servers and refuses a bad val
 });
 
 test('a bug switch ticked in the form makes the Figure 8 schedule break safety, and the alert says so', async () => {
-  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.desktop);
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
   await page.getByLabel('Scenario', { exact: true }).selectOption('raft-figure-8');
   await page.getByText('Parameters', { exact: true }).click();
@@ -160,7 +150,7 @@ test('a bug switch ticked in the form makes the Figure 8 schedule break safety, 
 });
 
 test('adding a server in the UI goes through the leader\'s configuration and the new server receives the log', async () => {
-  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.desktop);
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.desktop);
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
   await page.getByLabel('Speed', { exact: true }).selectOption('20');
   const first = await playUntil(page, async () => {
@@ -199,7 +189,7 @@ test('adding a server in the UI goes through the leader\'s configuration and the
 });
 
 test('the Raft options, bug switches and configuration read well in dark mode at narrow width', async () => {
-  const { page, context, problems } = await openPage(browser, `${site.url}#/raft`, viewports.narrow);
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.narrow);
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
   await page.getByText('Parameters', { exact: true }).click();

@@ -1,22 +1,12 @@
 // The rate limiting lab: switch the traffic to bursty and see the fixed window and the sliding
 // window log decide the same requests differently; then the distributed limiter's live figure.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serveDist, launchBrowser, openPage, screenshot, viewports, shotsDir } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports, shotsDir } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+// dist/ served on loopback and one browser for the whole file (harness.mjs).
+const env = useSite();
 
 /** Each request's decision ("admit", "reject", "delay") on one algorithm's timeline, in order. */
 const decisions = (page, algorithm) =>
@@ -31,7 +21,7 @@ const differing = (first, second) =>
 
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`bursty traffic makes the fixed window and the sliding log disagree at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}#/ratelimit`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/ratelimit`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Rate limiting' }).waitFor();
     assert.equal(await page.locator('.rl-timeline').count(), 5, 'the boundary burst preset compares five algorithms');
     assert.match(await page.locator('.rl-preset-description').textContent(), /twice the limit/);

@@ -1,28 +1,18 @@
 // Sharing and embedding: a share link reopens the exact run, an exported scenario replays in
 // the CLI to the same trace hash, malformed links fall back with a message, and the example
 // blog page drives its embedded labs through the postMessage API.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serveDist, launchBrowser, openPage, screenshot, viewports, shotsDir } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports, shotsDir } from './harness.mjs';
 
 const run = promisify(execFile);
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+// dist/ served on loopback and one browser for the whole file (harness.mjs).
+const env = useSite();
 
 const fingerprint = async (page) => (await page.locator('.about .fingerprint').textContent()).trim();
 const clockMs = async (page) =>
@@ -30,7 +20,7 @@ const clockMs = async (page) =>
 
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`a share link and an exported scenario reproduce the run at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}#/broadcast`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/broadcast`, viewport);
     await page.getByRole('heading', { level: 1, name: 'Broadcast' }).waitFor();
 
     // Change a parameter (the seed), then act: crash a node and cut a link while time flows.
@@ -83,7 +73,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
     assert.equal(report.trace_hash, expected, 'the CLI replays the exported scenario to the same fingerprint');
 
     // A fresh page opened on the link shows the same fingerprint.
-    const fresh = await openPage(browser, link, viewport);
+    const fresh = await openPage(env.browser, link, viewport);
     await fresh.page.locator('.about .fingerprint').waitFor();
     assert.equal(await fingerprint(fresh.page), expected, 'the share link reproduces the fingerprint');
     assert.match(await fresh.page.locator('.about .seed').textContent(), /77/);
@@ -98,7 +88,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
 
 test('a malformed share link shows a message and the default scenario', async () => {
   for (const hash of ['#/raft?s=1eJy', '#/raft?s=7abcdef', '#/raft?s=1%%%']) {
-    const { page, context, problems } = await openPage(browser, `${site.url}${hash}`);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}${hash}`);
     await page.getByRole('heading', { level: 1, name: /Raft/ }).waitFor();
     const notice = page.locator('.notice[role="alert"]');
     await notice.waitFor();
@@ -112,7 +102,7 @@ test('a malformed share link shows a message and the default scenario', async ()
 
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`the example blog page's buttons drive its three embedded labs at ${name} width`, async () => {
-    const { page, context, problems } = await openPage(browser, `${site.url}embed-example.html`, viewport);
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}embed-example.html`, viewport);
     const log = (frame) => page.locator(`[data-log="${frame}"]`);
     for (const frame of ['raft', 'broadcast', 'partition']) {
       await page.waitForFunction((f) => /ready|leader/.test(document.querySelector(`[data-log="${f}"]`).textContent), frame, { timeout: 30000 });

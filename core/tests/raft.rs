@@ -61,26 +61,9 @@ fn linearizability(sim: &Simulator<Raft>) -> CheckResult {
         .result
 }
 
-const CORRECT_PRESETS: &[&str] = &[
-    "raft-steady-state",
-    "raft-leader-crash",
-    "raft-minority-partition",
-    "raft-stale-leader",
-    "raft-figure-8",
-    "raft-flaky-network",
-    "raft-membership-change",
-    "raft-election-time",
-];
-
-const BUG_PRESETS: &[(&str, &str)] = &[
-    (
-        "raft-bug-commit-earlier-terms-by-counting",
-        "Leader Completeness",
-    ),
-    ("raft-bug-vote-without-log-check", "Leader Completeness"),
-    ("raft-bug-forget-voted-for-on-restart", "Election Safety"),
-    ("raft-bug-no-timeout-randomization", "Election Progress"),
-];
+#[path = "support/raft_presets.rs"]
+mod raft_presets;
+use raft_presets::{BUG_PRESETS, CORRECT_PRESETS};
 
 #[test]
 fn every_raft_preset_is_embedded_and_listed_here() {

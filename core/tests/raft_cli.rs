@@ -5,26 +5,9 @@
 
 use std::process::Command;
 
-const CORRECT: &[&str] = &[
-    "raft-steady-state",
-    "raft-leader-crash",
-    "raft-minority-partition",
-    "raft-stale-leader",
-    "raft-figure-8",
-    "raft-flaky-network",
-    "raft-membership-change",
-    "raft-election-time",
-];
-
-const BUGGY: &[(&str, &str)] = &[
-    (
-        "raft-bug-commit-earlier-terms-by-counting",
-        "Leader Completeness",
-    ),
-    ("raft-bug-vote-without-log-check", "Leader Completeness"),
-    ("raft-bug-forget-voted-for-on-restart", "Election Safety"),
-    ("raft-bug-no-timeout-randomization", "Election Progress"),
-];
+#[path = "support/raft_presets.rs"]
+mod raft_presets;
+use raft_presets::{BUG_PRESETS, CORRECT_PRESETS};
 
 fn seeds() -> u64 {
     std::env::var("NETSPLIT_SEEDS")
@@ -52,7 +35,7 @@ fn run(name: &str, seed: u64) -> (Option<i32>, String) {
 
 #[test]
 fn every_correct_raft_preset_exits_zero_with_no_violation_over_seeds() {
-    for name in CORRECT {
+    for name in CORRECT_PRESETS {
         for seed in 0..seeds() {
             let (code, report) = run(name, seed);
             assert_eq!(code, Some(0), "{name} with seed {seed}:\n{report}");
@@ -66,7 +49,7 @@ fn every_correct_raft_preset_exits_zero_with_no_violation_over_seeds() {
 
 #[test]
 fn every_bug_switch_preset_exits_one_naming_the_broken_property_over_seeds() {
-    for (name, property) in BUGGY {
+    for (name, property) in BUG_PRESETS {
         for seed in 0..seeds() {
             let (code, report) = run(name, seed);
             assert_eq!(code, Some(1), "{name} with seed {seed}:\n{report}");

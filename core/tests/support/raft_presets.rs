@@ -1,0 +1,26 @@
+//! The Raft presets the integration tests run, shared by `raft.rs` (through the library) and
+//! `raft_cli.rs` (through the `netsplit` binary); `raft.rs` checks that the lists name every
+//! embedded Raft preset.
+
+/// Presets of correct Raft: every property holds.
+pub const CORRECT_PRESETS: &[&str] = &[
+    "raft-steady-state",
+    "raft-leader-crash",
+    "raft-minority-partition",
+    "raft-stale-leader",
+    "raft-figure-8",
+    "raft-flaky-network",
+    "raft-membership-change",
+    "raft-election-time",
+];
+
+/// Bug-switch presets and the property each one breaks.
+pub const BUG_PRESETS: &[(&str, &str)] = &[
+    (
+        "raft-bug-commit-earlier-terms-by-counting",
+        "Leader Completeness",
+    ),
+    ("raft-bug-vote-without-log-check", "Leader Completeness"),
+    ("raft-bug-forget-voted-for-on-restart", "Election Safety"),
+    ("raft-bug-no-timeout-randomization", "Election Progress"),
+];
