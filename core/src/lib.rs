@@ -7,6 +7,7 @@ pub mod bench;
 pub mod check;
 pub mod event;
 pub mod invariant;
+pub mod json_path;
 pub mod lab;
 pub mod labs;
 pub mod metrics;

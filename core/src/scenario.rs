@@ -393,28 +393,10 @@ impl Scenario {
                 message: format!("a scenario is a JSON object starting with '{{', not {first:?}"),
             });
         }
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let scenario: Scenario =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-                // `?` marks a position serde could not name (a broken key); the
-                // nearest named parent is the clearer thing to show.
-                let mut path = error.path().to_string();
-                while let Some(parent) = path.strip_suffix(".?") {
-                    path = parent.to_string();
-                }
-                if path == "?" || path.is_empty() {
-                    path = ".".to_string();
-                }
-                ScenarioError::Parse {
-                    path,
-                    message: error.into_inner().to_string(),
-                }
-            })?;
-        deserializer.end().map_err(|error| ScenarioError::Parse {
-            path: ".".to_string(),
+        serde_json::from_str(text).map_err(|error| ScenarioError::Parse {
+            path: crate::json_path::locate(text, &error),
             message: error.to_string(),
-        })?;
-        Ok(scenario)
+        })
     }
 
     /// Parses and validates.

@@ -1731,13 +1731,11 @@ fn message_view<M: MessageInfo>(
 /// Decodes `value` into `T`; the error starts with the path of the bad field
 /// (e.g. `.key: invalid type: ...`), or `: reason` at the top level.
 pub fn decode_json<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(value.clone()).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if path == "." || path.is_empty() {
-            format!(": {inner}")
+    crate::json_path::decode_value(value).map_err(|(path, reason)| {
+        if path == "." {
+            format!(": {reason}")
         } else {
-            format!(".{path}: {inner}")
+            format!(".{path}: {reason}")
         }
     })
 }

@@ -263,18 +263,11 @@ impl HashingScenario {
 
 /// Parses and validates a scenario. Errors give the JSON path of the offending field.
 pub fn parse_scenario(json: &str) -> Result<HashingScenario, HashingError> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
     let scenario: HashingScenario =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            HashingError::Json {
-                path: error.path().to_string(),
-                message: error.inner().to_string(),
-            }
+        serde_json::from_str(json).map_err(|error| HashingError::Json {
+            path: crate::json_path::locate(json, &error),
+            message: error.to_string(),
         })?;
-    deserializer.end().map_err(|error| HashingError::Json {
-        path: ".".to_owned(),
-        message: error.to_string(),
-    })?;
     scenario.validate()?;
     Ok(scenario)
 }

@@ -136,14 +136,8 @@ fn all_algorithms() -> Vec<AlgorithmKind> {
 impl RateLimitScenario {
     /// Reads and validates a scenario from JSON, naming the field of any error.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let scenario: Self =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Parse {
-                path: error.path().to_string(),
-                reason: error.inner().to_string(),
-            })?;
-        deserializer.end().map_err(|error| Error::Parse {
-            path: ".".to_string(),
+        let scenario: Self = serde_json::from_str(text).map_err(|error| Error::Parse {
+            path: crate::json_path::locate(text, &error),
             reason: error.to_string(),
         })?;
         scenario.validate()?;
