@@ -113,9 +113,11 @@ pub fn parse_command(message: &Value, lab: &str) -> Result<HostCommand, Refusal>
             let action = object.get("action").ok_or_else(|| {
                 malformed("action: missing; e.g. {type: \"crash\", node: 2}".into())
             })?;
-            serde_json::from_value::<SimAction>(action.clone())
+            // Through the action's text, as scenarios are read, so the browser build
+            // carries one decoder for actions, not a second one for JSON values.
+            netsplit_core::json_path::decode_value::<SimAction>(action)
                 .map(HostCommand::Apply)
-                .map_err(|error| malformed(format!("action: {error}")))
+                .map_err(|(_, reason)| malformed(format!("action: {reason}")))
         }
         "load" => {
             let scenario = if let Some(name) = object.get("preset").and_then(Value::as_str) {
