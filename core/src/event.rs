@@ -26,7 +26,7 @@ pub enum NodeStatus {
 }
 
 /// Something a learner or a scenario timeline does to the running system.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// Crash `node`: volatile state and unfinished disk writes are lost.
@@ -117,6 +117,174 @@ pub enum Action {
         #[serde(default)]
         args: serde_json::Value,
     },
+}
+
+// Written by hand rather than derived, for a smaller browser build; the format and
+// messages are the derive's (see `crate::tagged_enum`, whose tests compare the two).
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::tagged_enum::{Tagged, decode, required};
+        const VARIANTS: &[&str] = &[
+            "crash",
+            "restart",
+            "pause",
+            "resume",
+            "add_node",
+            "remove_node",
+            "cut_link",
+            "cut_link_both",
+            "heal_link",
+            "isolate",
+            "partition",
+            "heal_all",
+            "set_link",
+            "client_request",
+            "lab",
+        ];
+        let tagged = Tagged::read(
+            deserializer,
+            "type",
+            VARIANTS,
+            "internally tagged enum Action",
+        )?;
+        let variant = tagged.variant;
+        Ok(match variant {
+            0 | 1 | 2 | 3 | 5 | 9 => {
+                let expecting = match variant {
+                    0 => "struct variant Action::Crash",
+                    1 => "struct variant Action::Restart",
+                    2 => "struct variant Action::Pause",
+                    3 => "struct variant Action::Resume",
+                    5 => "struct variant Action::RemoveNode",
+                    _ => "struct variant Action::Isolate",
+                };
+                let mut node = None;
+                tagged.fields(&["node"], 1, expecting, |_, json| {
+                    node = Some(decode(json)?);
+                    Ok(())
+                })?;
+                let node = required(node, "node")?;
+                match variant {
+                    0 => Action::Crash { node },
+                    1 => Action::Restart { node },
+                    2 => Action::Pause { node },
+                    3 => Action::Resume { node },
+                    5 => Action::RemoveNode { node },
+                    _ => Action::Isolate { node },
+                }
+            }
+            6..=8 => {
+                let expecting = match variant {
+                    6 => "struct variant Action::CutLink",
+                    7 => "struct variant Action::CutLinkBoth",
+                    _ => "struct variant Action::HealLink",
+                };
+                let (mut from, mut to) = (None, None);
+                tagged.fields(&["from", "to"], 2, expecting, |index, json| {
+                    match index {
+                        0 => from = Some(decode(json)?),
+                        _ => to = Some(decode(json)?),
+                    }
+                    Ok(())
+                })?;
+                let from = required(from, "from")?;
+                let to = required(to, "to")?;
+                match variant {
+                    6 => Action::CutLink { from, to },
+                    7 => Action::CutLinkBoth { from, to },
+                    _ => Action::HealLink { from, to },
+                }
+            }
+            4 => {
+                tagged.unit()?;
+                Action::AddNode
+            }
+            11 => {
+                tagged.unit()?;
+                Action::HealAll
+            }
+            10 => {
+                let mut groups = None;
+                tagged.fields(
+                    &["groups"],
+                    1,
+                    "struct variant Action::Partition",
+                    |_, json| {
+                        groups = Some(decode(json)?);
+                        Ok(())
+                    },
+                )?;
+                Action::Partition {
+                    groups: required(groups, "groups")?,
+                }
+            }
+            12 => {
+                let (mut from, mut to, mut latency, mut loss_probability) =
+                    (None, None, None, None);
+                tagged.fields(
+                    &["from", "to", "latency", "loss_probability"],
+                    2,
+                    "struct variant Action::SetLink",
+                    |index, json| {
+                        match index {
+                            0 => from = Some(decode(json)?),
+                            1 => to = Some(decode(json)?),
+                            2 => latency = Some(decode(json)?),
+                            _ => loss_probability = Some(decode(json)?),
+                        }
+                        Ok(())
+                    },
+                )?;
+                let from = required(from, "from")?;
+                let to = required(to, "to")?;
+                Action::SetLink {
+                    from,
+                    to,
+                    latency: latency.unwrap_or(None),
+                    loss_probability: loss_probability.unwrap_or(None),
+                }
+            }
+            13 => {
+                let (mut node, mut request) = (None, None);
+                tagged.fields(
+                    &["node", "request"],
+                    2,
+                    "struct variant Action::ClientRequest",
+                    |index, json| {
+                        match index {
+                            0 => node = Some(decode(json)?),
+                            _ => request = Some(json),
+                        }
+                        Ok(())
+                    },
+                )?;
+                let node = required(node, "node")?;
+                Action::ClientRequest {
+                    node,
+                    request: required(request, "request")?,
+                }
+            }
+            _ => {
+                let (mut name, mut args) = (None, None);
+                tagged.fields(
+                    &["name", "args"],
+                    1,
+                    "struct variant Action::Lab",
+                    |index, json| {
+                        match index {
+                            0 => name = Some(decode(json)?),
+                            _ => args = Some(json),
+                        }
+                        Ok(())
+                    },
+                )?;
+                Action::Lab {
+                    name: required(name, "name")?,
+                    args: args.unwrap_or_default(),
+                }
+            }
+        })
+    }
 }
 
 impl Action {

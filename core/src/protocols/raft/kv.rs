@@ -31,7 +31,7 @@ pub type ClientId = u64;
 pub const SESSIONS_MAX: usize = 1_024;
 
 /// A key-value operation, as a client asks for it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Operation {
     /// Set `key` to `value`.
@@ -66,6 +66,94 @@ pub enum Operation {
         /// The server to remove.
         id: u32,
     },
+}
+
+// Written by hand rather than derived, for a smaller browser build; the format and
+// messages are the derive's (see `crate::tagged_enum`, whose tests compare the two).
+impl<'de> Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::tagged_enum::{Tagged, decode, required};
+        const VARIANTS: &[&str] = &["put", "get", "cas", "add_server", "remove_server"];
+        let tagged = Tagged::read(
+            deserializer,
+            "type",
+            VARIANTS,
+            "internally tagged enum Operation",
+        )?;
+        match tagged.variant {
+            0 => {
+                let (mut key, mut value) = (None, None);
+                tagged.fields(
+                    &["key", "value"],
+                    2,
+                    "struct variant Operation::Put",
+                    |index, json| {
+                        match index {
+                            0 => key = Some(decode(json)?),
+                            _ => value = Some(decode(json)?),
+                        }
+                        Ok(())
+                    },
+                )?;
+                Ok(Operation::Put {
+                    key: required(key, "key")?,
+                    value: required(value, "value")?,
+                })
+            }
+            1 => {
+                let mut key = None;
+                tagged.fields(&["key"], 1, "struct variant Operation::Get", |_, json| {
+                    key = Some(decode(json)?);
+                    Ok(())
+                })?;
+                Ok(Operation::Get {
+                    key: required(key, "key")?,
+                })
+            }
+            2 => {
+                let (mut key, mut expected, mut new) = (None, None, None);
+                tagged.fields(
+                    &["key", "expected", "new"],
+                    3,
+                    "struct variant Operation::Cas",
+                    |index, json| {
+                        match index {
+                            0 => key = Some(decode(json)?),
+                            1 => expected = Some(decode(json)?),
+                            _ => new = Some(decode(json)?),
+                        }
+                        Ok(())
+                    },
+                )?;
+                let key = required(key, "key")?;
+                // serde reads a missing `Option` field as `None`.
+                let expected = expected.unwrap_or(None);
+                Ok(Operation::Cas {
+                    key,
+                    expected,
+                    new: required(new, "new")?,
+                })
+            }
+            variant => {
+                let mut id = None;
+                let expecting = if variant == 3 {
+                    "struct variant Operation::AddServer"
+                } else {
+                    "struct variant Operation::RemoveServer"
+                };
+                tagged.fields(&["id"], 1, expecting, |_, json| {
+                    id = Some(decode(json)?);
+                    Ok(())
+                })?;
+                let id = required(id, "id")?;
+                Ok(if variant == 3 {
+                    Operation::AddServer { id }
+                } else {
+                    Operation::RemoveServer { id }
+                })
+            }
+        }
+    }
 }
 
 impl Operation {
