@@ -26,7 +26,7 @@ pub const LATENCY_MS_MAX: f64 = 3_600_000.0;
 
 /// How long a message takes to cross a link. Values are milliseconds (fractions
 /// allowed, e.g. `0.25` for 250 µs); the simulator rounds to whole microseconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
     /// Every message takes exactly `ms`.
@@ -51,6 +51,37 @@ pub enum Latency {
         /// The standard deviation in milliseconds.
         std_dev_ms: f64,
     },
+}
+
+// Written by hand rather than derived, for a smaller browser build; the format and
+// messages are the derive's (see `crate::tagged_enum`, whose tests compare the two).
+impl<'de> Deserialize<'de> for Latency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tagged = crate::tagged_enum::Tagged::read(
+            deserializer,
+            "distribution",
+            &["fixed", "uniform", "normal"],
+            "internally tagged enum Latency",
+        )?;
+        Ok(match tagged.variant {
+            0 => Latency::Fixed {
+                ms: tagged.one(&["ms"], "struct variant Latency::Fixed")?,
+            },
+            1 => {
+                let (min_ms, max_ms) =
+                    tagged.two(&["min_ms", "max_ms"], "struct variant Latency::Uniform")?;
+                Latency::Uniform { min_ms, max_ms }
+            }
+            _ => {
+                let (mean_ms, std_dev_ms) =
+                    tagged.two(&["mean_ms", "std_dev_ms"], "struct variant Latency::Normal")?;
+                Latency::Normal {
+                    mean_ms,
+                    std_dev_ms,
+                }
+            }
+        })
+    }
 }
 
 impl Default for Latency {

@@ -210,6 +210,40 @@ impl Tagged {
     }
 }
 
+impl Tagged {
+    /// The one field of a struct variant with a single required field.
+    pub(crate) fn one<T: DeserializeOwned, E: de::Error>(
+        self,
+        fields: &'static [&'static str],
+        expecting: &str,
+    ) -> Result<T, E> {
+        let mut slot = None;
+        self.fields(fields, 1, expecting, |_, json| {
+            slot = Some(decode(json)?);
+            Ok(())
+        })?;
+        required(slot, fields[0])
+    }
+
+    /// The two fields of a struct variant with two required fields.
+    pub(crate) fn two<A: DeserializeOwned, B: DeserializeOwned, E: de::Error>(
+        self,
+        fields: &'static [&'static str],
+        expecting: &str,
+    ) -> Result<(A, B), E> {
+        let (mut first, mut second) = (None, None);
+        self.fields(fields, 2, expecting, |index, json| {
+            match index {
+                0 => first = Some(decode(json)?),
+                _ => second = Some(decode(json)?),
+            }
+            Ok(())
+        })?;
+        let first = required(first, fields[0])?;
+        Ok((first, required(second, fields[1])?))
+    }
+}
+
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
@@ -516,6 +550,49 @@ pub(crate) mod tests {
         }
     }
 
+    /// `Latency` as serde derives it.
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
+    #[allow(dead_code)]
+    enum Latency {
+        Fixed { ms: f64 },
+        Uniform { min_ms: f64, max_ms: f64 },
+        Normal { mean_ms: f64, std_dev_ms: f64 },
+    }
+
+    /// `ServiceTime` as serde derives it.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case", tag = "distribution", deny_unknown_fields)]
+    #[allow(dead_code)]
+    enum ServiceTime {
+        Fixed { ms: f64 },
+        Uniform { ms_min: f64, ms_max: f64 },
+        Exponential { mean_ms: f64 },
+    }
+
+    /// `Policy` as serde derives it.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case", tag = "type", deny_unknown_fields)]
+    #[allow(dead_code)]
+    enum Policy {
+        RoundRobin,
+        WeightedRoundRobin,
+        LeastConnections,
+        LeastResponseTime,
+        ConsistentHash,
+        PowerOfTwoChoices,
+        Random,
+    }
+
+    /// `BroadcastRequest` as serde derives it.
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+    #[allow(dead_code)]
+    enum BroadcastRequest {
+        Store { value: u64 },
+        Read,
+    }
+
     #[test]
     fn a_variant_index_inside_a_set_link_latency_array_is_refused_like_everywhere_else() {
         // serde's derive buffered the action, and its buffer reads a number where a
@@ -553,6 +630,50 @@ pub(crate) mod tests {
             &["node", "from", "to", "groups", "latency", "loss_probability", "request", "name", "args"],
         )) {
             assert_same::<crate::event::Action, Action>(&text);
+        }
+
+        #[test]
+        fn latencies_decode_as_the_derive_does(text in tagged_texts(
+            "distribution",
+            &["fixed", "uniform", "normal"],
+            &["ms", "min_ms", "max_ms", "mean_ms", "std_dev_ms"],
+        )) {
+            assert_same::<crate::network::Latency, Latency>(&text);
+        }
+
+        #[test]
+        fn service_times_decode_as_the_derive_does(text in tagged_texts(
+            "distribution",
+            &["fixed", "uniform", "exponential"],
+            &["ms", "ms_min", "ms_max", "mean_ms"],
+        )) {
+            assert_same::<crate::protocols::loadbalancing::config::ServiceTime, ServiceTime>(&text);
+        }
+
+        #[test]
+        fn policies_decode_as_the_derive_does(text in tagged_texts(
+            "type",
+            &[
+                "round_robin",
+                "weighted_round_robin",
+                "least_connections",
+                "least_response_time",
+                "consistent_hash",
+                "power_of_two_choices",
+                "random",
+            ],
+            &["weight", "key"],
+        )) {
+            assert_same::<crate::protocols::loadbalancing::Policy, Policy>(&text);
+        }
+
+        #[test]
+        fn broadcast_requests_decode_as_the_derive_does(text in tagged_texts(
+            "op",
+            &["store", "read"],
+            &["value"],
+        )) {
+            assert_same::<crate::protocols::broadcast::BroadcastRequest, BroadcastRequest>(&text);
         }
 
         #[test]

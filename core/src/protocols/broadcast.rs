@@ -85,7 +85,7 @@ pub enum BroadcastTimer {
 }
 
 /// A client request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BroadcastRequest {
     /// Store `value` durably.
@@ -95,6 +95,27 @@ pub enum BroadcastRequest {
     },
     /// Read the values stored on this node.
     Read,
+}
+
+// Written by hand rather than derived, for a smaller browser build; the format and
+// messages are the derive's (see `crate::tagged_enum`, whose tests compare the two).
+impl<'de> Deserialize<'de> for BroadcastRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tagged = crate::tagged_enum::Tagged::read(
+            deserializer,
+            "op",
+            &["store", "read"],
+            "internally tagged enum BroadcastRequest",
+        )?;
+        if tagged.variant == 0 {
+            Ok(BroadcastRequest::Store {
+                value: tagged.one(&["value"], "struct variant BroadcastRequest::Store")?,
+            })
+        } else {
+            tagged.unit()?;
+            Ok(BroadcastRequest::Read)
+        }
+    }
 }
 
 /// A client reply.

@@ -207,7 +207,7 @@ pub struct ServerOverride {
 }
 
 /// The distribution of the time one request takes to serve.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "distribution", deny_unknown_fields)]
 pub enum ServiceTime {
     /// Always `ms`.
@@ -228,6 +228,32 @@ pub enum ServiceTime {
         /// The mean service time in milliseconds.
         mean_ms: f64,
     },
+}
+
+// Written by hand rather than derived, for a smaller browser build; the format and
+// messages are the derive's (see `crate::tagged_enum`, whose tests compare the two).
+impl<'de> Deserialize<'de> for ServiceTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tagged = crate::tagged_enum::Tagged::read(
+            deserializer,
+            "distribution",
+            &["fixed", "uniform", "exponential"],
+            "internally tagged enum ServiceTime",
+        )?;
+        Ok(match tagged.variant {
+            0 => ServiceTime::Fixed {
+                ms: tagged.one(&["ms"], "struct variant ServiceTime::Fixed")?,
+            },
+            1 => {
+                let (ms_min, ms_max) =
+                    tagged.two(&["ms_min", "ms_max"], "struct variant ServiceTime::Uniform")?;
+                ServiceTime::Uniform { ms_min, ms_max }
+            }
+            _ => ServiceTime::Exponential {
+                mean_ms: tagged.one(&["mean_ms"], "struct variant ServiceTime::Exponential")?,
+            },
+        })
+    }
 }
 
 /// Milliseconds (validated finite, positive and bounded) to whole microseconds.

@@ -12,7 +12,7 @@ use super::random::{Stream, mix};
 use crate::protocol::NodeId;
 
 /// How a balancer picks a server for each request.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "type", deny_unknown_fields)]
 pub enum Policy {
     /// Each server in turn, ignoring weights and load.
@@ -33,6 +33,39 @@ pub enum Policy {
     PowerOfTwoChoices,
     /// A server drawn uniformly at random (the baseline).
     Random,
+}
+
+// Written by hand rather than derived, for a smaller browser build; the format and
+// messages are the derive's (see `crate::tagged_enum`, whose tests compare the two).
+impl<'de> Deserialize<'de> for Policy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const POLICIES: [Policy; 7] = [
+            Policy::RoundRobin,
+            Policy::WeightedRoundRobin,
+            Policy::LeastConnections,
+            Policy::LeastResponseTime,
+            Policy::ConsistentHash,
+            Policy::PowerOfTwoChoices,
+            Policy::Random,
+        ];
+        let tagged = crate::tagged_enum::Tagged::read(
+            deserializer,
+            "type",
+            &[
+                "round_robin",
+                "weighted_round_robin",
+                "least_connections",
+                "least_response_time",
+                "consistent_hash",
+                "power_of_two_choices",
+                "random",
+            ],
+            "internally tagged enum Policy",
+        )?;
+        let policy = POLICIES[tagged.variant.min(POLICIES.len() - 1)];
+        tagged.unit()?;
+        Ok(policy)
+    }
 }
 
 impl Policy {
