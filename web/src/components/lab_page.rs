@@ -119,6 +119,9 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 
     crate::host_api::use_host_api(state.clone());
     crate::components::share_dialog::use_file_drop(state.clone());
+    // On narrow screens the description is cut to three lines until asked for, so the
+    // cluster shows without scrolling (styles.css shows the button only there).
+    let description_open = use_state(|| false);
 
     let presets = lab_presets(card.id);
     let on_preset = {
@@ -167,7 +170,12 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                     </select>
                 </label>
                 <ShareDialog state={state.clone()} />
-                <p class="scenario-description">{ description }</p>
+                <p id="scenario-description" class={classes!("scenario-description", (*description_open).then_some("open"))}>{ description }</p>
+                <button class="description-toggle" aria-controls="scenario-description"
+                    aria-expanded={(*description_open).to_string()}
+                    onclick={let open = description_open.clone(); move |_| open.set(!*open)}>
+                    { if *description_open { "Less about this scenario" } else { "More about this scenario" } }
+                </button>
             </div>
             <FaultToolbar state={state.clone()} client_request={client_request} />
             <div class="lab-notices">
