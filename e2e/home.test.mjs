@@ -44,3 +44,16 @@ test('a first visit downloads only its own page\'s bundle, and opening a lab fro
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a page whose bundle cannot be downloaded says so instead of staying blank', async () => {
+  const { page, context } = await openPage(env.browser, env.site.url, viewports.narrow);
+  await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
+  await page.route('**/netsplit-hashing*', (route) => route.abort('internetdisconnected'));
+  await page.goto(`${env.site.url}#/hashing`);
+  await page.reload();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /could not load this page.*netsplit-(hashing|app)/s);
+  await screenshot(page, 'home-bundle-offline-narrow');
+  await context.close();
+});

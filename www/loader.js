@@ -30,7 +30,22 @@ function bundleFor(location) {
 const built = (document.querySelector('meta[name="netsplit-bundles"]')?.content ?? '').split(/\s+/);
 const wanted = bundleFor(window.location);
 const name = built.includes(wanted) ? wanted : 'app';
-// Fetch the WebAssembly while the JS glue loads, not after.
-const wasm = fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url));
-const glue = await import(`./netsplit-${name}.js`);
-await glue.default({ module_or_path: wasm });
+try {
+  // Fetch the WebAssembly while the JS glue loads, not after.
+  const wasm = fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url));
+  const glue = await import(`./netsplit-${name}.js`);
+  await glue.default({ module_or_path: wasm });
+} catch (error) {
+  // Offline, or the files are missing: say so rather than leave a blank page. (A panic
+  // inside the app is shown by the app's own overlay, web/src/panic_overlay.rs.)
+  console.error('Netsplit could not start:', error);
+  const note = document.createElement('main');
+  note.className = 'home';
+  note.setAttribute('role', 'alert');
+  const heading = document.createElement('h1');
+  heading.textContent = 'Netsplit could not load this page';
+  const text = document.createElement('p');
+  text.textContent = `Its code (netsplit-${name}) did not download: ${error.message}. Check the connection and reload.`;
+  note.append(heading, text);
+  document.body.append(note);
+}
