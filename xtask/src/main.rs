@@ -151,6 +151,12 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     );
     let built = steps.check("trunk build --release", "trunk", &["build", "--release"])
         && bundles::build(root, &mut steps);
+    if built {
+        match sizes::check_budgets(&root.join("dist"), bundles::BUNDLES) {
+            Ok(summary) => steps.passed("first-visit size budgets", &summary),
+            Err(why) => steps.failed("first-visit size budgets", &why),
+        }
+    }
     if run_e2e {
         if built {
             steps.tests(

@@ -84,6 +84,12 @@ impl Steps {
         ok
     }
 
+    /// A step done in this process that passed, and what it found.
+    pub fn passed(&mut self, name: &str, what: &str) {
+        println!("\n==> {name}: ok: {what}");
+        self.passed += 1;
+    }
+
     /// A step done in this process that failed, and why.
     pub fn failed(&mut self, name: &str, why: &str) {
         println!("\n==> {name}: FAILED: {why}");
