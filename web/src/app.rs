@@ -5,7 +5,6 @@
 
 use yew::prelude::*;
 
-use crate::components::home_gallery::HomeGallery;
 use crate::components::site_header::SiteHeader;
 use crate::route::{Route, use_route};
 
@@ -53,7 +52,7 @@ pub fn App() -> Html {
                 <a href="#/">{ "Back to all labs" }</a>
             </main>
         },
-        Route::Home => html! { <HomeGallery /> },
+        Route::Home => bundle.home.map(|gallery| gallery()).unwrap_or_default(),
         Route::Lab(id) => match (crate::labs::find(id), bundle.lab(id)) {
             (Some(card), Some(lab)) => (lab.page)(card),
             _ => html! {},

@@ -43,8 +43,8 @@ pub struct LabEntry {
 pub struct Bundle {
     /// The bundle's name, as in `netsplit-raft.wasm`.
     pub name: &'static str,
-    /// Whether it carries the lab gallery.
-    pub home: bool,
+    /// Renders the lab gallery, if the bundle carries it.
+    pub home: Option<fn() -> Html>,
     /// The labs it carries.
     pub labs: &'static [LabEntry],
 }
@@ -58,7 +58,7 @@ impl Bundle {
     /// Whether this bundle can show `route`.
     pub fn shows(&self, route: &Route) -> bool {
         match route {
-            Route::Home => self.home,
+            Route::Home => self.home.is_some(),
             Route::Lab(id) => self.lab(id).is_some(),
             Route::NotFound(_) => true,
         }
@@ -103,9 +103,13 @@ pub fn current() -> &'static Bundle {
 /// Carries nothing: what [`current`] gives before a bundle is installed.
 pub static EMPTY: Bundle = Bundle {
     name: "empty",
-    home: false,
+    home: None,
     labs: &[],
 };
+
+fn gallery() -> Html {
+    html! { <crate::components::home_gallery::HomeGallery /> }
+}
 
 fn no_figures(_: &dyn LabRun) -> Html {
     Html::default()
@@ -193,7 +197,7 @@ const HASHING_LAB: LabEntry = LabEntry {
 /// Every page: the development build (`trunk serve`) and the tests.
 pub static ALL: Bundle = Bundle {
     name: "app",
-    home: true,
+    home: Some(gallery),
     labs: &[
         RAFT_LAB,
         HASHING_LAB,
@@ -206,42 +210,42 @@ pub static ALL: Bundle = Bundle {
 /// The lab gallery alone.
 pub static HOME: Bundle = Bundle {
     name: "home",
-    home: true,
+    home: Some(gallery),
     labs: &[],
 };
 
 /// The Raft lab.
 pub static RAFT: Bundle = Bundle {
     name: "raft",
-    home: false,
+    home: None,
     labs: &[RAFT_LAB],
 };
 
 /// The consistent hashing lab.
 pub static HASHING: Bundle = Bundle {
     name: "hashing",
-    home: false,
+    home: None,
     labs: &[HASHING_LAB],
 };
 
 /// The rate limiting lab.
 pub static RATELIMIT: Bundle = Bundle {
     name: "ratelimit",
-    home: false,
+    home: None,
     labs: &[RATELIMIT_LAB],
 };
 
 /// The load balancing lab.
 pub static LOADBALANCING: Bundle = Bundle {
     name: "loadbalancing",
-    home: false,
+    home: None,
     labs: &[LOADBALANCING_LAB],
 };
 
 /// The broadcast lab.
 pub static BROADCAST: Bundle = Bundle {
     name: "broadcast",
-    home: false,
+    home: None,
     labs: &[BROADCAST_LAB],
 };
 
