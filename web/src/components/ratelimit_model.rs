@@ -13,6 +13,7 @@ use netsplit_core::labs::ratelimit::compare::{SideBySide, compare};
 use netsplit_core::labs::ratelimit::distributed::{
     DistributedDecision, DistributedOutcome, Reason, summarize,
 };
+use netsplit_core::labs::ratelimit::engine::rate_limit_scenario;
 use netsplit_core::labs::ratelimit::scenario::RateLimitScenario;
 use netsplit_core::labs::ratelimit::traffic::generate;
 use netsplit_core::labs::ratelimit::{
@@ -20,6 +21,7 @@ use netsplit_core::labs::ratelimit::{
 };
 use netsplit_core::presets;
 use netsplit_core::protocol::{MICROS_PER_MS, Time};
+use netsplit_core::scenario::Scenario;
 use yew::Reducible;
 
 /// The most requests the side-by-side view draws: every request is one mark per algorithm,
@@ -294,7 +296,10 @@ pub fn rate_limit_presets() -> Vec<RateLimitPreset> {
     presets::of_lab::RATELIMIT
         .iter()
         .filter_map(|(name, text)| {
-            let scenario = RateLimitScenario::from_json(text).ok()?;
+            // Read through the engine's scenario, as the lab itself does, so that the
+            // bundle carries one decoder of the scenario format rather than two.
+            let engine = Scenario::from_json(text).ok()?;
+            let scenario = rate_limit_scenario(&engine).ok()?;
             Some(RateLimitPreset {
                 name,
                 title: scenario.title.clone().unwrap_or_else(|| name.to_string()),

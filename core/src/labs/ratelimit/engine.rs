@@ -634,6 +634,24 @@ mod tests {
     }
 
     #[test]
+    fn every_ratelimit_preset_reads_the_same_through_the_engine_as_in_the_lab_format() {
+        // The web's preset list reads presets through the engine scenario; it must see
+        // exactly what the lab format's own reader sees.
+        for (name, text) in crate::presets::all() {
+            if !name.starts_with("ratelimit-") {
+                continue;
+            }
+            let direct = RateLimitScenario::from_json(text)
+                .unwrap_or_else(|error| panic!("preset {name}: {error}"));
+            assert_eq!(
+                rate_limit_scenario(&preset(name)).unwrap(),
+                direct,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn the_scenario_given_back_is_in_the_lab_format_and_rebuilds_the_same_run() {
         let scenario = preset("ratelimit-central-store-down");
         let mut lab = build(&scenario).unwrap();
