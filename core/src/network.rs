@@ -10,6 +10,7 @@
 //! A link that was healed explicitly stays up even if an isolation or partition made
 //! earlier would cut it, because "heal this link" is what the learner asked for last.
 
+use crate::collections::{SortedMap, SortedSet};
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -299,9 +300,9 @@ pub struct Network {
     overrides: BTreeMap<(NodeId, NodeId), (LinkConfig, LinkModel)>,
     cut: BTreeSet<(NodeId, NodeId)>,
     healed: BTreeSet<(NodeId, NodeId)>,
-    isolated: BTreeSet<NodeId>,
+    isolated: SortedSet<NodeId>,
     /// Partition group of each listed node. Nodes not listed share one more group.
-    groups: BTreeMap<NodeId, u32>,
+    groups: SortedMap<NodeId, u32>,
 }
 
 impl Default for Network {
@@ -322,8 +323,8 @@ impl Network {
             overrides: BTreeMap::new(),
             cut: BTreeSet::new(),
             healed: BTreeSet::new(),
-            isolated: BTreeSet::new(),
-            groups: BTreeMap::new(),
+            isolated: SortedSet::new(),
+            groups: SortedMap::new(),
         }
     }
 
