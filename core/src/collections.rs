@@ -51,6 +51,13 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 }
 
+impl<K, V> SortedMap<K, V> {
+    /// The values in key order, taken out of the map.
+    pub fn into_values(self) -> impl DoubleEndedIterator<Item = V> {
+        self.0.into_tuple_vec().into_iter().map(|(_, value)| value)
+    }
+}
+
 impl<K, V> Default for SortedMap<K, V> {
     fn default() -> Self {
         Self::new()

@@ -300,8 +300,10 @@ pub struct Network {
     overrides: BTreeMap<(NodeId, NodeId), (LinkConfig, LinkModel)>,
     cut: BTreeSet<(NodeId, NodeId)>,
     healed: BTreeSet<(NodeId, NodeId)>,
+    /// Isolated nodes: at most one entry per node (`NODES_MAX`).
     isolated: SortedSet<NodeId>,
-    /// Partition group of each listed node. Nodes not listed share one more group.
+    /// Partition group of each listed node (at most `NODES_MAX` entries). Nodes not
+    /// listed share one more group.
     groups: SortedMap<NodeId, u32>,
 }
 

@@ -26,7 +26,7 @@
 //! }
 //! ```
 
-use std::collections::BTreeSet;
+use crate::collections::SortedSet;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -183,7 +183,7 @@ impl RateLimitScenario {
                 "must name at least one algorithm",
             ));
         }
-        let mut seen = BTreeSet::new();
+        let mut seen = SortedSet::new();
         for (index, algorithm) in params.algorithms.iter().enumerate() {
             if !seen.insert(algorithm) {
                 return Err(Error::invalid(
@@ -255,7 +255,7 @@ impl RateLimitScenario {
             client: arrival.client,
         }));
         trace.sort_by_key(|arrival| arrival.at);
-        let clients: BTreeSet<ClientKey> = trace.iter().map(|arrival| arrival.client).collect();
+        let clients: SortedSet<ClientKey> = trace.iter().map(|arrival| arrival.client).collect();
         if clients.len() > CLIENT_KEYS_MAX {
             return Err(Error::invalid(
                 "params.traffic",

@@ -165,6 +165,10 @@ struct CommitRecord {
 /// The incremental checker of the five properties.
 #[derive(Debug, Clone, Default)]
 pub struct RaftSafety {
+    // Sorted vectors hold the maps with one entry per node, per remembered term
+    // (`candidates`: `TERMS_REMEMBERED`) or per report (`reported`: `VIOLATIONS_MAX`);
+    // `leaders` grows by one term per election (at most `RECORDS_MAX`), nearly always
+    // at its end. B-trees hold the maps of log entries, which grow with the log.
     leaders: SortedMap<Term, NodeId>,
     leader_tails: SortedMap<NodeId, LeaderTail>,
     entries: BTreeMap<(LogIndex, Term), EntryRecord>,

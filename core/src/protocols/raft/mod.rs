@@ -333,7 +333,8 @@ pub struct Durable {
 /// Votes gathered by a candidate or pre-candidate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Votes {
-    /// The servers that granted their vote, the candidate included.
+    /// The servers that granted their vote, the candidate included (at most one per
+    /// member, as in `refused`).
     pub granted: SortedSet<NodeId>,
     /// The servers that answered but refused (only tracked for real elections). A
     /// candidate that heard from a majority and still lost saw a split vote.
@@ -352,12 +353,17 @@ pub struct PendingRequest {
 /// Figure 2, "volatile state on leaders", plus what the options need.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LeaderState {
-    /// For each follower, the index of the next entry to send it. It moves past entries
+    /// For each follower, the index of the next entry to send it (one entry per member,
+    /// as in the sorted maps and sets below, so at most `NODES_MAX`). It moves past entries
     /// as soon as they are sent (pipelining) and back on a refusal.
     pub next_index: SortedMap<NodeId, LogIndex>,
     /// For each follower, the highest index known to be replicated on it.
     pub match_index: SortedMap<NodeId, LogIndex>,
     /// Client requests waiting for their entry to apply, by log index.
+    ///
+    /// A B-tree, not a sorted vector: it holds up to `PENDING_REQUESTS_MAX` (10,000)
+    /// requests and loses its smallest index at every commit, which would move the
+    /// whole vector each time.
     pub pending: BTreeMap<LogIndex, PendingRequest>,
     /// Followers heard from since the last CheckQuorum tick.
     pub recently_active: SortedSet<NodeId>,
