@@ -401,6 +401,24 @@ mod tests {
     }
 
     #[test]
+    fn raft_leader_state_serializes_to_the_same_json_as_with_btree_maps_and_sets() {
+        // The node inspector shows this JSON; with B-trees it was exactly this text.
+        let mut leader = crate::protocols::raft::LeaderState::default();
+        leader.next_index.insert(3, 7);
+        leader.next_index.insert(2, 5);
+        leader.recently_active.insert(3);
+        leader.recently_active.insert(2);
+        assert_eq!(
+            serde_json::to_string(&leader).unwrap(),
+            concat!(
+                r#"{"next_index":{"2":5,"3":7},"match_index":{},"pending":{},"#,
+                r#""recently_active":[2,3],"durable_index":0,"read_round":0,"#,
+                r#""acknowledged_rounds":{},"reads":[]}"#
+            )
+        );
+    }
+
+    #[test]
     fn a_sorted_set_matches_a_btree_set_in_order_membership_and_serialization() {
         let values = [4_u32, 1, 9, 4, 0, 7, 1];
         let mut sorted = SortedSet::new();
