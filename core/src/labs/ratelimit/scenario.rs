@@ -255,7 +255,11 @@ impl RateLimitScenario {
             client: arrival.client,
         }));
         trace.sort_by_key(|arrival| arrival.at);
-        let clients: SortedSet<ClientKey> = trace.iter().map(|arrival| arrival.client).collect();
+        // Sorted and deduplicated at once: a trace of up to `ARRIVALS_MAX` requests may
+        // name that many clients in any order, too many to insert one by one in order.
+        let mut clients: Vec<ClientKey> = trace.iter().map(|arrival| arrival.client).collect();
+        clients.sort_unstable();
+        clients.dedup();
         if clients.len() > CLIENT_KEYS_MAX {
             return Err(Error::invalid(
                 "params.traffic",
