@@ -27,6 +27,37 @@ fn main() {
         .expect("writing to a String cannot fail");
     }
     code.push_str("];\n");
+    // One list per lab (the file name's prefix before the first `-`), so a caller that
+    // carries one lab (a per-lab browser bundle) links only that lab's preset texts.
+    let mut labs: Vec<&str> = names
+        .iter()
+        .map(|file| file.split(['-', '.']).next().unwrap_or(file))
+        .collect();
+    labs.dedup();
+    code.push_str("/// The presets of each lab, by the file name's prefix, as `(name, JSON text)`.\npub mod of_lab {\n");
+    for lab in labs {
+        writeln!(
+            code,
+            "    /// The presets whose file name starts with `{lab}-`.\n    pub const {}: &[(&str, &str)] = &[",
+            lab.to_uppercase()
+        )
+        .expect("writing to a String cannot fail");
+        for file in names
+            .iter()
+            .filter(|file| file.starts_with(&format!("{lab}-")))
+        {
+            let path = directory.join(file);
+            writeln!(
+                code,
+                "        ({:?}, include_str!({:?})),",
+                file.trim_end_matches(".json"),
+                path.display().to_string()
+            )
+            .expect("writing to a String cannot fail");
+        }
+        code.push_str("    ];\n");
+    }
+    code.push_str("}\n");
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("presets.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
 }

@@ -18,3 +18,42 @@ for (const [name, viewport] of Object.entries(viewports)) {
     await context.close();
   });
 }
+
+test('a first visit downloads only its own page\'s bundle, and opening a lab from the gallery starts that lab\'s bundle', async () => {
+  const { page, context, problems } = await openPage(env.browser, env.site.url, viewports.desktop);
+  const bundles = [];
+  page.on('request', (request) => {
+    const file = new URL(request.url()).pathname.split('/').pop();
+    if (file.endsWith('.wasm')) bundles.push(file);
+  });
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
+  assert.deepEqual(bundles, ['netsplit-home_bg.wasm'], 'the gallery alone');
+
+  await page.getByRole('link', { name: 'Open the Raft consensus lab' }).click();
+  await page.getByRole('heading', { level: 1, name: /Raft/ }).waitFor();
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+  assert.deepEqual(bundles, ['netsplit-home_bg.wasm', 'netsplit-raft_bg.wasm'], 'then the Raft lab alone');
+
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
+  await page.getByRole('link', { name: /hashing/i }).first().click();
+  await page.getByRole('heading', { level: 1, name: /hashing/i }).waitFor();
+  assert.equal(bundles.at(-1), 'netsplit-hashing_bg.wasm');
+  assert.ok(!bundles.includes('netsplit-app_bg.wasm'), `never the whole app: ${bundles}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a page whose bundle cannot be downloaded says so instead of staying blank', async () => {
+  const { page, context } = await openPage(env.browser, env.site.url, viewports.narrow);
+  await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
+  await page.route('**/netsplit-hashing*', (route) => route.abort('internetdisconnected'));
+  await page.goto(`${env.site.url}#/hashing`);
+  await page.reload();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /could not load this page.*netsplit-(hashing|app)/s);
+  await screenshot(page, 'home-bundle-offline-narrow');
+  await context.close();
+});

@@ -161,3 +161,30 @@ for (const [name, viewport] of Object.entries(viewports)) {
     await context.close();
   });
 }
+
+test('on a narrow screen the scenario description is cut to three lines, the cluster is on the first screen, and the button shows the rest', async () => {
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.narrow);
+  await page.getByRole('heading', { level: 1, name: /Raft/ }).waitFor();
+  const description = page.locator('.scenario-description');
+  const toggle = page.getByRole('button', { name: 'More about this scenario' });
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  const cut = (await description.boundingBox()).height;
+  const canvas = await page.locator('.canvas-wrap').boundingBox();
+  assert.ok(canvas.y < viewports.narrow.height - 150, `the cluster starts on the first screen (at ${canvas.y} px)`);
+  await screenshot(page, 'playground-raft-description-narrow');
+
+  await toggle.click();
+  const less = page.getByRole('button', { name: 'Less about this scenario' });
+  assert.equal(await less.getAttribute('aria-expanded'), 'true');
+  const full = (await description.boundingBox()).height;
+  assert.ok(full > cut * 2, `the whole description shows (${cut} -> ${full} px)`);
+  await less.click();
+  assert.equal((await description.boundingBox()).height, cut);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const wide = await openPage(env.browser, `${env.site.url}#/raft`, viewports.desktop);
+  await wide.page.getByRole('heading', { level: 1, name: /Raft/ }).waitFor();
+  assert.equal(await wide.page.locator('.description-toggle').isVisible(), false, 'wide screens show it all, no button');
+  await wide.context.close();
+});

@@ -1,5 +1,51 @@
 // Starts the Netsplit app. A file rather than an inline script, so the site runs under a
 // Content-Security-Policy of script-src 'self' 'wasm-unsafe-eval' (docs/embedding.md).
-import init from './netsplit-app.js';
+//
+// The published site has one bundle per page (`cargo xtask dist` builds them; see
+// web/src/bundle.rs), so a visit downloads only the page it opens: the gallery, or one lab.
+// The page is read from the URL the same way the app's router reads it (web/src/route.rs,
+// web/src/app.rs). Where the site has no bundles (`trunk serve` builds only the whole app),
+// the whole app `netsplit-app` starts instead.
 
-await init({ module_or_path: new URL('./netsplit-app_bg.wasm', import.meta.url) });
+const LABS = ['raft', 'hashing', 'ratelimit', 'loadbalancing', 'broadcast'];
+
+/** The bundle for a location: a lab's id, or 'home' for the gallery and anything else. */
+function bundleFor(location) {
+  const hash = location.hash.replace(/^#/, '');
+  if (hash.startsWith('/')) {
+    const page = hash.split('?')[0].replace(/^\/+|\/+$/g, '');
+    if (page !== '') {
+      return LABS.includes(page) ? page : 'home';
+    }
+  }
+  // The query may name the lab (`?embed&lab=raft`) when the hash names none (web/src/embed.rs).
+  const lab = new URLSearchParams(location.search).get('lab');
+  if (LABS.includes(lab)) {
+    return lab;
+  }
+  return 'home';
+}
+
+// `cargo xtask dist` lists the bundles it built in the page's head; `trunk serve` lists none.
+const built = (document.querySelector('meta[name="netsplit-bundles"]')?.content ?? '').split(/\s+/);
+const wanted = bundleFor(window.location);
+const name = built.includes(wanted) ? wanted : 'app';
+try {
+  // Fetch the WebAssembly while the JS glue loads, not after.
+  const wasm = fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url));
+  const glue = await import(`./netsplit-${name}.js`);
+  await glue.default({ module_or_path: wasm });
+} catch (error) {
+  // Offline, or the files are missing: say so rather than leave a blank page. (A panic
+  // inside the app is shown by the app's own overlay, web/src/panic_overlay.rs.)
+  console.error('Netsplit could not start:', error);
+  const note = document.createElement('main');
+  note.className = 'home';
+  note.setAttribute('role', 'alert');
+  const heading = document.createElement('h1');
+  heading.textContent = 'Netsplit could not load this page';
+  const text = document.createElement('p');
+  text.textContent = `Its code (netsplit-${name}) did not download: ${error.message}. Check the connection and reload.`;
+  note.append(heading, text);
+  document.body.append(note);
+}

@@ -5,8 +5,7 @@
 //! and get a [`LabRun`] for free from [`build_protocol_lab`]; labs that are not
 //! message-passing simulations implement [`LabRun`] themselves.
 //!
-//! To register a lab: add a [`LabInfo`] to [`LABS`] and an arm to the `match` in
-//! [`build`].
+//! To register a lab: add a [`LabInfo`] to [`LABS`] and its builder to [`BUILDERS`].
 
 use serde::Serialize;
 
@@ -191,25 +190,63 @@ impl LabProtocol for crate::protocols::broadcast::Broadcast {
     }
 }
 
+/// Builds one lab's run from a scenario already validated and naming that lab.
+pub type Builder = fn(&Scenario) -> Result<Box<dyn LabRun>, ScenarioError>;
+
+/// Builds a broadcast run.
+pub fn build_broadcast(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(build_protocol_lab::<
+        crate::protocols::broadcast::Broadcast,
+    >(scenario)?))
+}
+
+/// Builds a Raft run.
+pub fn build_raft(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(
+        build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
+    ))
+}
+
+/// Builds a rate limiting run.
+pub fn build_ratelimit(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(crate::labs::ratelimit::engine::build(scenario)?))
+}
+
+/// Builds a load balancing run.
+pub fn build_loadbalancing(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(crate::protocols::loadbalancing::lab::build(
+        scenario,
+    )?))
+}
+
+/// Every lab [`build`] can run, by the name scenarios use in `"lab"`.
+pub const BUILDERS: &[(&str, Builder)] = &[
+    ("broadcast", build_broadcast),
+    ("raft", build_raft),
+    ("ratelimit", build_ratelimit),
+    ("loadbalancing", build_loadbalancing),
+];
+
 /// Builds the run a scenario describes, after validating it.
 pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    build_among(scenario, BUILDERS)
+}
+
+/// Builds the run a scenario describes with only the labs in `builders`, after validating
+/// it. The browser's per-lab bundles pass just their own lab, so the linker leaves the
+/// other labs' code out of the download.
+pub fn build_among(
+    scenario: &Scenario,
+    builders: &[(&str, Builder)],
+) -> Result<Box<dyn LabRun>, ScenarioError> {
     scenario.validate()?;
-    match scenario.lab.as_str() {
-        "broadcast" => Ok(Box::new(build_protocol_lab::<
-            crate::protocols::broadcast::Broadcast,
-        >(scenario)?)),
-        "raft" => Ok(Box::new(
-            build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
-        )),
-        "ratelimit" => Ok(Box::new(crate::labs::ratelimit::engine::build(scenario)?)),
-        "loadbalancing" => Ok(Box::new(crate::protocols::loadbalancing::lab::build(
-            scenario,
-        )?)),
-        other => Err(ScenarioError::UnknownLab {
-            name: other.to_string(),
-            known: LABS
+    match builders.iter().find(|(name, _)| *name == scenario.lab) {
+        Some((_, builder)) => builder(scenario),
+        None => Err(ScenarioError::UnknownLab {
+            name: scenario.lab.clone(),
+            known: builders
                 .iter()
-                .map(|lab| lab.name)
+                .map(|(name, _)| *name)
                 .collect::<Vec<_>>()
                 .join(", "),
         }),

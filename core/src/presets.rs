@@ -92,6 +92,17 @@ mod tests {
             })
             .collect();
         files.sort();
+        let mut by_lab: Vec<&str> = [
+            of_lab::BROADCAST,
+            of_lab::LOADBALANCING,
+            of_lab::RAFT,
+            of_lab::RATELIMIT,
+        ]
+        .iter()
+        .flat_map(|presets| presets.iter().map(|(name, _)| *name))
+        .collect();
+        by_lab.sort();
+        assert_eq!(files, by_lab, "every preset is in its lab's list");
         let embedded: Vec<String> = all().iter().map(|(name, _)| name.to_string()).collect();
         assert_eq!(files, embedded);
     }

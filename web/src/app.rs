@@ -5,10 +5,6 @@
 
 use yew::prelude::*;
 
-use crate::components::hashing_lab::HashingLabPage;
-use crate::components::home_gallery::HomeGallery;
-use crate::components::lab_page::LabPage;
-use crate::components::ratelimit_lab::RateLimitLab;
 use crate::components::site_header::SiteHeader;
 use crate::route::{Route, use_route};
 
@@ -25,15 +21,41 @@ pub fn App() -> Html {
         (Route::Home, Some(lab)) => Route::Lab(lab.clone()),
         (route, _) => route.clone(),
     };
+    // This bundle carries some pages only (crate::bundle). The page a visit starts on is
+    // the one www/loader.js picked the bundle for; navigating to a page of another bundle
+    // reloads, and the loader then starts that one.
+    let bundle = crate::bundle::current();
+    let first = use_mut_ref(|| shown.clone());
+    let elsewhere = !bundle.shows(&shown);
+    let moved = *first.borrow() != shown;
+    use_effect_with((elsewhere, moved), |(elsewhere, moved)| {
+        if *elsewhere
+            && *moved
+            && let Some(window) = web_sys::window()
+        {
+            let _ = window.location().reload();
+        }
+    });
     let body = match &shown {
-        Route::Home => html! { <HomeGallery /> },
-        Route::Lab(id) if id == "hashing" => html! { <HashingLabPage /> },
-        Route::Lab(id) => match crate::labs::find(id) {
-            // The rate limiting lab has its own page: the side-by-side view is not a
-            // message-passing run, and its distributed view mounts the playground itself.
-            Some(card) if card.id == "ratelimit" => html! { <RateLimitLab /> },
-            Some(card) => html! { <LabPage card={card} /> },
-            None => html! {},
+        _ if elsewhere && moved => html! {
+            <main class="home" aria-busy="true">
+                <p class="pitch" role="status">{ "Loading…" }</p>
+            </main>
+        },
+        _ if elsewhere => html! {
+            <main class="home">
+                <h1>{ "This page did not load" }</h1>
+                <p class="pitch" role="alert">{ format!(
+                    "The {} bundle of the app started, and it does not carry this page. Reload the page to try again.",
+                    bundle.name
+                ) }</p>
+                <a href="#/">{ "Back to all labs" }</a>
+            </main>
+        },
+        Route::Home => bundle.home.map(|gallery| gallery()).unwrap_or_default(),
+        Route::Lab(id) => match (crate::labs::find(id), bundle.lab(id)) {
+            (Some(card), Some(lab)) => (lab.page)(card),
+            _ => html! {},
         },
         Route::NotFound(path) => html! {
             <main class="home">

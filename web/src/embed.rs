@@ -160,6 +160,7 @@ impl EmbedOptions {
         }
         let mut css = String::from(
             "body.embed .lab-title label, body.embed .scenario-description, \
+             body.embed .lab-title .description-toggle, \
              body.embed .side .inspector ~ .event-log { display: none; }\n",
         );
         if let Some(shown) = &self.controls {

@@ -119,7 +119,8 @@ pub fn parse_command(message: &Value, lab: &str) -> Result<HostCommand, Refusal>
         }
         "load" => {
             let scenario = if let Some(name) = object.get("preset").and_then(Value::as_str) {
-                let text = netsplit_core::presets::get(name)
+                let text = crate::bundle::current()
+                    .preset(name)
                     .ok_or_else(|| malformed(format!("preset: no preset called {name:?}")))?;
                 Scenario::parse(text).map_err(|error| malformed(format!("preset: {error}")))?
             } else if let Some(scenario) = object.get("scenario") {

@@ -3,6 +3,7 @@
 //! Only this crate touches wall-clock time, the DOM and the URL.
 
 pub mod app;
+pub mod bundle;
 pub mod components;
 pub mod embed;
 pub mod hooks;

@@ -82,7 +82,7 @@ pub fn initial_run(
         // Building checks the lab's own parameters too, so a link that parses but
         // cannot run falls back here rather than failing the page.
         Ok(shared) if shared.scenario.lab == lab => {
-            match netsplit_core::lab::build(&shared.scenario) {
+            match crate::bundle::current().build(&shared.scenario) {
                 Ok(_) => Some(InitialRun {
                     scenario: shared.scenario,
                     time_us: shared.time_us,

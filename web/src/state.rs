@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use netsplit_core::event::Action as SimAction;
-use netsplit_core::lab::{self, LabRun};
+use netsplit_core::lab::LabRun;
 use netsplit_core::protocol::{NodeId, Time};
 use netsplit_core::scenario::Scenario;
 use yew::prelude::*;
@@ -265,7 +265,9 @@ pub enum Action {
 impl PlaygroundState {
     /// A fresh run of `scenario` for lab `lab`, or the reason it cannot run.
     pub fn new(lab: &str, scenario: Scenario) -> Result<Self, String> {
-        let run = lab::build(&scenario).map_err(|error| error.to_string())?;
+        let run = crate::bundle::current()
+            .build(&scenario)
+            .map_err(|error| error.to_string())?;
         Ok(Self {
             lab: lab.to_string(),
             base: Rc::new(scenario),

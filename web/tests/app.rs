@@ -16,6 +16,7 @@ async fn render_app() -> web_sys::Element {
 
 #[wasm_bindgen_test]
 async fn the_home_page_shows_the_title_and_a_card_per_lab() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render_app().await;
     let heading = host.query_selector("h1").unwrap().expect("a heading");
     assert_eq!(heading.text_content().unwrap(), "Netsplit");
@@ -27,6 +28,7 @@ async fn the_home_page_shows_the_title_and_a_card_per_lab() {
 
 #[wasm_bindgen_test]
 fn routes_are_read_from_the_hash() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     use netsplit_web::route::Route;
     assert_eq!(Route::parse(""), Route::Home);
     assert_eq!(Route::parse("#/"), Route::Home);
@@ -38,6 +40,7 @@ fn routes_are_read_from_the_hash() {
 
 #[wasm_bindgen_test]
 async fn the_broadcast_lab_draws_its_nodes_and_adds_one_on_click() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     use wasm_bindgen::JsCast;
     web_sys::window()
         .unwrap()

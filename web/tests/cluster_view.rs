@@ -36,6 +36,7 @@ async fn render_playground(lab: &str, preset: &str) -> web_sys::Element {
 
 #[wasm_bindgen_test]
 async fn a_thousand_nodes_are_painted_on_a_canvas_with_a_node_list_for_the_keyboard() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render_playground("broadcast", "broadcast-large").await;
     let canvas = host
         .query_selector("canvas.cluster-view")
@@ -70,6 +71,7 @@ async fn a_thousand_nodes_are_painted_on_a_canvas_with_a_node_list_for_the_keybo
 
 #[wasm_bindgen_test]
 async fn a_small_cluster_keeps_one_focusable_svg_element_per_node() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render_playground("broadcast", "broadcast-basic").await;
     let nodes = host.query_selector_all(".cluster-view g.node").unwrap();
     assert_eq!(nodes.length(), 5);
@@ -85,6 +87,7 @@ async fn a_small_cluster_keeps_one_focusable_svg_element_per_node() {
 
 #[wasm_bindgen_test]
 fn the_sampling_stride_grows_with_the_traffic_and_shrinks_only_well_below_the_bound() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     assert_eq!(next_stride(1, 500, 1_000), 1, "everything fits");
     assert_eq!(
         next_stride(1, 20_000, 1_000),
@@ -129,6 +132,7 @@ fn ring_shares(host: &web_sys::Element) -> Vec<f64> {
 
 #[wasm_bindgen_test]
 async fn each_raft_server_wears_an_election_timer_ring_that_drains_and_says_when_it_fires() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render_playground("raft", "raft-steady-state").await;
     assert_eq!(
         ring_shares(&host),

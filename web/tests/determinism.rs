@@ -13,6 +13,7 @@ const NATIVE_HASHES: &str = include_str!("../../core/tests/preset_hashes.json");
 
 #[wasm_bindgen_test]
 fn every_preset_has_the_same_fingerprint_in_wasm_as_natively() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let native: BTreeMap<String, serde_json::Value> =
         serde_json::from_str(NATIVE_HASHES).expect("the native hashes file is valid JSON");
     assert!(native.len() >= 10, "the native file lists the presets");

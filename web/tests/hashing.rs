@@ -29,6 +29,7 @@ fn reduce(state: HashingState, action: Action) -> HashingState {
 
 #[wasm_bindgen_test]
 fn adding_an_eleventh_node_to_the_ring_moves_about_one_key_in_eleven_all_to_the_new_node() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = HashingState::with_keys(KEYS);
     assert_eq!(state.lab.scheme(), SchemeKind::Ring);
     assert_eq!(state.lab.membership().live.len(), 10);
@@ -50,6 +51,7 @@ fn adding_an_eleventh_node_to_the_ring_moves_about_one_key_in_eleven_all_to_the_
 
 #[wasm_bindgen_test]
 fn switching_to_modulo_after_the_change_recounts_it_and_about_ten_keys_in_eleven_move() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = reduce(HashingState::with_keys(KEYS), Action::AddNode);
     let ring_moved = state.lab.last_change().unwrap().metrics.keys_moved;
     let state = reduce(state, Action::SetScheme(SchemeKind::Modulo));
@@ -69,6 +71,7 @@ fn switching_to_modulo_after_the_change_recounts_it_and_about_ten_keys_in_eleven
 
 #[wasm_bindgen_test]
 fn an_out_of_range_field_is_refused_with_its_reason_and_the_lab_stays_as_it_was() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = HashingState::with_keys(KEYS);
     let before = state.lab.clone();
     let state = reduce(state, Action::SetField(Field::Vnodes, "0".into()));
@@ -99,6 +102,7 @@ fn an_out_of_range_field_is_refused_with_its_reason_and_the_lab_stays_as_it_was(
 
 #[wasm_bindgen_test]
 fn crashing_a_node_and_re_adding_it_puts_every_key_back_where_it_was() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = HashingState::with_keys(KEYS);
     let original = state.lab.assignment().to_vec();
     let state = reduce(state, Action::SetTarget(3));
@@ -113,6 +117,7 @@ fn crashing_a_node_and_re_adding_it_puts_every_key_back_where_it_was() {
 
 #[wasm_bindgen_test]
 fn a_refused_membership_change_says_why() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = reduce(HashingState::with_keys(KEYS), Action::SetTarget(2));
     // Node 2 is live, so it cannot be re-added.
     let state = reduce(state, Action::ReaddNode);
@@ -123,6 +128,7 @@ fn a_refused_membership_change_says_why() {
 
 #[wasm_bindgen_test]
 fn the_modulo_preset_loads_with_its_script_and_its_change_moves_ten_keys_in_eleven() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = reduce(
         HashingState::with_keys(KEYS),
         Action::LoadPreset("hashing-modulo-vs-ring".into()),
@@ -140,6 +146,7 @@ fn the_modulo_preset_loads_with_its_script_and_its_change_moves_ten_keys_in_elev
 
 #[wasm_bindgen_test]
 fn the_ring_draws_at_most_the_capped_number_of_key_dots() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = HashingState::with_keys(KEYS);
     assert!(state.lab.keys().len() > KEY_DOTS_MAX);
     assert!(state.derived.ring.keys.len() <= KEY_DOTS_MAX);
@@ -158,6 +165,7 @@ fn html_element(host: &web_sys::Element, selector: &str) -> web_sys::HtmlElement
 
 #[wasm_bindgen_test]
 async fn the_page_highlights_moved_keys_after_add_node_and_the_count_jumps_under_modulo() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
@@ -228,12 +236,14 @@ async fn the_page_highlights_moved_keys_after_add_node_and_the_count_jumps_under
 
 #[wasm_bindgen_test]
 fn the_hashing_route_is_read_from_the_hash() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     use netsplit_web::route::Route;
     assert_eq!(Route::parse("#/hashing"), Route::Lab("hashing".into()));
 }
 
 #[wasm_bindgen_test]
 fn selecting_a_key_shows_a_preference_list_of_n_distinct_nodes_owner_first() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = reduce(HashingState::with_keys(KEYS), Action::SelectKey(Some(7)));
     let walk = state.derived.ring.selected.as_ref().expect("a walk");
     assert_eq!(walk.key, 7);

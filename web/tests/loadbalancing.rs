@@ -80,6 +80,7 @@ fn server_figure(host: &web_sys::Element, node: u32, word: &str) -> f64 {
 
 #[wasm_bindgen_test]
 async fn the_server_charts_name_the_slowed_server_and_show_it_busier_than_the_rest() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let report = report_at("loadbalancing-slow-server", 6_000);
     let host = render(report.clone()).await;
     let rows = host.query_selector_all("li.lb-server").unwrap();
@@ -125,6 +126,7 @@ async fn the_server_charts_name_the_slowed_server_and_show_it_busier_than_the_re
 
 #[wasm_bindgen_test]
 async fn the_histogram_marks_the_percentiles_and_writes_them_out() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let report = report_at("loadbalancing-slow-server", 6_000);
     let host = render(report.clone()).await;
     let bars = attribute_of(&host, ".lb-histogram path.lb-bar-ok", "d");
@@ -162,6 +164,7 @@ async fn the_histogram_marks_the_percentiles_and_writes_them_out() {
 
 #[wasm_bindgen_test]
 async fn a_dead_server_shows_as_error_bars_hatched_failures_and_a_time_to_fail_line() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let report = report_at("loadbalancing-dead-server", 7_000);
     let host = render(report.clone()).await;
     let error_bars = attribute_of(&host, "path.lb-error-bar", "d")
@@ -205,6 +208,7 @@ async fn a_dead_server_shows_as_error_bars_hatched_failures_and_a_time_to_fail_l
 
 #[wasm_bindgen_test]
 async fn an_empty_run_draws_no_bars_and_says_so() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let report = report_at("loadbalancing-slow-server", 0);
     let host = render(report).await;
     assert!(text_of(&host, ".lb-histogram").contains("No request has ended yet."));
@@ -213,6 +217,7 @@ async fn an_empty_run_draws_no_bars_and_says_so() {
 
 #[wasm_bindgen_test]
 fn helpers_round_scales_and_name_conditions() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     assert_eq!(nice_ceiling(0.0), 1.0);
     assert_eq!(nice_ceiling(7.0), 10.0);
     assert_eq!(nice_ceiling(130.0), 200.0);

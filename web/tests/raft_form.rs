@@ -69,6 +69,7 @@ async fn apply(host: &web_sys::Element) {
 
 #[wasm_bindgen_test]
 async fn ticking_a_bug_switch_and_applying_writes_it_into_the_scenario() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render("raft-figure-8").await;
     assert_eq!(
         params(&host)["bugs"],
@@ -97,6 +98,7 @@ async fn ticking_a_bug_switch_and_applying_writes_it_into_the_scenario() {
 
 #[wasm_bindgen_test]
 async fn options_are_ticked_as_the_scenario_says_and_unticking_turns_them_off() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render("raft-membership-change").await;
     let pre_vote: web_sys::HtmlInputElement = element(&host, "input[name='pre_vote']");
     let check_quorum: web_sys::HtmlInputElement = element(&host, "input[name='check_quorum']");
@@ -117,6 +119,7 @@ async fn options_are_ticked_as_the_scenario_says_and_unticking_turns_them_off() 
 
 #[wasm_bindgen_test]
 fn every_switch_has_an_explanation_and_an_unchanged_switch_leaves_the_scenario_alone() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let base = preset("raft-steady-state");
     for toggle in RAFT_TOGGLES {
         assert!(toggle.explanation.ends_with('.'), "{}", toggle.id);

@@ -36,6 +36,7 @@ fn rows(state: &PlaygroundState) -> Vec<LogRow> {
 
 #[wasm_bindgen_test]
 fn add_node_in_the_raft_lab_adds_a_server_through_the_leaders_configuration_entry() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = run_to(raft_state(), 1_000_000);
     let state = state.reduce(Action::Apply(add_node_action("raft")));
     assert_eq!(state.notice, None);
@@ -74,6 +75,7 @@ fn add_node_in_the_raft_lab_adds_a_server_through_the_leaders_configuration_entr
 
 #[wasm_bindgen_test]
 fn remove_node_in_the_raft_lab_takes_the_server_out_of_the_configuration() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = run_to(raft_state(), 1_000_000);
     let leader = rows(&state)
         .into_iter()
@@ -110,6 +112,7 @@ fn RaftViewUnderTest(props: &RaftViewUnderTestProps) -> yew::Html {
 
 #[wasm_bindgen_test]
 async fn a_running_server_outside_the_configuration_is_offered_and_added_with_one_click() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     use wasm_bindgen::JsCast;
     // A node started without a membership change (as a double-click on the canvas does) runs
     // outside the configuration until the leader is asked to add it.

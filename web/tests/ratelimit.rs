@@ -41,6 +41,7 @@ fn boundary_burst() -> Rc<SideBySideState> {
 
 #[wasm_bindgen_test]
 fn a_number_out_of_its_range_is_refused_with_the_range_in_the_reason() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let spec = FieldSpec {
         id: "limit",
         label: "Limit",
@@ -72,6 +73,7 @@ fn a_number_out_of_its_range_is_refused_with_the_range_in_the_reason() {
 
 #[wasm_bindgen_test]
 fn the_five_presets_load_with_their_descriptions() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let presets = rate_limit_presets();
     assert_eq!(presets.len(), 5);
     assert!(presets.iter().all(|preset| !preset.description.is_empty()));
@@ -88,6 +90,7 @@ fn the_five_presets_load_with_their_descriptions() {
 /// admits more than the limit in any window".
 #[wasm_bindgen_test]
 fn the_boundary_burst_preset_shows_twice_the_limit_through_the_fixed_window_only() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = boundary_burst();
     assert_eq!(state.traffic, TrafficChoice::HandDrawn);
     assert_eq!(state.drawn_ms.len(), 20);
@@ -99,6 +102,7 @@ fn the_boundary_burst_preset_shows_twice_the_limit_through_the_fixed_window_only
 
 #[wasm_bindgen_test]
 fn switching_steady_traffic_to_bursty_makes_the_fixed_window_and_the_log_disagree() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = boundary_burst()
         .reduce(SideBySideAction::ClearDrawn)
         .reduce(SideBySideAction::SetTraffic(TrafficChoice::Steady));
@@ -129,6 +133,7 @@ fn switching_steady_traffic_to_bursty_makes_the_fixed_window_and_the_log_disagre
 
 #[wasm_bindgen_test]
 fn an_out_of_range_field_is_refused_and_the_last_good_comparison_stays() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let before = boundary_burst();
     let after = before
         .clone()
@@ -145,6 +150,7 @@ fn an_out_of_range_field_is_refused_and_the_last_good_comparison_stays() {
 
 #[wasm_bindgen_test]
 fn a_hand_drawn_request_joins_the_trace_in_time_order() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = boundary_burst().reduce(SideBySideAction::AddRequest(2_500));
     assert_eq!(state.comparison.arrivals.len(), 21);
     assert_eq!(state.comparison.arrivals.last().unwrap().at, 2_500_000);
@@ -162,6 +168,7 @@ fn a_hand_drawn_request_joins_the_trace_in_time_order() {
 
 #[wasm_bindgen_test]
 fn too_much_traffic_to_draw_is_refused_with_the_count() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = boundary_burst()
         .reduce(SideBySideAction::SetTraffic(TrafficChoice::Poisson))
         .reduce(SideBySideAction::SetField(
@@ -174,6 +181,7 @@ fn too_much_traffic_to_draw_is_refused_with_the_count() {
 
 #[wasm_bindgen_test]
 fn deselecting_every_algorithm_is_refused() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let mut state = boundary_burst();
     for kind in state.algorithms.clone() {
         state = state.reduce(SideBySideAction::ToggleAlgorithm(kind));
@@ -186,6 +194,7 @@ fn deselecting_every_algorithm_is_refused() {
 
 #[wasm_bindgen_test]
 fn the_cursor_moves_in_real_time_only_while_playing_and_stops_at_the_end() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = boundary_burst().reduce(SideBySideAction::Frame(0.0));
     assert_eq!(state.cursor_us, None, "nothing moves while paused");
     let state = state
@@ -207,6 +216,7 @@ fn the_cursor_moves_in_real_time_only_while_playing_and_stops_at_the_end() {
 
 #[wasm_bindgen_test]
 fn the_level_line_follows_each_limiter_between_requests_too() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = boundary_burst();
     let column = |kind| {
         state
@@ -243,6 +253,7 @@ fn the_level_line_follows_each_limiter_between_requests_too() {
 
 #[wasm_bindgen_test]
 fn a_click_lands_on_the_nearest_millisecond_inside_the_run() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     assert_eq!(time_at_fraction(0.5, 3_000), 1_500);
     assert_eq!(time_at_fraction(1.2, 3_000), 2_999);
     assert_eq!(time_at_fraction(-0.1, 3_000), 0);
@@ -265,6 +276,7 @@ fn engine_outcome(scenario: netsplit_core::Scenario) -> (u64, u64, u64) {
 
 #[wasm_bindgen_test]
 fn the_live_global_figure_at_the_end_of_a_run_equals_the_closed_form_model() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let name = "ratelimit-central-store-down";
     let model = report(&RateLimitScenario::from_json(presets::get(name).unwrap()).unwrap())
         .unwrap()
@@ -280,6 +292,7 @@ fn the_live_global_figure_at_the_end_of_a_run_equals_the_closed_form_model() {
 
 #[wasm_bindgen_test]
 fn failing_closed_trades_admissions_over_the_limit_for_wrong_rejections() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let name = "ratelimit-central-store-down";
     let (_, open_over, open_wrong) =
         engine_outcome(distributed_scenario(name, None, Some("fail_open")).unwrap());
@@ -344,6 +357,7 @@ fn text(host: &web_sys::Element, selector: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn the_page_draws_a_timeline_per_algorithm_with_each_decision_as_a_mark() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render_page().await;
     let timelines = host.query_selector_all(".rl-timeline").unwrap();
     assert_eq!(
@@ -402,6 +416,7 @@ async fn the_page_draws_a_timeline_per_algorithm_with_each_decision_as_a_mark() 
 
 #[wasm_bindgen_test]
 async fn switching_the_traffic_to_bursty_shows_the_fixed_window_and_the_log_disagreeing() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render_page().await;
     host.query_selector(".rl-traffic button[type='button']")
         .unwrap()
@@ -428,6 +443,7 @@ async fn switching_the_traffic_to_bursty_shows_the_fixed_window_and_the_log_disa
 
 #[wasm_bindgen_test]
 async fn the_distributed_tab_runs_the_engine_in_the_playground_with_the_global_figure() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let host = render_page().await;
     host.query_selector("#rl-tab-distributed")
         .unwrap()

@@ -21,6 +21,7 @@ fn raft_state() -> Rc<PlaygroundState> {
 
 #[wasm_bindgen_test]
 fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_fingerprint() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = raft_state()
         .reduce(Action::Seek(400_000))
         .reduce(Action::Apply(SimAction::Crash { node: 1 }));
@@ -42,6 +43,7 @@ fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_fingerprint(
 
 #[wasm_bindgen_test]
 fn a_malformed_share_link_falls_back_to_the_default_preset_with_a_message() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let presets = lab_presets("raft");
     let default = presets.first().unwrap().1.clone();
     let encoded = netsplit_core::share::encode(&presets[1].1);
@@ -63,6 +65,7 @@ fn a_malformed_share_link_falls_back_to_the_default_preset_with_a_message() {
 
 #[wasm_bindgen_test]
 fn a_share_link_of_another_lab_falls_back_with_a_message() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let broadcast = Scenario::parse(presets::get("broadcast-basic").unwrap()).unwrap();
     let link = share_link(PAGE, "broadcast", &broadcast, 0);
     let fragment = &link[link.find('#').unwrap()..];
@@ -73,6 +76,7 @@ fn a_share_link_of_another_lab_falls_back_with_a_message() {
 
 #[wasm_bindgen_test]
 fn embed_options_are_read_from_the_query_and_bad_ones_are_reported() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let options = EmbedOptions::parse(
         "?embed&lab=raft&preset=raft-leader-crash&autoplay=1&speed=10&controls=play,step,crash,bogus&theme=dark&origin=https%3A%2F%2Fblog.example",
     );
@@ -101,6 +105,7 @@ fn embed_options_are_read_from_the_query_and_bad_ones_are_reported() {
 
 #[wasm_bindgen_test]
 fn host_messages_are_validated_and_foreign_ones_ignored() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     use serde_json::json;
     assert_eq!(
         parse_command(

@@ -27,6 +27,7 @@ fn status(state: &PlaygroundState, node: u32) -> NodeStatus {
 
 #[wasm_bindgen_test]
 fn crashing_and_restarting_a_node_changes_its_status() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = broadcast().reduce(Action::Apply(SimAction::Crash { node: 2 }));
     assert_eq!(status(&state, 2), NodeStatus::Crashed);
     assert!(state.notice.is_none());
@@ -36,6 +37,7 @@ fn crashing_and_restarting_a_node_changes_its_status() {
 
 #[wasm_bindgen_test]
 fn a_refused_action_is_explained_and_changes_nothing() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = broadcast().reduce(Action::Apply(SimAction::Restart { node: 1 }));
     let notice = state
         .notice
@@ -47,6 +49,7 @@ fn a_refused_action_is_explained_and_changes_nothing() {
 
 #[wasm_bindgen_test]
 fn a_speed_out_of_range_is_refused_with_the_reason() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = broadcast().reduce(Action::SetSpeed(1_000.0));
     assert_eq!(state.speed, 10.0);
     assert!(state.notice.as_deref().unwrap_or("").contains("between"));
@@ -56,6 +59,7 @@ fn a_speed_out_of_range_is_refused_with_the_reason() {
 
 #[wasm_bindgen_test]
 fn frames_advance_virtual_time_only_while_playing() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = broadcast();
     let state = state.reduce(Action::Frame { wall_ms: 0.0 });
     let state = state.reduce(Action::Frame { wall_ms: 16.0 });
@@ -69,6 +73,7 @@ fn frames_advance_virtual_time_only_while_playing() {
 
 #[wasm_bindgen_test]
 fn seeking_back_and_playing_again_reaches_the_same_fingerprint() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = broadcast().reduce(Action::TogglePlay);
     let mut state = state.reduce(Action::Frame { wall_ms: 0.0 });
     for frame in 1..=40 {
@@ -89,6 +94,7 @@ fn seeking_back_and_playing_again_reaches_the_same_fingerprint() {
 
 #[wasm_bindgen_test]
 fn a_partition_needs_two_groups_and_then_cuts_across_them() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = broadcast().reduce(Action::SetTool(Tool::Partition));
     let refused = state.clone().reduce(Action::ApplyPartition);
     assert!(refused.notice.is_some(), "an empty group is refused");
@@ -113,6 +119,7 @@ fn a_partition_needs_two_groups_and_then_cuts_across_them() {
 
 #[wasm_bindgen_test]
 fn a_new_seed_restarts_the_run_with_that_seed() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = broadcast().reduce(Action::Apply(SimAction::AddNode));
     let state = state.reduce(Action::SetSeed(42));
     assert_eq!(state.base.seed, 42);
@@ -125,6 +132,7 @@ fn a_new_seed_restarts_the_run_with_that_seed() {
 
 #[wasm_bindgen_test]
 fn the_parameters_form_refuses_a_value_out_of_range_naming_the_field() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     use netsplit_web::components::scenario_form::edited;
     let base = Scenario::parse(presets::get("raft-steady-state").unwrap()).unwrap();
     let refused = edited(&base, &[("nodes", "40".into())]).unwrap_err();
@@ -160,6 +168,7 @@ fn the_parameters_form_refuses_a_value_out_of_range_naming_the_field() {
 
 #[wasm_bindgen_test]
 fn the_kind_history_turns_counts_into_messages_per_second_by_kind() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     use netsplit_web::state::{KIND_SAMPLE_US, KindHistory};
     let mut history = KindHistory::default();
     history.sample(0, Vec::new);
@@ -188,6 +197,7 @@ fn the_kind_history_turns_counts_into_messages_per_second_by_kind() {
 
 #[wasm_bindgen_test]
 fn playing_frames_fill_the_kind_history() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let mut state = broadcast().reduce(Action::TogglePlay);
     let mut wall_ms = 0.0;
     for _ in 0..40 {

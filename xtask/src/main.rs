@@ -9,6 +9,7 @@
 //! Everything a fresh machine needs is installed from the package registries (crates.io, npm,
 //! Debian); nothing is downloaded from anywhere else, and trunk is told to stay offline.
 
+mod bundles;
 mod setup;
 mod sizes;
 mod steps;
@@ -126,9 +127,16 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
         ],
     );
     steps.tests(
-        "core tests (unit, property, doc)",
+        "core and xtask tests (unit, property, doc)",
         "cargo",
-        &["test", "-p", "netsplit-core", "--all-features"],
+        &[
+            "test",
+            "-p",
+            "netsplit-core",
+            "-p",
+            "xtask",
+            "--all-features",
+        ],
     );
     steps.tests(
         "web tests (wasm-bindgen-test, headless Chromium)",
@@ -141,7 +149,14 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             "wasm32-unknown-unknown",
         ],
     );
-    let built = steps.check("trunk build --release", "trunk", &["build", "--release"]);
+    let built = steps.check("trunk build --release", "trunk", &["build", "--release"])
+        && bundles::build(root, &mut steps);
+    if built {
+        match sizes::check_budgets(&root.join("dist"), bundles::BUNDLES) {
+            Ok(summary) => steps.passed("first-visit size budgets", &summary),
+            Err(why) => steps.failed("first-visit size budgets", &why),
+        }
+    }
     if run_e2e {
         if built {
             steps.tests(
@@ -159,10 +174,12 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
 fn dist(root: &Path) -> Result<(), String> {
     setup::ensure_all(root, setup::Needs::SERVE)?;
     let mut steps = Steps::new(root);
-    if !steps.check("trunk build --release", "trunk", &["build", "--release"]) {
+    if !steps.check("trunk build --release", "trunk", &["build", "--release"])
+        || !bundles::build(root, &mut steps)
+    {
         return Err("the release build failed".into());
     }
-    sizes::report(&root.join("dist"))
+    sizes::report(&root.join("dist"), bundles::BUNDLES)
 }
 
 fn bench(root: &Path, args: &[String]) -> Result<(), String> {
@@ -197,7 +214,9 @@ fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         ],
     );
     unsafe { std::env::remove_var("WASM_BINDGEN_USE_BROWSER") };
-    if steps.check("trunk build --release", "trunk", &["build", "--release"]) {
+    if steps.check("trunk build --release", "trunk", &["build", "--release"])
+        && bundles::build(root, &mut steps)
+    {
         steps.check(
             "frame times in headless Chromium",
             "node",

@@ -46,6 +46,22 @@ impl Steps {
         ok
     }
 
+    /// A step made of several commands run in order, stopping at the first that fails.
+    /// Counts as one.
+    pub fn check_all(&mut self, name: &str, commands: &[(&str, Vec<String>)]) -> bool {
+        let ok = commands.iter().all(|(program, args)| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            self.run(name, program, &args).0
+        });
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            self.failures.push(name.to_string());
+        }
+        ok
+    }
+
     /// A step that runs tests: each test the runner reports counts. A runner that fails
     /// without reporting a failed test (it did not compile, say) counts as one failure.
     pub fn tests(&mut self, name: &str, program: &str, args: &[&str]) -> bool {
@@ -66,6 +82,19 @@ impl Steps {
             return false;
         }
         ok
+    }
+
+    /// A step done in this process that passed, and what it found.
+    pub fn passed(&mut self, name: &str, what: &str) {
+        println!("\n==> {name}: ok: {what}");
+        self.passed += 1;
+    }
+
+    /// A step done in this process that failed, and why.
+    pub fn failed(&mut self, name: &str, why: &str) {
+        println!("\n==> {name}: FAILED: {why}");
+        self.failed += 1;
+        self.failures.push(format!("{name} ({why})"));
     }
 
     /// A step that could not run because an earlier one failed.

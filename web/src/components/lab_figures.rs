@@ -5,7 +5,6 @@
 
 use yew::prelude::*;
 
-use crate::components::loadbalancing_figures::loadbalancing_figures;
 use crate::components::playback_bar::format_time;
 use crate::labs::charted_gauges;
 use crate::state::PlaygroundHandle;
@@ -55,7 +54,10 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
     }
     // The load balancing lab draws its own charts from its typed report; the other
     // labs chart the gauges `charted_gauges` names.
-    let lab_report = netsplit_core::protocols::loadbalancing::lab::report_of(&**state.run.borrow());
+    let lab_figures = crate::bundle::current()
+        .lab(&state.lab)
+        .map(|lab| (lab.figures)(&**state.run.borrow()))
+        .unwrap_or_default();
     let charted = charted_gauges(&state.lab);
     let history = state.gauge_history.borrow();
     let colours = ["var(--bad)", "var(--accent)", "var(--ok)"];
@@ -101,7 +103,7 @@ pub fn LabFigures(props: &LabFiguresProps) -> Html {
     html! {
         <section class="panel lab-extra lab-figures" aria-label="Lab figures">
             <h2>{ "Lab figures" }</h2>
-            { lab_report.as_ref().map(loadbalancing_figures).unwrap_or_default() }
+            { lab_figures }
             if lines.iter().any(|(_, _, _, points)| points.len() > 1) {
                 <svg viewBox={format!("0 0 {W} {H}")} class="sparkline gauges" preserveAspectRatio="none" role="img"
                      aria-label={format!("{} over virtual time, from {} to {}",

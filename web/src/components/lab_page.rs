@@ -1,7 +1,6 @@
 //! A message-passing lab: the canvas, the fault tools, playback, and the side panels, all
 //! driven by one reducer.
 
-use netsplit_core::presets;
 use netsplit_core::scenario::Scenario;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -14,8 +13,6 @@ use crate::components::lab_figures::LabFigures;
 use crate::components::link_popover::LinkPopover;
 use crate::components::metrics_strip::MetricsStrip;
 use crate::components::playback_bar::PlaybackBar;
-use crate::components::raft_experiment::RaftExperiment;
-use crate::components::raft_view::RaftView;
 use crate::components::run_about::RunAbout;
 use crate::components::safety_panel::SafetyPanel;
 use crate::components::scenario_form::ScenarioForm;
@@ -28,7 +25,9 @@ use crate::state::{Action, PlaygroundState};
 
 /// The presets of lab `lab`, as `(name, scenario)`, skipping any that fail to parse.
 pub fn lab_presets(lab: &str) -> Vec<(&'static str, Scenario)> {
-    presets::all()
+    crate::bundle::current()
+        .lab(lab)
+        .map_or(&[][..], |entry| entry.presets)
         .iter()
         .filter_map(|(name, text)| Some((*name, Scenario::parse(text).ok()?)))
         .filter(|(_, scenario)| scenario.lab == lab)
@@ -120,6 +119,9 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 
     crate::host_api::use_host_api(state.clone());
     crate::components::share_dialog::use_file_drop(state.clone());
+    // On narrow screens the description is cut to three lines until asked for, so the
+    // cluster shows without scrolling (styles.css shows the button only there).
+    let description_open = use_state(|| false);
 
     let presets = lab_presets(card.id);
     let on_preset = {
@@ -168,7 +170,12 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                     </select>
                 </label>
                 <ShareDialog state={state.clone()} />
-                <p class="scenario-description">{ description }</p>
+                <p id="scenario-description" class={classes!("scenario-description", (*description_open).then_some("open"))}>{ description }</p>
+                <button class="description-toggle" aria-controls="scenario-description"
+                    aria-expanded={(*description_open).to_string()}
+                    onclick={let open = description_open.clone(); move |_| open.set(!*open)}>
+                    { if *description_open { "Less about this scenario" } else { "More about this scenario" } }
+                </button>
             </div>
             <FaultToolbar state={state.clone()} client_request={client_request} />
             <div class="lab-notices">
@@ -198,10 +205,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
             <MetricsStrip state={state.clone()} />
             <div class="lab-extras">
                 <LabFigures state={state.clone()} />
-                if card.id == "raft" {
-                    <RaftView state={state.clone()} />
-                    <RaftExperiment />
-                }
+                { crate::bundle::current().lab(card.id).map(|lab| (lab.extras)(&state)).unwrap_or_default() }
             </div>
         </main>
     }

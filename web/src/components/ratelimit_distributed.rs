@@ -35,7 +35,11 @@ pub fn distributed_scenario(
     sharing: Option<&str>,
     failure_policy: Option<&str>,
 ) -> Result<Scenario, String> {
-    let text = presets::get(name).ok_or_else(|| format!("There is no preset named {name:?}."))?;
+    let text = presets::of_lab::RATELIMIT
+        .iter()
+        .find(|(preset, _)| *preset == name)
+        .map(|(_, text)| *text)
+        .ok_or_else(|| format!("There is no preset named {name:?}."))?;
     let mut scenario = Scenario::parse(text).map_err(|error| error.to_string())?;
     let distributed = scenario
         .params

@@ -291,9 +291,8 @@ impl RateLimitPreset {
 
 /// The rate limiting presets, in file name order, skipping any that fail to read.
 pub fn rate_limit_presets() -> Vec<RateLimitPreset> {
-    presets::all()
+    presets::of_lab::RATELIMIT
         .iter()
-        .filter(|(name, _)| name.starts_with("ratelimit-"))
         .filter_map(|(name, text)| {
             let scenario = RateLimitScenario::from_json(text).ok()?;
             Some(RateLimitPreset {

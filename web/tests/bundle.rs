@@ -1,0 +1,79 @@
+//! The per-page bundles: each carries its own pages and refuses the others clearly.
+
+use netsplit_web::bundle::{self, Bundle};
+use netsplit_web::labs::LABS;
+use netsplit_web::route::Route;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SINGLE: &[&Bundle] = &[
+    &bundle::HOME,
+    &bundle::RAFT,
+    &bundle::HASHING,
+    &bundle::RATELIMIT,
+    &bundle::LOADBALANCING,
+    &bundle::BROADCAST,
+];
+
+#[wasm_bindgen_test]
+fn the_whole_app_carries_every_lab_of_the_gallery_and_each_lab_has_a_bundle_of_its_own() {
+    for card in LABS {
+        assert!(bundle::ALL.lab(card.id).is_some(), "ALL lacks {}", card.id);
+        let own: Vec<&str> = SINGLE
+            .iter()
+            .filter(|single| single.shows(&Route::Lab(card.id.to_string())))
+            .map(|single| single.name)
+            .collect();
+        assert_eq!(own, vec![card.id], "bundles showing {}", card.id);
+    }
+    let homes: Vec<&str> = SINGLE
+        .iter()
+        .filter(|single| single.shows(&Route::Home))
+        .map(|single| single.name)
+        .collect();
+    assert_eq!(homes, vec!["home"]);
+}
+
+#[wasm_bindgen_test]
+fn a_bundle_builds_its_own_presets_and_names_what_it_carries_for_another_labs_scenario() {
+    let raft_preset = bundle::RAFT
+        .preset("raft-steady-state")
+        .expect("a Raft preset");
+    let scenario = netsplit_core::Scenario::parse(raft_preset).expect("the preset parses");
+    assert!(bundle::RAFT.build(&scenario).is_ok());
+    assert!(bundle::ALL.build(&scenario).is_ok());
+    assert!(bundle::BROADCAST.preset("raft-steady-state").is_none());
+    let error = bundle::BROADCAST
+        .build(&scenario)
+        .err()
+        .expect("the broadcast bundle cannot run Raft")
+        .to_string();
+    assert!(
+        error.contains("raft") && error.contains("broadcast"),
+        "{error}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn every_simulated_labs_presets_build_in_its_own_bundle() {
+    for single in SINGLE {
+        for (name, text) in single.presets() {
+            let scenario = netsplit_core::Scenario::parse(text).expect("a preset parses");
+            assert!(
+                single.build(&scenario).is_ok(),
+                "{name} does not build in the {} bundle",
+                single.name
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn nothing_is_carried_before_a_bundle_is_installed_and_a_second_install_is_ignored() {
+    assert!(bundle::EMPTY.lab("raft").is_none());
+    assert!(!bundle::EMPTY.shows(&Route::Home));
+    bundle::install(&bundle::RAFT);
+    bundle::install(&bundle::ALL);
+    assert_eq!(bundle::current().name, "raft");
+}

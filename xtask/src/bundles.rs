@@ -1,0 +1,180 @@
+//! The published site's per-page bundles (web/src/bundle.rs): one WebAssembly build of the
+//! app per page, so a first visit downloads only the page it opens. `www/loader.js` picks
+//! the bundle from the URL. Trunk builds the whole app (`netsplit-app`, what `trunk serve`
+//! runs and the loader's fallback) and copies the static files; this adds the bundles to
+//! `dist/` beside it.
+
+use std::path::Path;
+
+use crate::steps::Steps;
+
+/// Every bundle, by the name its files carry (`netsplit-raft.js`, `netsplit-raft_bg.wasm`):
+/// the gallery, then each lab. web/src/bin/ has one `main` per name; www/loader.js lists
+/// the labs.
+pub const BUNDLES: &[&str] = &[
+    "home",
+    "raft",
+    "hashing",
+    "ratelimit",
+    "loadbalancing",
+    "broadcast",
+];
+
+/// Builds every bundle into `dist/` with the profile, wasm-bindgen and wasm-opt level
+/// Trunk uses for the whole app. Returns whether all of it worked.
+pub fn build(root: &Path, steps: &mut Steps) -> bool {
+    // One cargo invocation builds every bin: the library compiles once and the bins
+    // link (with link-time optimisation, which drops the labs a bin never reaches) in
+    // parallel.
+    let built = steps.check(
+        "per-page bundles: cargo build",
+        "cargo",
+        &[
+            "build",
+            "--profile",
+            "wasm-release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "netsplit-web",
+            "--bins",
+        ],
+    );
+    if !built {
+        return false;
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let dist = root.join("dist").display().to_string();
+    let mut commands = Vec::new();
+    for name in BUNDLES {
+        let input = target
+            .join("wasm32-unknown-unknown/wasm-release")
+            .join(format!("netsplit-{name}.wasm"))
+            .display()
+            .to_string();
+        let output = format!("{dist}/netsplit-{name}_bg.wasm");
+        commands.push((
+            "wasm-bindgen",
+            vec![
+                "--target".into(),
+                "web".into(),
+                "--no-typescript".into(),
+                "--out-dir".into(),
+                dist.clone(),
+                "--out-name".into(),
+                format!("netsplit-{name}"),
+                input,
+            ],
+        ));
+        commands.push((
+            "wasm-opt",
+            vec!["-Oz".into(), output.clone(), "-o".into(), output],
+        ));
+    }
+    if !steps.check_all("per-page bundles: wasm-bindgen and wasm-opt", &commands) {
+        return false;
+    }
+    match list_in_page(&root.join("dist/index.html")) {
+        Ok(()) => true,
+        Err(why) => {
+            steps.failed("per-page bundles: list them in dist/index.html", &why);
+            false
+        }
+    }
+}
+
+/// The tag that tells www/loader.js which bundles the site has. Without it (`trunk serve`)
+/// the loader starts the whole app.
+fn bundles_meta() -> String {
+    format!(
+        r#"<meta name="netsplit-bundles" content="{}" />"#,
+        BUNDLES.join(" ")
+    )
+}
+
+fn list_in_page(page: &Path) -> Result<(), String> {
+    let html = std::fs::read_to_string(page)
+        .map_err(|error| format!("could not read {}: {error}", page.display()))?;
+    if html.contains(r#"name="netsplit-bundles""#) {
+        return Ok(());
+    }
+    // Trunk preloads the whole app, which the loader no longer starts when a bundle fits.
+    let html = without_whole_app_preloads(&html);
+    let Some(head_end) = html.find("</head>") else {
+        return Err(format!("{} has no </head>", page.display()));
+    };
+    let listed = format!(
+        "{}  {}\n  {}",
+        &html[..head_end],
+        bundles_meta(),
+        &html[head_end..]
+    );
+    std::fs::write(page, listed)
+        .map_err(|error| format!("could not write {}: {error}", page.display()))
+}
+
+/// `html` without the `<link>` tags that preload the whole app's files.
+fn without_whole_app_preloads(html: &str) -> String {
+    let mut kept = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<link") {
+        let Some(length) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..start + length + 1];
+        kept.push_str(&rest[..start]);
+        if !(tag.contains("preload") && tag.contains("netsplit-app")) {
+            kept.push_str(tag);
+        }
+        rest = &rest[start + length + 1..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundle_list_goes_into_the_page_head_once() {
+        let directory = std::env::temp_dir().join(format!("netsplit-xtask-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).expect("a temporary directory");
+        let page = directory.join("index.html");
+        std::fs::write(
+            &page,
+            concat!(
+                r#"<html><head><title>t</title><link rel="stylesheet" href="./styles.css"/>"#,
+                r#"<link rel="modulepreload" href="./netsplit-app.js"><link rel="preload" "#,
+                r#"href="./netsplit-app_bg.wasm" as="fetch"></head><body></body></html>"#
+            ),
+        )
+        .expect("written");
+        list_in_page(&page).expect("listed");
+        list_in_page(&page).expect("listed again");
+        let html = std::fs::read_to_string(&page).expect("read");
+        assert_eq!(html.matches("netsplit-bundles").count(), 1, "{html}");
+        assert!(html.find("netsplit-bundles") < html.find("</head>"));
+        assert!(html.contains("content=\"home raft hashing ratelimit loadbalancing broadcast\""));
+        assert!(
+            !html.contains("netsplit-app"),
+            "no preload of the whole app: {html}"
+        );
+        assert!(html.contains("styles.css"), "other links stay: {html}");
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+
+    #[test]
+    fn a_page_without_a_head_is_an_error_not_a_panic() {
+        let directory =
+            std::env::temp_dir().join(format!("netsplit-xtask-nohead-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).expect("a temporary directory");
+        let page = directory.join("index.html");
+        std::fs::write(&page, "<p>no head</p>").expect("written");
+        let error = list_in_page(&page).expect_err("no </head> to put the list before");
+        assert!(error.contains("</head>"), "{error}");
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+}
