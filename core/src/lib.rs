@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod collections;
 pub mod event;
 pub mod invariant;
 pub mod json_path;

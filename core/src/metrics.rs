@@ -5,7 +5,7 @@
 //! they would grow past [`SERIES_BUCKETS_MAX`], and latency is kept in a log-scaled
 //! histogram of fixed size rather than as a list of samples.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use serde::Serialize;
 
@@ -205,9 +205,9 @@ pub struct Metrics {
     client_requests: u64,
     client_replies: u64,
     /// Lab-defined counters (e.g. `"elections"`).
-    pub counters: BTreeMap<String, u64>,
+    pub counters: SortedMap<String, u64>,
     /// Lab-defined gauges (e.g. `"commit_index"`).
-    pub gauges: BTreeMap<String, f64>,
+    pub gauges: SortedMap<String, f64>,
 }
 
 impl Metrics {
@@ -354,15 +354,15 @@ pub struct MetricsView {
     /// Counts per message kind, in order of first appearance.
     pub kinds: Vec<KindCounts>,
     /// Drops per reason (reasons that never happened are left out).
-    pub drops_by_reason: BTreeMap<String, u64>,
+    pub drops_by_reason: SortedMap<String, u64>,
     /// Client request statistics.
     pub client: ClientStats,
     /// Counts over virtual time.
     pub series: Series,
     /// Lab-defined counters.
-    pub counters: BTreeMap<String, u64>,
+    pub counters: SortedMap<String, u64>,
     /// Lab-defined gauges.
-    pub gauges: BTreeMap<String, f64>,
+    pub gauges: SortedMap<String, f64>,
 }
 
 impl MetricsView {
@@ -371,8 +371,8 @@ impl MetricsView {
     /// `sent.KIND`, `delivered.KIND`, `dropped.KIND`, `dropped_by.REASON`,
     /// `client_requests`, `client_replies`, `client_latency_ms_{mean,min,p50,p90,p99,max}`,
     /// and the lab's counters and gauges by their own names.
-    pub fn scalars(&self) -> BTreeMap<String, f64> {
-        let mut scalars = BTreeMap::new();
+    pub fn scalars(&self) -> SortedMap<String, f64> {
+        let mut scalars = SortedMap::new();
         scalars.insert("messages_sent".to_string(), self.messages_sent as f64);
         scalars.insert(
             "messages_delivered".to_string(),

@@ -10,7 +10,8 @@
 //! A link that was healed explicitly stays up even if an isolation or partition made
 //! earlier would cut it, because "heal this link" is what the learner asked for last.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{SortedMap, SortedSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -327,12 +328,20 @@ pub enum Transmission {
 pub struct Network {
     default: LinkConfig,
     default_model: LinkModel,
+    /// A B-tree: a scenario may list up to `LINK_OVERRIDES_MAX` (100,000) overrides in
+    /// any order, and a sorted vector would move most of itself for each.
     overrides: BTreeMap<(NodeId, NodeId), (LinkConfig, LinkModel)>,
-    cut: BTreeSet<(NodeId, NodeId)>,
-    healed: BTreeSet<(NodeId, NodeId)>,
-    isolated: BTreeSet<NodeId>,
-    /// Partition group of each listed node. Nodes not listed share one more group.
-    groups: BTreeMap<NodeId, u32>,
+    /// Links cut one by one, each by a timeline entry or a click: at most
+    /// `TIMELINE_ENTRIES_MAX` plus what a user clicks, a few in practice. Looked up for
+    /// every message, which a binary search does as fast as a B-tree.
+    cut: SortedSet<(NodeId, NodeId)>,
+    /// Links healed explicitly since the last isolation or partition (as many as `cut`).
+    healed: SortedSet<(NodeId, NodeId)>,
+    /// Isolated nodes: at most one entry per node (`NODES_MAX`).
+    isolated: SortedSet<NodeId>,
+    /// Partition group of each listed node (at most `NODES_MAX` entries). Nodes not
+    /// listed share one more group.
+    groups: SortedMap<NodeId, u32>,
 }
 
 impl Default for Network {
@@ -351,10 +360,10 @@ impl Network {
             default_model: LinkModel::new(&default),
             default,
             overrides: BTreeMap::new(),
-            cut: BTreeSet::new(),
-            healed: BTreeSet::new(),
-            isolated: BTreeSet::new(),
-            groups: BTreeMap::new(),
+            cut: SortedSet::new(),
+            healed: SortedSet::new(),
+            isolated: SortedSet::new(),
+            groups: SortedMap::new(),
         }
     }
 

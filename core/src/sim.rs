@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::collections::SortedSet;
 use crate::event::{Action, ActionError, DropReason, NodeStatus, TraceEvent};
 use crate::invariant::{Invariant, InvariantStatus, Violation};
 use crate::metrics::Metrics;
@@ -292,6 +293,9 @@ struct NodeSlot<P: Protocol> {
     state: P,
     status: NodeStatus,
     durable: P::Durable,
+    /// A B-tree, not a sorted vector: a load balancer arms one timer per request in
+    /// flight (up to `balancer_pending_max`, 10,000 by default) and sets and cancels them
+    /// out of order on every request, which would move the whole vector each time.
     timers: BTreeMap<P::Timer, ArmedTimer>,
     pending_writes: VecDeque<PendingWrite<P>>,
     disk_busy_until: Time,
@@ -1061,7 +1065,7 @@ impl<P: Protocol + 'static> Simulator<P> {
                 self.record(TraceEvent::Isolate { node: *node }, Payload::None);
             }
             Action::Partition { groups } => {
-                let mut seen = std::collections::BTreeSet::new();
+                let mut seen = SortedSet::new();
                 for (index, group) in groups.iter().enumerate() {
                     for node in group {
                         self.check_node(*node)?;

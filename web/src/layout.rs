@@ -2,7 +2,7 @@
 //! wherever the user dragged them. Pure functions of the node list, so the layout is stable
 //! from frame to frame.
 
-use std::collections::BTreeMap;
+use netsplit_core::collections::SortedMap;
 
 use netsplit_core::protocol::NodeId;
 
@@ -46,7 +46,7 @@ pub fn node_radius(count: usize) -> f64 {
 
 /// The position of each node in `ids` (in order), with `dragged` overriding the automatic
 /// layout (fractions of the canvas).
-pub fn positions(ids: &[NodeId], dragged: &BTreeMap<NodeId, (f64, f64)>) -> Vec<Point> {
+pub fn positions(ids: &[NodeId], dragged: &SortedMap<NodeId, (f64, f64)>) -> Vec<Point> {
     let count = ids.len();
     ids.iter()
         .enumerate()

@@ -5,8 +5,8 @@
 //! bumps `version` so the views re-render. One `Frame` action per animation frame advances the
 //! run; it is bounded in events so a huge cluster at top speed slows down instead of freezing.
 
+use netsplit_core::collections::SortedMap;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use netsplit_core::event::Action as SimAction;
@@ -84,7 +84,7 @@ pub struct PlaygroundState {
     /// Nodes picked for partition group A.
     pub partition_group: Vec<NodeId>,
     /// Node positions the user dragged, as fractions of the canvas.
-    pub positions: Rc<BTreeMap<NodeId, (f64, f64)>>,
+    pub positions: Rc<SortedMap<NodeId, (f64, f64)>>,
     /// The last refused action, in words (shown beside the controls).
     pub notice: Option<String>,
     /// Whether a recent frame hit [`FRAME_EVENTS_MAX`] or [`FRAME_SIM_BUDGET_MS`].
@@ -110,7 +110,7 @@ pub struct PlaygroundState {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GaugeHistory {
     /// (virtual time, gauges) pairs.
-    pub samples: Vec<(Time, BTreeMap<String, f64>)>,
+    pub samples: Vec<(Time, SortedMap<String, f64>)>,
 }
 
 /// How often the figures chart samples the gauges, in virtual µs.
@@ -120,7 +120,7 @@ pub const GAUGE_SAMPLES_MAX: usize = 400;
 
 impl GaugeHistory {
     /// Records the gauges at `now` if a sample is due; after a seek back, forgets the future.
-    pub fn sample(&mut self, now: Time, gauges: impl FnOnce() -> BTreeMap<String, f64>) {
+    pub fn sample(&mut self, now: Time, gauges: impl FnOnce() -> SortedMap<String, f64>) {
         while self.samples.last().is_some_and(|(time, _)| *time > now) {
             self.samples.pop();
         }
@@ -278,7 +278,7 @@ impl PlaygroundState {
             selected_link: None,
             tool: Tool::Select,
             partition_group: Vec::new(),
-            positions: Rc::new(BTreeMap::new()),
+            positions: Rc::new(SortedMap::new()),
             notice: None,
             lagging: false,
             lag_frames_left: 0,

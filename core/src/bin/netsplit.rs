@@ -165,7 +165,7 @@ struct SeedResult {
     events: u64,
     stopped_by: RunStop,
     violations: usize,
-    metrics: BTreeMap<String, f64>,
+    metrics: netsplit_core::collections::SortedMap<String, f64>,
 }
 
 #[derive(Debug, Serialize)]

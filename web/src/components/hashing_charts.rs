@@ -175,8 +175,8 @@ pub fn HashingChange(props: &HashingChangeProps) -> Html {
         };
     };
     // Count moves per (from, to) pair; the pairs are few (at most nodes squared) and a
-    // BTreeMap keeps their order stable.
-    let mut flows = std::collections::BTreeMap::<(NodeId, NodeId), u64>::new();
+    // sorted map keeps their order stable.
+    let mut flows = netsplit_core::collections::SortedMap::<(NodeId, NodeId), u64>::new();
     for moved in &last.moved {
         *flows.entry((moved.from, moved.to)).or_default() += 1;
     }

@@ -6,7 +6,7 @@
 //! after the change, so rendering never walks the 100,000 keys again and nothing is
 //! computed per animation frame (this page has no animation at all).
 
-use std::collections::BTreeMap;
+use netsplit_core::collections::SortedMap;
 use std::rc::Rc;
 
 use netsplit_core::labs::hashing::{
@@ -98,9 +98,9 @@ pub struct HashingState {
     /// What the views draw.
     pub derived: Rc<Derived>,
     /// The text of each field as typed, so a refused value stays visible beside its reason.
-    pub drafts: BTreeMap<Field, String>,
+    pub drafts: SortedMap<Field, String>,
     /// Why a field's value was refused.
-    pub errors: BTreeMap<Field, String>,
+    pub errors: SortedMap<Field, String>,
     /// The node the Remove, Crash and Re-add buttons act on.
     pub target: Option<NodeId>,
     /// The loaded preset, if any.
@@ -179,8 +179,8 @@ impl HashingState {
         let mut state = Self {
             lab: Rc::new(lab),
             derived: Rc::new(derived),
-            drafts: BTreeMap::new(),
-            errors: BTreeMap::new(),
+            drafts: SortedMap::new(),
+            errors: SortedMap::new(),
             target: None,
             preset,
         };
@@ -210,7 +210,7 @@ impl HashingState {
             .zipf
             .as_ref()
             .map_or(0.0, |zipf| zipf.exponent);
-        self.drafts = BTreeMap::from([
+        self.drafts = SortedMap::from([
             (Field::Vnodes, lab.config().vnodes.to_string()),
             (Field::Epsilon, lab.config().load_epsilon.to_string()),
             (Field::Keys, lab.workload().keys.to_string()),

@@ -6,7 +6,7 @@
 //! turns what the learner typed into a trace and a [`LimitParams`], refuses what is out of range
 //! with the reason, and keeps the last good comparison on screen while a field is wrong.
 
-use std::collections::BTreeMap;
+use netsplit_core::collections::SortedMap;
 use std::rc::Rc;
 
 use netsplit_core::labs::ratelimit::compare::{SideBySide, compare};
@@ -247,7 +247,7 @@ pub fn parse_field(spec: &FieldSpec, text: &str) -> Result<Option<u64>, String> 
 }
 
 /// The values a fresh page starts with (steady traffic at exactly the limit's rate).
-fn default_fields() -> BTreeMap<&'static str, String> {
+fn default_fields() -> SortedMap<&'static str, String> {
     [
         ("limit", "10"),
         ("window_ms", "1000"),
@@ -315,7 +315,7 @@ pub fn rate_limit_presets() -> Vec<RateLimitPreset> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SideBySideState {
     /// Every field's text as typed, by [`FieldSpec::id`].
-    pub fields: BTreeMap<&'static str, String>,
+    pub fields: SortedMap<&'static str, String>,
     /// The selected algorithms, in [`AlgorithmKind::ALL`] order.
     pub algorithms: Vec<AlgorithmKind>,
     /// The traffic pattern.
@@ -330,7 +330,7 @@ pub struct SideBySideState {
     pub drawn_ms: Vec<u64>,
     /// Why each invalid field is refused, by field id (`traffic` for the traffic as a whole,
     /// `algorithms` for the selection).
-    pub errors: BTreeMap<&'static str, String>,
+    pub errors: SortedMap<&'static str, String>,
     /// The comparison of the last valid input (kept while a field is wrong).
     pub comparison: Rc<Comparison>,
     /// Each run's level over time, in the order of `comparison.runs` (see [`level_series`]).
@@ -380,7 +380,7 @@ impl Default for SideBySideState {
             preset: None,
             modified: false,
             drawn_ms: Vec::new(),
-            errors: BTreeMap::new(),
+            errors: SortedMap::new(),
             comparison: Rc::new(Comparison {
                 window_us: 0,
                 arrivals: Vec::new(),
@@ -424,8 +424,8 @@ impl SideBySideState {
 
     /// Reads the form: the limit, the trace and the run length, or every refused field with
     /// its reason.
-    pub fn input(&self) -> Result<Input, BTreeMap<&'static str, String>> {
-        let mut errors = BTreeMap::new();
+    pub fn input(&self) -> Result<Input, SortedMap<&'static str, String>> {
+        let mut errors = SortedMap::new();
         let mut read = |id: &'static str| match self.value(id) {
             Ok(value) => value,
             Err(reason) => {
@@ -563,7 +563,7 @@ impl SideBySideState {
                     self.cursor_us = self.cursor_us.map(|cursor| cursor.min(self.duration_us()));
                 }
                 Err(error) => {
-                    self.errors = BTreeMap::from([("limit", capitalised(&error.to_string()))]);
+                    self.errors = SortedMap::from([("limit", capitalised(&error.to_string()))]);
                 }
             },
             Err(errors) => self.errors = errors,

@@ -1,7 +1,7 @@
 //! What the lab measures: per-node load, its spread, the keys a change moved against
 //! the ideal, and a table comparing every scheme on the same keys and change.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -150,7 +150,7 @@ pub fn moved_keys(before: &[NodeId], after: &[NodeId]) -> Vec<MovedKey> {
 /// The load of each of `members` when key `i` of `keys` belongs to `assignment[i]`.
 /// Owners that are not members (which a correct scheme never returns) are ignored.
 pub fn load_summary(members: &[Member], assignment: &[NodeId], keys: &KeySet) -> LoadSummary {
-    let index_of: BTreeMap<NodeId, usize> = members
+    let index_of: SortedMap<NodeId, usize> = members
         .iter()
         .enumerate()
         .map(|(index, member)| (member.node, index))

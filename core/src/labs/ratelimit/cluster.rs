@@ -21,7 +21,7 @@
 //!   each [`LimitTimer::Sync`], and admits while its own count plus its peers' last
 //!   counts for the same window stay under the limit.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -202,14 +202,15 @@ pub struct LimiterNode {
     /// The central counter in central mode (the highest member id), else `None`.
     central: Option<NodeId>,
     /// Central counter: admitted per window. Volatile.
-    counts: BTreeMap<u64, u64>,
-    /// Limiter node, central mode: requests waiting for an answer.
-    pending: BTreeMap<RequestId, ()>,
+    counts: SortedMap<u64, u64>,
+    /// Limiter node, central mode: requests waiting for an answer (at most
+    /// [`PENDING_MAX`]; ids grow, so new ones go at the end).
+    pending: SortedMap<RequestId, ()>,
     /// Limiter node, sync mode: what it admitted in its current window.
     own_window: u64,
     own_count: u64,
     /// Limiter node, sync mode: the last count heard from each peer.
-    heard: BTreeMap<NodeId, Heard>,
+    heard: SortedMap<NodeId, Heard>,
 }
 
 impl LimiterNode {
@@ -303,11 +304,11 @@ impl Protocol for LimiterNode {
             id,
             config: config.clone(),
             central,
-            counts: BTreeMap::new(),
-            pending: BTreeMap::new(),
+            counts: SortedMap::new(),
+            pending: SortedMap::new(),
             own_window: 0,
             own_count: 0,
-            heard: BTreeMap::new(),
+            heard: SortedMap::new(),
         }
     }
 
@@ -445,6 +446,7 @@ mod tests {
     use crate::labs::ratelimit::{Arrival, Decision, LimitParams};
     use crate::protocol::{Effect, Out};
     use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     /// A deterministic harness with the closed-form model's network rules: every
     /// message takes `latency` one way and is lost if its link is cut, or its receiver

@@ -9,7 +9,7 @@
 //! limit's length: the sliding window log never exceeds `limit`, the fixed window can
 //! reach `2 * limit`, and a token bucket with `burst = limit` can reach `2 * limit - 1`.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -308,7 +308,7 @@ pub fn compare(
 /// Totals of one algorithm's decisions on `trace`.
 fn metrics(trace: &[Arrival], decisions: &[Decision], window_us: Time) -> AlgorithmMetrics {
     let mut metrics = AlgorithmMetrics::default();
-    let mut departures: BTreeMap<ClientKey, Vec<Time>> = BTreeMap::new();
+    let mut departures: SortedMap<ClientKey, Vec<Time>> = SortedMap::new();
     for (arrival, &decision) in trace.iter().zip(decisions) {
         match decision {
             Decision::Reject => metrics.rejected += 1,

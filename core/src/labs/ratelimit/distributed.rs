@@ -42,7 +42,8 @@
 //! same result, and the engine run of the same scenario (see [`super::engine`]) gives
 //! the same decisions at the same times.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::SortedMap;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -443,7 +444,7 @@ struct Model<'a> {
     window_us: Time,
     latency_us: Time,
     /// Central counter mode: admitted per window, and since which restart.
-    central_counts: BTreeMap<u64, u64>,
+    central_counts: SortedMap<u64, u64>,
     central_counts_since: Option<Time>,
     /// Periodic sync mode: each node's own (window, count).
     local: Vec<(u64, u64)>,
@@ -463,7 +464,7 @@ impl<'a> Model<'a> {
             limit: params.limit,
             window_us: params.window_us(),
             latency_us: config.latency_ms * MICROS_PER_MS,
-            central_counts: BTreeMap::new(),
+            central_counts: SortedMap::new(),
             central_counts_since: None,
             local: vec![(0, 0); nodes],
             peers: vec![vec![PeerCount::default(); nodes]; nodes],
@@ -664,7 +665,7 @@ pub fn summarize(
     window_us: Time,
 ) -> DistributedOutcome {
     let window_us = window_us.max(1);
-    let mut per_window: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    let mut per_window: SortedMap<u64, (u64, u64)> = SortedMap::new();
     for decision in &decisions {
         let entry = per_window.entry(decision.at / window_us).or_default();
         entry.0 += 1;

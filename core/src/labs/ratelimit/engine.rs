@@ -24,7 +24,7 @@
 //! [`RateLimitLab`] keeps the scenario as written, so [`LabRun::scenario`] gives back a
 //! file in the lab's format (plus the learner's actions) that rebuilds the same run.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{SortedMap, SortedSet};
 
 use super::cluster::{ClusterConfig, LimitRequest, LimiterNode};
 use super::distributed::{
@@ -77,9 +77,9 @@ pub struct GlobalLimit {
     /// Client calls before this index have been looked at.
     cursor: usize,
     /// Calls looked at that had no answer yet.
-    unanswered: BTreeSet<usize>,
+    unanswered: SortedSet<usize>,
     /// Admitted calls per window of their arrival.
-    admitted: BTreeMap<u64, u64>,
+    admitted: SortedMap<u64, u64>,
 }
 
 impl GlobalLimit {
@@ -89,8 +89,8 @@ impl GlobalLimit {
             limit: config.limit,
             window_us: config.window_ms.max(1) * MICROS_PER_MS,
             cursor: 0,
-            unanswered: BTreeSet::new(),
-            admitted: BTreeMap::new(),
+            unanswered: SortedSet::new(),
+            admitted: SortedMap::new(),
         }
     }
 
@@ -284,7 +284,7 @@ fn merge_spans(mut spans: Vec<(Time, Time)>) -> Vec<(Time, Time)> {
 /// cuts and heals of links, one per merged span.
 fn fault_actions(faults: &[Fault], central: Option<NodeId>, limiters: u32) -> Vec<TimelineEntry> {
     let mut crashes = Vec::new();
-    let mut cuts: BTreeMap<(NodeId, NodeId), Vec<(Time, Time)>> = BTreeMap::new();
+    let mut cuts: SortedMap<(NodeId, NodeId), Vec<(Time, Time)>> = SortedMap::new();
     for fault in faults {
         let (from, to) = match fault {
             Fault::CutCentralLink { from_ms, to_ms, .. }

@@ -8,7 +8,7 @@
 //! at a boundary, up to twice the limit within one window's length when a client sends
 //! `limit` requests just before a boundary and `limit` more just after it.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use super::token_bucket::{CAPACITY_MAX, INTERVAL_US_MAX};
 use super::{ClientKey, Decision, Error, Level, Limiter, Time, check_range, state_for};
@@ -24,7 +24,7 @@ struct Window {
 pub struct FixedWindowCounter {
     limit: u64,
     window_us: Time,
-    windows: BTreeMap<ClientKey, Window>,
+    windows: SortedMap<ClientKey, Window>,
 }
 
 impl FixedWindowCounter {
@@ -35,7 +35,7 @@ impl FixedWindowCounter {
         Ok(Self {
             limit,
             window_us,
-            windows: BTreeMap::new(),
+            windows: SortedMap::new(),
         })
     }
 }

@@ -13,7 +13,7 @@
 //! emptiness measured in time. One number per key instead of two is why production
 //! libraries (`governor`, redis-cell) use it.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use super::token_bucket::{CAPACITY_MAX, INTERVAL_US_MAX};
 use super::{ClientKey, Decision, Error, Level, Limiter, Time, check_range, state_for};
@@ -24,7 +24,7 @@ pub struct Gcra {
     burst: u64,
     emission_interval_us: Time,
     tolerance_us: Time,
-    theoretical_arrival: BTreeMap<ClientKey, Time>,
+    theoretical_arrival: SortedMap<ClientKey, Time>,
 }
 
 impl Gcra {
@@ -44,7 +44,7 @@ impl Gcra {
             burst,
             emission_interval_us,
             tolerance_us,
-            theoretical_arrival: BTreeMap::new(),
+            theoretical_arrival: SortedMap::new(),
         })
     }
 

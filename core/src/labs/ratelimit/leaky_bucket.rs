@@ -14,7 +14,7 @@
 //! `queue_capacity` more wait their turn, so `queue_capacity + 1` requests at one
 //! instant are all admitted, but they leave one interval apart.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use super::token_bucket::{CAPACITY_MAX, INTERVAL_US_MAX};
 use super::{ClientKey, Decision, Error, Level, Limiter, Time, check_range, state_for};
@@ -33,7 +33,7 @@ struct Water {
 pub struct LeakyBucketMeter {
     capacity: u64,
     leak_interval_us: Time,
-    buckets: BTreeMap<ClientKey, Water>,
+    buckets: SortedMap<ClientKey, Water>,
 }
 
 impl LeakyBucketMeter {
@@ -45,7 +45,7 @@ impl LeakyBucketMeter {
         Ok(Self {
             capacity,
             leak_interval_us,
-            buckets: BTreeMap::new(),
+            buckets: SortedMap::new(),
         })
     }
 
@@ -129,7 +129,7 @@ pub struct LeakyBucketShaper {
     /// queue drains one request per interval, the requests still waiting at `now` are
     /// exactly those leaving at `last - k * interval > now`, so one time per key is
     /// enough to know the queue.
-    last_departure: BTreeMap<ClientKey, Time>,
+    last_departure: SortedMap<ClientKey, Time>,
 }
 
 impl LeakyBucketShaper {
@@ -141,7 +141,7 @@ impl LeakyBucketShaper {
         Ok(Self {
             queue_capacity,
             leak_interval_us,
-            last_departure: BTreeMap::new(),
+            last_departure: SortedMap::new(),
         })
     }
 

@@ -199,11 +199,12 @@ pub(crate) fn check_range(
     Ok(())
 }
 
-/// Inserts a fresh state for `key` if there is room, so that per-key maps stay bounded.
+/// Inserts a fresh state for `key` if there is room, so that per-key maps stay bounded
+/// (at most [`CLIENT_KEYS_MAX`] entries, small enough for a sorted vector).
 /// Returns `None` when the map is full and `key` is new; callers then reject, which is
 /// the safe answer for a limiter that cannot remember another client.
 pub(crate) fn state_for<S>(
-    states: &mut std::collections::BTreeMap<ClientKey, S>,
+    states: &mut crate::collections::SortedMap<ClientKey, S>,
     key: ClientKey,
     fresh: impl FnOnce() -> S,
 ) -> Option<&mut S> {

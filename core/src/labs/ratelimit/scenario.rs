@@ -26,7 +26,7 @@
 //! }
 //! ```
 
-use std::collections::BTreeSet;
+use crate::collections::SortedSet;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -177,7 +177,7 @@ impl RateLimitScenario {
                 "must name at least one algorithm",
             ));
         }
-        let mut seen = BTreeSet::new();
+        let mut seen = SortedSet::new();
         for (index, algorithm) in params.algorithms.iter().enumerate() {
             if !seen.insert(algorithm) {
                 return Err(Error::invalid(
@@ -249,7 +249,11 @@ impl RateLimitScenario {
             client: arrival.client,
         }));
         trace.sort_by_key(|arrival| arrival.at);
-        let clients: BTreeSet<ClientKey> = trace.iter().map(|arrival| arrival.client).collect();
+        // Sorted and deduplicated at once: a trace of up to `ARRIVALS_MAX` requests may
+        // name that many clients in any order, too many to insert one by one in order.
+        let mut clients: Vec<ClientKey> = trace.iter().map(|arrival| arrival.client).collect();
+        clients.sort_unstable();
+        clients.dedup();
         if clients.len() > CLIENT_KEYS_MAX {
             return Err(Error::invalid(
                 "params.traffic",

@@ -21,7 +21,8 @@
 //! one instant, and somewhat more than the limit across a boundary when the previous
 //! window was bunched.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::SortedMap;
+use std::collections::VecDeque;
 
 use super::token_bucket::{CAPACITY_MAX, INTERVAL_US_MAX};
 use super::{ClientKey, Decision, Error, Level, Limiter, Time, check_range, state_for};
@@ -35,7 +36,7 @@ pub const LOG_LIMIT_MAX: u64 = 100_000;
 pub struct SlidingWindowLog {
     limit: u64,
     window_us: Time,
-    logs: BTreeMap<ClientKey, VecDeque<Time>>,
+    logs: SortedMap<ClientKey, VecDeque<Time>>,
 }
 
 impl SlidingWindowLog {
@@ -46,7 +47,7 @@ impl SlidingWindowLog {
         Ok(Self {
             limit,
             window_us,
-            logs: BTreeMap::new(),
+            logs: SortedMap::new(),
         })
     }
 
@@ -121,7 +122,7 @@ struct TwoWindows {
 pub struct SlidingWindowCounter {
     limit: u64,
     window_us: Time,
-    windows: BTreeMap<ClientKey, TwoWindows>,
+    windows: SortedMap<ClientKey, TwoWindows>,
 }
 
 impl SlidingWindowCounter {
@@ -132,7 +133,7 @@ impl SlidingWindowCounter {
         Ok(Self {
             limit,
             window_us,
-            windows: BTreeMap::new(),
+            windows: SortedMap::new(),
         })
     }
 

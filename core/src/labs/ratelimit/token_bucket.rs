@@ -13,7 +13,7 @@
 //! When the bucket is full the partial progress is dropped, as a real bucket would
 //! spill: that is what makes it decide exactly as [`super::Gcra`] does.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use super::{ClientKey, Decision, Error, Level, Limiter, Time, check_range, state_for};
 
@@ -37,7 +37,7 @@ struct Bucket {
 pub struct TokenBucket {
     capacity: u64,
     refill_interval_us: Time,
-    buckets: BTreeMap<ClientKey, Bucket>,
+    buckets: SortedMap<ClientKey, Bucket>,
 }
 
 impl TokenBucket {
@@ -49,7 +49,7 @@ impl TokenBucket {
         Ok(Self {
             capacity,
             refill_interval_us,
-            buckets: BTreeMap::new(),
+            buckets: SortedMap::new(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! measures the latency it sees end to end (network both ways, queueing, service and
 //! retries).
 
+use crate::collections::SortedMap;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -61,7 +62,7 @@ pub struct Client {
     /// Requests that succeeded.
     pub succeeded: u64,
     /// Requests that failed, by reason.
-    pub failures: BTreeMap<Failure, u64>,
+    pub failures: SortedMap<Failure, u64>,
     /// The metrics over time.
     pub windows: Windows<ClientWindow>,
     random: Stream,
@@ -77,7 +78,7 @@ impl Client {
             latency: Histogram::default(),
             failed_latency: Histogram::default(),
             succeeded: 0,
-            failures: BTreeMap::new(),
+            failures: SortedMap::new(),
             windows: Windows::new(window_us),
             random,
         }

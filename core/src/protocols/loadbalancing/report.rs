@@ -12,7 +12,7 @@
 //! sample. Windows of different nodes are regrouped to the widest window width any
 //! node uses before merging, so every series in the report shares one time axis.
 
-use std::collections::BTreeMap;
+use crate::collections::SortedMap;
 
 use serde::Serialize;
 
@@ -166,7 +166,7 @@ pub struct Report {
     /// Requests still waiting for an answer.
     pub requests_waiting: u64,
     /// Failures by reason.
-    pub failures: BTreeMap<String, u64>,
+    pub failures: SortedMap<String, u64>,
     /// Successful requests per second over the whole run.
     pub throughput_per_second: f64,
     /// The share of the requests that ended that failed, from 0 to 1.
@@ -265,7 +265,7 @@ pub fn report<'a>(
     let mut latency = Histogram::default();
     let mut failed_latency = Histogram::default();
     let mut client_windows: Vec<ClientWindow> = Vec::new();
-    let mut failures: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failures: SortedMap<String, u64> = SortedMap::new();
     let (mut started, mut succeeded, mut waiting) = (0, 0, 0);
     let mut servers = Vec::new();
     let mut balancers = Vec::new();
@@ -407,8 +407,8 @@ impl Report {
     /// `server.ID.queue_length`, and the last complete window's
     /// `window_latency_ms_{p50,p99}`, `window_failed_latency_ms_p99`,
     /// `window_error_rate` and `window_throughput_per_second`.
-    pub fn scalars(&self) -> BTreeMap<String, f64> {
-        let mut scalars = BTreeMap::new();
+    pub fn scalars(&self) -> SortedMap<String, f64> {
+        let mut scalars = SortedMap::new();
         let mut put = |name: String, value: f64| {
             scalars.insert(name, value);
         };

@@ -28,7 +28,8 @@
 //! trips it in correct Raft too, which is the point of Figure 16: the property then
 //! reports a real loss of progress, not a broken rule.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{SortedMap, SortedSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -164,18 +165,22 @@ struct CommitRecord {
 /// The incremental checker of the five properties.
 #[derive(Debug, Clone, Default)]
 pub struct RaftSafety {
-    leaders: BTreeMap<Term, NodeId>,
-    leader_tails: BTreeMap<NodeId, LeaderTail>,
+    // Sorted vectors hold the maps with one entry per node, per remembered term
+    // (`candidates`: `TERMS_REMEMBERED`) or per report (`reported`: `VIOLATIONS_MAX`);
+    // `leaders` grows by one term per election (at most `RECORDS_MAX`), nearly always
+    // at its end. B-trees hold the maps of log entries, which grow with the log.
+    leaders: SortedMap<Term, NodeId>,
+    leader_tails: SortedMap<NodeId, LeaderTail>,
     entries: BTreeMap<(LogIndex, Term), EntryRecord>,
-    scan_cursors: BTreeMap<NodeId, ScanCursor>,
+    scan_cursors: SortedMap<NodeId, ScanCursor>,
     committed_at: BTreeMap<LogIndex, usize>,
     committed: Vec<CommitRecord>,
-    commit_cursors: BTreeMap<NodeId, LogIndex>,
-    completeness_cursors: BTreeMap<NodeId, (Term, usize)>,
+    commit_cursors: SortedMap<NodeId, LogIndex>,
+    completeness_cursors: SortedMap<NodeId, (Term, usize)>,
     applied: BTreeMap<LogIndex, (Arc<Entry>, NodeId)>,
-    apply_cursors: BTreeMap<NodeId, LogIndex>,
-    candidates: BTreeMap<Term, BTreeSet<NodeId>>,
-    reported: BTreeSet<(Property, u64, NodeId)>,
+    apply_cursors: SortedMap<NodeId, LogIndex>,
+    candidates: SortedMap<Term, SortedSet<NodeId>>,
+    reported: SortedSet<(Property, u64, NodeId)>,
     violations_total: u64,
     saturated: bool,
     /// The properties to check; `None` checks all of them.
@@ -339,13 +344,12 @@ impl RaftSafety {
         let Some(newest) = self.candidates.keys().next_back().copied() else {
             return;
         };
-        self.candidates = self
-            .candidates
-            .split_off(&newest.saturating_sub(TERMS_REMEMBERED));
+        let oldest_remembered = newest.saturating_sub(TERMS_REMEMBERED);
+        self.candidates.retain(|term, _| *term >= oldest_remembered);
         // The newest term may still elect a leader, so the streak ends at the one before.
         let mut streak = 0;
         let mut term = newest.saturating_sub(1);
-        let mut involved = BTreeSet::new();
+        let mut involved = SortedSet::new();
         while term > 0 && streak < SPLIT_TERMS_MAX {
             // A split vote: at least two candidates heard from a majority, and no one won.
             let split = self

@@ -13,6 +13,7 @@
 //! its answer. A retried request is answered from that memory instead of being applied a
 //! second time, which makes every request take effect at most once.
 
+use crate::collections::SortedMap;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -219,10 +220,11 @@ pub struct Session {
 /// The key-value store and the client sessions, as of some log index.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct KvStore {
-    /// The keys and their values.
+    /// The keys and their values. A B-tree: a workload may write up to a million
+    /// distinct keys in any order.
     pub data: BTreeMap<String, String>,
-    /// Per-client memory for at-most-once application.
-    pub sessions: BTreeMap<ClientId, Session>,
+    /// Per-client memory for at-most-once application (at most [`SESSIONS_MAX`]).
+    pub sessions: SortedMap<ClientId, Session>,
 }
 
 impl KvStore {

@@ -29,7 +29,7 @@
 //! live leader is in charge again. That is the paper's Figure 16 measurement; see
 //! [`super::experiment`].
 
-use std::collections::BTreeSet;
+use crate::collections::SortedSet;
 
 use super::invariants::{Property, RaftSafety};
 use super::{Config, Operation, Raft, Request, Timer};
@@ -152,7 +152,7 @@ fn lab_action(
             let minority_followers = usize::try_from(followers)
                 .unwrap_or(usize::MAX)
                 .min(others.len().saturating_sub(1) / 2);
-            let mut minority: BTreeSet<NodeId> =
+            let mut minority: SortedSet<NodeId> =
                 others.iter().copied().take(minority_followers).collect();
             minority.insert(leader);
             let majority: Vec<NodeId> = others

@@ -75,7 +75,8 @@ pub mod quorum;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{SortedMap, SortedSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -332,11 +333,12 @@ pub struct Durable {
 /// Votes gathered by a candidate or pre-candidate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Votes {
-    /// The servers that granted their vote, the candidate included.
-    pub granted: BTreeSet<NodeId>,
+    /// The servers that granted their vote, the candidate included (at most one per
+    /// member, as in `refused`).
+    pub granted: SortedSet<NodeId>,
     /// The servers that answered but refused (only tracked for real elections). A
     /// candidate that heard from a majority and still lost saw a split vote.
-    pub refused: BTreeSet<NodeId>,
+    pub refused: SortedSet<NodeId>,
 }
 
 /// A client request the leader appended and will answer once its entry is applied.
@@ -351,22 +353,27 @@ pub struct PendingRequest {
 /// Figure 2, "volatile state on leaders", plus what the options need.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LeaderState {
-    /// For each follower, the index of the next entry to send it. It moves past entries
+    /// For each follower, the index of the next entry to send it (one entry per member,
+    /// as in the sorted maps and sets below, so at most `NODES_MAX`). It moves past entries
     /// as soon as they are sent (pipelining) and back on a refusal.
-    pub next_index: BTreeMap<NodeId, LogIndex>,
+    pub next_index: SortedMap<NodeId, LogIndex>,
     /// For each follower, the highest index known to be replicated on it.
-    pub match_index: BTreeMap<NodeId, LogIndex>,
+    pub match_index: SortedMap<NodeId, LogIndex>,
     /// Client requests waiting for their entry to apply, by log index.
+    ///
+    /// A B-tree, not a sorted vector: it holds up to `PENDING_REQUESTS_MAX` (10,000)
+    /// requests and loses its smallest index at every commit, which would move the
+    /// whole vector each time.
     pub pending: BTreeMap<LogIndex, PendingRequest>,
     /// Followers heard from since the last CheckQuorum tick.
-    pub recently_active: BTreeSet<NodeId>,
+    pub recently_active: SortedSet<NodeId>,
     /// The last index of the leader's own log known to be on its disk (from the
     /// acknowledgement it sends itself after each write).
     pub durable_index: LogIndex,
     /// ReadIndex: the number of the latest heartbeat round, raised for each read.
     pub read_round: u64,
     /// ReadIndex: for each follower, the highest round it answered in this term.
-    pub acknowledged_rounds: BTreeMap<NodeId, u64>,
+    pub acknowledged_rounds: SortedMap<NodeId, u64>,
     /// ReadIndex: reads waiting for their round to be confirmed and their index applied,
     /// oldest first.
     pub reads: Vec<PendingRead>,

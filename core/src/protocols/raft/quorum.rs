@@ -2,7 +2,7 @@
 //! index a majority has replicated. Pure functions over configurations, kept apart from the
 //! protocol as etcd-io/raft keeps its `quorum` package apart.
 
-use std::collections::BTreeSet;
+use crate::collections::SortedSet;
 
 use super::log::LogIndex;
 use crate::NodeId;
@@ -15,7 +15,7 @@ pub fn majority(members: usize) -> usize {
 /// Whether the servers in `granted` that belong to `members` form a majority of `members`.
 /// Votes from servers outside the configuration do not count. An empty configuration has
 /// no quorum at all.
-pub fn is_quorum(members: &[NodeId], granted: &BTreeSet<NodeId>) -> bool {
+pub fn is_quorum(members: &[NodeId], granted: &SortedSet<NodeId>) -> bool {
     if members.is_empty() {
         return false;
     }
@@ -49,9 +49,9 @@ mod tests {
 
     #[test]
     fn votes_from_outside_the_configuration_do_not_count() {
-        let granted: BTreeSet<NodeId> = [1, 7, 8].into_iter().collect();
+        let granted: SortedSet<NodeId> = [1, 7, 8].into_iter().collect();
         assert!(!is_quorum(&[1, 2, 3], &granted));
-        let granted: BTreeSet<NodeId> = [1, 3].into_iter().collect();
+        let granted: SortedSet<NodeId> = [1, 3].into_iter().collect();
         assert!(is_quorum(&[1, 2, 3], &granted));
         assert!(!is_quorum(&[], &granted));
     }
