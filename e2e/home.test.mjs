@@ -49,8 +49,9 @@ test('a page whose bundle cannot be downloaded says so instead of staying blank'
   const { page, context } = await openPage(env.browser, env.site.url, viewports.narrow);
   await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
   await page.route('**/netsplit-hashing*', (route) => route.abort('internetdisconnected'));
-  await page.goto(`${env.site.url}#/hashing`);
-  await page.reload();
+  // A new query makes this a full page load (a hash change alone would make the app reload
+  // the page itself, racing this navigation).
+  await page.goto(`${env.site.url}?fresh=1#/hashing`);
   const alert = page.getByRole('alert');
   await alert.waitFor();
   assert.match(await alert.textContent(), /could not load this page.*netsplit-(hashing|app)/s);
