@@ -119,32 +119,34 @@ pub enum Action {
     },
 }
 
+/// The `type` of each [`Action`] in scenario JSON, in declaration order.
+pub(crate) const ACTION_TYPES: &[&str] = &[
+    "crash",
+    "restart",
+    "pause",
+    "resume",
+    "add_node",
+    "remove_node",
+    "cut_link",
+    "cut_link_both",
+    "heal_link",
+    "isolate",
+    "partition",
+    "heal_all",
+    "set_link",
+    "client_request",
+    "lab",
+];
+
 // Written by hand rather than derived, for a smaller browser build; the format and
 // messages are the derive's (see `crate::tagged_enum`, whose tests compare the two).
 impl<'de> Deserialize<'de> for Action {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use crate::tagged_enum::{Tagged, decode, required};
-        const VARIANTS: &[&str] = &[
-            "crash",
-            "restart",
-            "pause",
-            "resume",
-            "add_node",
-            "remove_node",
-            "cut_link",
-            "cut_link_both",
-            "heal_link",
-            "isolate",
-            "partition",
-            "heal_all",
-            "set_link",
-            "client_request",
-            "lab",
-        ];
         let tagged = Tagged::read(
             deserializer,
             "type",
-            VARIANTS,
+            ACTION_TYPES,
             "internally tagged enum Action",
         )?;
         let variant = tagged.variant;

@@ -499,24 +499,6 @@ pub(crate) mod tests {
         },
     }
 
-    const ACTION_VARIANTS: &[&str] = &[
-        "crash",
-        "restart",
-        "pause",
-        "resume",
-        "add_node",
-        "remove_node",
-        "cut_link",
-        "cut_link_both",
-        "heal_link",
-        "isolate",
-        "partition",
-        "heal_all",
-        "set_link",
-        "client_request",
-        "lab",
-    ];
-
     #[test]
     fn hand_written_actions_decode_as_the_derive_does() {
         for text in [
@@ -626,7 +608,7 @@ pub(crate) mod tests {
         #[test]
         fn actions_decode_as_the_derive_does(text in tagged_texts(
             "type",
-            ACTION_VARIANTS,
+            crate::event::ACTION_TYPES,
             &["node", "from", "to", "groups", "latency", "loss_probability", "request", "name", "args"],
         )) {
             assert_same::<crate::event::Action, Action>(&text);
@@ -653,15 +635,7 @@ pub(crate) mod tests {
         #[test]
         fn policies_decode_as_the_derive_does(text in tagged_texts(
             "type",
-            &[
-                "round_robin",
-                "weighted_round_robin",
-                "least_connections",
-                "least_response_time",
-                "consistent_hash",
-                "power_of_two_choices",
-                "random",
-            ],
+            crate::protocols::loadbalancing::policy::POLICY_TYPES,
             &["weight", "key"],
         )) {
             assert_same::<crate::protocols::loadbalancing::Policy, Policy>(&text);

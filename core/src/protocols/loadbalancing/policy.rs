@@ -51,15 +51,7 @@ impl<'de> Deserialize<'de> for Policy {
         let tagged = crate::tagged_enum::Tagged::read(
             deserializer,
             "type",
-            &[
-                "round_robin",
-                "weighted_round_robin",
-                "least_connections",
-                "least_response_time",
-                "consistent_hash",
-                "power_of_two_choices",
-                "random",
-            ],
+            POLICY_TYPES,
             "internally tagged enum Policy",
         )?;
         let policy = POLICIES[tagged.variant.min(POLICIES.len() - 1)];
@@ -214,6 +206,17 @@ pub fn random(count: usize, random: &mut Stream) -> Option<usize> {
         Some(random.below(count as u64) as usize)
     }
 }
+
+/// The `type` of each `Policy` in scenario JSON, in declaration order.
+pub(crate) const POLICY_TYPES: &[&str] = &[
+    "round_robin",
+    "weighted_round_robin",
+    "least_connections",
+    "least_response_time",
+    "consistent_hash",
+    "power_of_two_choices",
+    "random",
+];
 
 #[cfg(test)]
 mod tests {
