@@ -87,3 +87,68 @@ for (const [name, viewport] of Object.entries(viewports)) {
     await context.close();
   });
 }
+
+test('the page downloads its side-by-side view alone, the distributed tab brings its own bundle, and a share link from that tab replays there', async () => {
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/ratelimit`, viewports.desktop);
+  const bundles = [];
+  page.on('request', (request) => {
+    const file = new URL(request.url()).pathname.split('/').pop();
+    if (file.endsWith('.wasm')) bundles.push(file);
+  });
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Rate limiting' }).waitFor();
+  await page.locator('.rl-timeline').first().waitFor();
+  assert.deepEqual(bundles, ['netsplit-ratelimit_bg.wasm'], 'the side-by-side view alone');
+
+  await page.getByRole('tab', { name: 'Distributed limiter' }).click();
+  await page.locator('.cluster-view').waitFor();
+  assert.deepEqual(bundles, ['netsplit-ratelimit_bg.wasm', 'netsplit-ratelimit-distributed_bg.wasm'],
+    'the distributed tab downloads its bundle when it opens');
+  assert.equal(await page.getByRole('tabpanel').count(), 1, 'one tab panel at a time');
+
+  // Run a while, crash a limiter node, and share.
+  await page.getByLabel('Speed').selectOption('100');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.waitForFunction(() => Number(document.querySelector('.rl-answered')?.textContent) > 10);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const fingerprint = async (on) => (await on.locator('.about .fingerprint').textContent()).trim();
+  const expected = await fingerprint(page);
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  const link = await page.getByRole('textbox', { name: 'Link' }).inputValue();
+  assert.match(link, /#\/ratelimit\?s=1[A-Za-z0-9_-]+&t=\d+/, link);
+
+  // Back to the side-by-side view and again: the part hides and comes back without a second download.
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('tab', { name: 'Side by side' }).click();
+  await page.locator('.rl-timeline').first().waitFor();
+  assert.equal(await page.locator('.cluster-view').count(), 0, 'the hidden part renders nothing');
+  await page.getByRole('tab', { name: 'Distributed limiter' }).click();
+  await page.locator('.cluster-view').waitFor();
+  assert.equal(bundles.length, 2, `no second download: ${bundles}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  // The link opens the distributed tab on the shared run, to the same fingerprint.
+  const fresh = await openPage(env.browser, link, viewports.narrow);
+  await fresh.page.locator('.about .fingerprint').waitFor();
+  assert.equal(await fresh.page.getByRole('tab', { name: 'Distributed limiter' }).getAttribute('aria-selected'), 'true');
+  assert.equal(await fingerprint(fresh.page), expected, 'the share link reproduces the fingerprint');
+  await screenshot(fresh.page, 'ratelimit-shared-narrow');
+  assert.deepEqual(fresh.problems, []);
+  await fresh.context.close();
+});
+
+test('a distributed tab whose bundle cannot be downloaded says so, and the side-by-side view keeps working', async () => {
+  const { page, context } = await openPage(env.browser, `${env.site.url}#/ratelimit`, viewports.narrow);
+  await page.locator('.rl-timeline').first().waitFor();
+  await page.route('**/netsplit-ratelimit-distributed*', (route) => route.abort('internetdisconnected'));
+  await page.getByRole('tab', { name: 'Distributed limiter' }).click();
+  const alert = page.getByRole('tabpanel').getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /could not load this view.*netsplit-ratelimit-distributed/s);
+  await screenshot(page, 'ratelimit-part-offline-narrow');
+  await page.getByRole('tab', { name: 'Side by side' }).click();
+  await page.getByLabel('Pattern').selectOption('bursty');
+  assert.ok((await page.locator('.rl-timeline[data-algorithm="fixed_window"] .rl-mark').count()) > 0);
+  await context.close();
+});

@@ -28,24 +28,50 @@ function bundleFor(location) {
 
 // `cargo xtask dist` lists the bundles it built in the page's head; `trunk serve` lists none.
 const built = (document.querySelector('meta[name="netsplit-bundles"]')?.content ?? '').split(/\s+/);
-const wanted = bundleFor(window.location);
-const name = built.includes(wanted) ? wanted : 'app';
-try {
+
+/** Downloads bundle `name` and starts it: its `main` renders the page, or its part. */
+async function start(name) {
   // Fetch the WebAssembly while the JS glue loads, not after.
   const wasm = fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url));
   const glue = await import(`./netsplit-${name}.js`);
   await glue.default({ module_or_path: wasm });
-} catch (error) {
-  // Offline, or the files are missing: say so rather than leave a blank page. (A panic
-  // inside the app is shown by the app's own overlay, web/src/panic_overlay.rs.)
+}
+
+/** An alert saying bundle `name` did not download, and why: a page-wide `main`, or a `div`. */
+function failure(name, error, pageWide) {
   console.error('Netsplit could not start:', error);
-  const note = document.createElement('main');
-  note.className = 'home';
+  const note = document.createElement(pageWide ? 'main' : 'div');
+  note.className = pageWide ? 'home' : 'field-error';
   note.setAttribute('role', 'alert');
-  const heading = document.createElement('h1');
-  heading.textContent = 'Netsplit could not load this page';
+  const heading = document.createElement(pageWide ? 'h1' : 'strong');
+  heading.textContent = `Netsplit could not load this ${pageWide ? 'page' : 'view'}`;
   const text = document.createElement('p');
   text.textContent = `Its code (netsplit-${name}) did not download: ${error.message}. Check the connection and reload.`;
   note.append(heading, text);
-  document.body.append(note);
+  return note;
+}
+
+// A part of a page whose code is a bundle of its own, downloaded when first shown (the rate
+// limiting page's distributed tab; see web/src/remote_part.rs). The page calls this with the
+// bundle's name once it has rendered the part's host element, #netsplit-part.
+window.netsplitPart = async (part) => {
+  const host = document.getElementById('netsplit-part');
+  try {
+    if (!built.includes(part)) {
+      throw new Error(`this site has no bundle called ${part}`);
+    }
+    await start(part);
+  } catch (error) {
+    host?.append(failure(part, error, false));
+  }
+};
+
+const wanted = bundleFor(window.location);
+const name = built.includes(wanted) ? wanted : 'app';
+try {
+  await start(name);
+} catch (error) {
+  // Offline, or the files are missing: say so rather than leave a blank page. (A panic
+  // inside the app is shown by the app's own overlay, web/src/panic_overlay.rs.)
+  document.body.append(failure(name, error, true));
 }

@@ -47,7 +47,14 @@ pub struct Bundle {
     pub home: Option<fn() -> Html>,
     /// The labs it carries.
     pub labs: &'static [LabEntry],
+    /// The parts of pages it carries, by name: views a page shows in a part of itself (see
+    /// [`crate::remote_part`]). A page whose bundle lacks a part it shows downloads the
+    /// part's own bundle instead.
+    pub parts: &'static [(&'static str, PartView)],
 }
+
+/// Renders a part of a page, given the preset the page asks for.
+pub type PartView = fn(Option<String>) -> Html;
 
 impl Bundle {
     /// The entry of lab `id`, if this bundle carries it.
@@ -74,6 +81,14 @@ impl Bundle {
         self.presets()
             .find(|(preset, _)| *preset == name)
             .map(|(_, text)| *text)
+    }
+
+    /// The view of part `name`, if this bundle carries it.
+    pub fn part(&self, name: &str) -> Option<PartView> {
+        self.parts
+            .iter()
+            .find(|(part, _)| *part == name)
+            .map(|(_, view)| *view)
     }
 
     /// Builds the run `scenario` describes, if this bundle carries its lab.
@@ -105,6 +120,7 @@ pub static EMPTY: Bundle = Bundle {
     name: "empty",
     home: None,
     labs: &[],
+    parts: &[],
 };
 
 fn gallery() -> Html {
@@ -150,8 +166,16 @@ const RAFT_LAB: LabEntry = LabEntry {
 
 fn ratelimit_page(_: &'static LabCard) -> Html {
     // The rate limiting lab has its own page: the side-by-side view is not a
-    // message-passing run, and its distributed view mounts the playground itself.
+    // message-passing run, and its distributed view mounts the playground itself (or, in
+    // the published site, the `ratelimit-distributed` bundle's part does).
     html! { <crate::components::ratelimit_lab::RateLimitLab /> }
+}
+
+fn ratelimit_distributed_part(preset: Option<String>) -> Html {
+    let key = preset.clone().unwrap_or_default();
+    html! {
+        <crate::components::ratelimit_distributed::RateLimitDistributed key={key} preset={preset} />
+    }
 }
 
 const RATELIMIT_LAB: LabEntry = LabEntry {
@@ -194,6 +218,10 @@ const HASHING_LAB: LabEntry = LabEntry {
     extras: no_extras,
 };
 
+/// The rate limiting page's distributed tab.
+const RATELIMIT_PARTS: &[(&str, PartView)] =
+    &[("ratelimit-distributed", ratelimit_distributed_part)];
+
 /// Every page: the development build (`trunk serve`) and the tests.
 pub static ALL: Bundle = Bundle {
     name: "app",
@@ -205,6 +233,7 @@ pub static ALL: Bundle = Bundle {
         LOADBALANCING_LAB,
         BROADCAST_LAB,
     ],
+    parts: RATELIMIT_PARTS,
 };
 
 /// The lab gallery alone.
@@ -212,6 +241,7 @@ pub static HOME: Bundle = Bundle {
     name: "home",
     home: Some(gallery),
     labs: &[],
+    parts: &[],
 };
 
 /// The Raft lab.
@@ -219,6 +249,7 @@ pub static RAFT: Bundle = Bundle {
     name: "raft",
     home: None,
     labs: &[RAFT_LAB],
+    parts: &[],
 };
 
 /// The consistent hashing lab.
@@ -226,13 +257,28 @@ pub static HASHING: Bundle = Bundle {
     name: "hashing",
     home: None,
     labs: &[HASHING_LAB],
+    parts: &[],
 };
 
-/// The rate limiting lab.
+/// The rate limiting lab's page, without its "Distributed limiter" tab: the tab runs the
+/// simulation engine, which the side-by-side view does not need, so it is a bundle of its
+/// own ([`RATELIMIT_DISTRIBUTED`]) downloaded when the tab is first opened.
 pub static RATELIMIT: Bundle = Bundle {
     name: "ratelimit",
     home: None,
+    labs: &[LabEntry {
+        build: None,
+        ..RATELIMIT_LAB
+    }],
+    parts: &[],
+};
+
+/// The rate limiting page's "Distributed limiter" tab, as a part (see [`crate::remote_part`]).
+pub static RATELIMIT_DISTRIBUTED: Bundle = Bundle {
+    name: "ratelimit-distributed",
+    home: None,
     labs: &[RATELIMIT_LAB],
+    parts: RATELIMIT_PARTS,
 };
 
 /// The load balancing lab.
@@ -240,6 +286,7 @@ pub static LOADBALANCING: Bundle = Bundle {
     name: "loadbalancing",
     home: None,
     labs: &[LOADBALANCING_LAB],
+    parts: &[],
 };
 
 /// The broadcast lab.
@@ -247,6 +294,7 @@ pub static BROADCAST: Bundle = Bundle {
     name: "broadcast",
     home: None,
     labs: &[BROADCAST_LAB],
+    parts: &[],
 };
 
 /// Starts the app with `bundle`: what every bundle's `main` does.

@@ -11,6 +11,7 @@ pub mod host_api;
 pub mod labs;
 pub mod layout;
 pub mod panic_overlay;
+pub mod remote_part;
 pub mod route;
 pub mod share;
 pub mod state;

@@ -55,18 +55,52 @@ fn a_bundle_builds_its_own_presets_and_names_what_it_carries_for_another_labs_sc
     );
 }
 
+/// Bundles that are parts of a page (web/src/remote_part.rs).
+const PARTS: &[&Bundle] = &[&bundle::RATELIMIT_DISTRIBUTED];
+
 #[wasm_bindgen_test]
-fn every_simulated_labs_presets_build_in_its_own_bundle() {
-    for single in SINGLE {
-        for (name, text) in single.presets() {
-            let scenario = netsplit_core::Scenario::parse(text).expect("a preset parses");
-            assert!(
-                single.build(&scenario).is_ok(),
-                "{name} does not build in the {} bundle",
-                single.name
-            );
+fn every_simulated_labs_presets_build_in_the_bundle_that_runs_them() {
+    for single in SINGLE.iter().chain(PARTS) {
+        for lab in single.labs.iter().filter(|lab| lab.build.is_some()) {
+            for (name, text) in lab.presets {
+                let scenario = netsplit_core::Scenario::parse(text).expect("a preset parses");
+                assert!(
+                    single.build(&scenario).is_ok(),
+                    "{name} does not build in the {} bundle",
+                    single.name
+                );
+            }
         }
     }
+    // Every lab the whole app runs is run by some single bundle too.
+    for lab in bundle::ALL.labs.iter().filter(|lab| lab.build.is_some()) {
+        assert!(
+            SINGLE
+                .iter()
+                .chain(PARTS)
+                .any(|single| single.lab(lab.id).is_some_and(|own| own.build.is_some())),
+            "no single bundle runs {}",
+            lab.id
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_rate_limiting_page_leaves_its_distributed_tab_to_a_part_of_its_own() {
+    let page = bundle::RATELIMIT.lab("ratelimit").expect("the page");
+    assert!(
+        page.build.is_none(),
+        "the side-by-side page does not carry the engine"
+    );
+    assert!(bundle::RATELIMIT.part("ratelimit-distributed").is_none());
+    let part = &bundle::RATELIMIT_DISTRIBUTED;
+    assert!(part.part("ratelimit-distributed").is_some());
+    assert!(part.lab("ratelimit").is_some_and(|lab| lab.build.is_some()));
+    assert!(!part.shows(&Route::Home), "a part is not a page of its own");
+    assert!(
+        bundle::ALL.part("ratelimit-distributed").is_some(),
+        "the whole app shows the tab itself"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -20,6 +20,18 @@ pub const BUNDLES: &[&str] = &[
     "broadcast",
 ];
 
+/// Bundles that are a part of a page rather than a page (web/src/remote_part.rs): the page
+/// downloads one when it first shows that part. Each with the page that opens it.
+pub const PARTS: &[(&str, &str)] = &[("ratelimit-distributed", "ratelimit")];
+
+/// Every bundle to build: the pages, then the parts.
+fn all_bundles() -> impl Iterator<Item = &'static str> {
+    BUNDLES
+        .iter()
+        .copied()
+        .chain(PARTS.iter().map(|(part, _)| *part))
+}
+
 /// Builds every bundle into `dist/` with the profile, wasm-bindgen and wasm-opt level
 /// Trunk uses for the whole app. Returns whether all of it worked.
 pub fn build(root: &Path, steps: &mut Steps) -> bool {
@@ -48,7 +60,7 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
         .unwrap_or_else(|| root.join("target"));
     let dist = root.join("dist").display().to_string();
     let mut commands = Vec::new();
-    for name in BUNDLES {
+    for name in all_bundles() {
         let input = target
             .join("wasm32-unknown-unknown/wasm-release")
             .join(format!("netsplit-{name}.wasm"))
@@ -90,7 +102,7 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
 fn bundles_meta() -> String {
     format!(
         r#"<meta name="netsplit-bundles" content="{}" />"#,
-        BUNDLES.join(" ")
+        all_bundles().collect::<Vec<_>>().join(" ")
     )
 }
 
@@ -157,7 +169,9 @@ mod tests {
         let html = std::fs::read_to_string(&page).expect("read");
         assert_eq!(html.matches("netsplit-bundles").count(), 1, "{html}");
         assert!(html.find("netsplit-bundles") < html.find("</head>"));
-        assert!(html.contains("content=\"home raft hashing ratelimit loadbalancing broadcast\""));
+        assert!(html.contains(
+            "content=\"home raft hashing ratelimit loadbalancing broadcast ratelimit-distributed\""
+        ));
         assert!(
             !html.contains("netsplit-app"),
             "no preload of the whole app: {html}"

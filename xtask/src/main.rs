@@ -152,7 +152,7 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     let built = steps.check("trunk build --release", "trunk", &["build", "--release"])
         && bundles::build(root, &mut steps);
     if built {
-        match sizes::check_budgets(&root.join("dist"), bundles::BUNDLES) {
+        match sizes::check_budgets(&root.join("dist"), bundles::BUNDLES, bundles::PARTS) {
             Ok(summary) => steps.passed("first-visit size budgets", &summary),
             Err(why) => steps.failed("first-visit size budgets", &why),
         }
@@ -179,7 +179,7 @@ fn dist(root: &Path) -> Result<(), String> {
     {
         return Err("the release build failed".into());
     }
-    sizes::report(&root.join("dist"), bundles::BUNDLES)
+    sizes::report(&root.join("dist"), bundles::BUNDLES, bundles::PARTS)
 }
 
 fn bench(root: &Path, args: &[String]) -> Result<(), String> {

@@ -116,7 +116,7 @@ pub fn RateLimitGlobalFigure(props: &RateLimitGlobalFigureProps) -> Html {
         <section class="panel rl-global" aria-label="Global limit">
             <h2>{ "Global limit" }</h2>
             <p class="muted">{ format!("{limit} requests per {window_ms} ms over all limiter nodes; {}, {}.",
-                words(&SHARING_MODES, &sharing).to_lowercase(), words(&FAILURE_POLICIES, &policy).to_lowercase()) }</p>
+                words(&SHARING_MODES, &sharing).to_ascii_lowercase(), words(&FAILURE_POLICIES, &policy).to_ascii_lowercase()) }</p>
             <p class={classes!("rl-global-figure", over.then_some("over"))} role="status">
                 <span class="rl-over-percent">{ format!("{:.1} %", outcome.admitted_over_limit_percent) }</span>
                 <span>{ " admitted over the global limit" }</span>
@@ -132,6 +132,17 @@ pub fn RateLimitGlobalFigure(props: &RateLimitGlobalFigureProps) -> Html {
             </dl>
         </section>
     }
+}
+
+/// The run of the share link in the page's address, if it holds one: its scenario and time,
+/// or preset `first` with a notice saying why the link could not be opened.
+fn shared_run(first: &str) -> Option<crate::share::InitialRun> {
+    let hash = web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default();
+    crate::share::query_value(crate::share::hash_query(&hash), "s")?;
+    let fallback = distributed_scenario(first, None, None).ok()?;
+    crate::share::initial_run("ratelimit", &hash, None, &[("", fallback)])
 }
 
 fn select_value(event: &Event) -> String {
@@ -163,30 +174,46 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
         .filter(|name| presets.iter().any(|preset| preset.name == name))
         .or_else(|| presets.first().map(|preset| preset.name.to_string()))
         .unwrap_or_default();
+    // Opened from a share link (and not from a preset button): replay the shared run until
+    // the learner picks other settings.
+    let shared = use_state(|| props.preset.is_none().then(|| shared_run(&first)).flatten());
     let preset = use_state(|| first);
     let sharing = use_state(|| None::<String>);
     let policy = use_state(|| None::<String>);
     let Some(card) = labs::find("ratelimit") else {
         return html! {};
     };
-    let scenario = distributed_scenario(&preset, sharing.as_deref(), policy.as_deref());
+    let scenario = match &*shared {
+        Some(run) => Ok(run.scenario.clone()),
+        None => distributed_scenario(&preset, sharing.as_deref(), policy.as_deref()),
+    };
     let on_preset = {
         let preset = preset.clone();
         let sharing = sharing.clone();
         let policy = policy.clone();
+        let shared = shared.clone();
         Callback::from(move |event: Event| {
             preset.set(select_value(&event));
             sharing.set(None);
             policy.set(None);
+            shared.set(None);
         })
     };
     let on_sharing = {
         let sharing = sharing.clone();
-        Callback::from(move |event: Event| sharing.set(Some(select_value(&event))))
+        let shared = shared.clone();
+        Callback::from(move |event: Event| {
+            sharing.set(Some(select_value(&event)));
+            shared.set(None);
+        })
     };
     let on_policy = {
         let policy = policy.clone();
-        Callback::from(move |event: Event| policy.set(Some(select_value(&event))))
+        let shared = shared.clone();
+        Callback::from(move |event: Event| {
+            policy.set(Some(select_value(&event)));
+            shared.set(None);
+        })
     };
     let current_sharing = scenario
         .as_ref()
@@ -197,14 +224,23 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
         .ok()
         .and_then(|scenario| distributed_setting(scenario, "failure_policy"));
     let key = format!(
-        "{}|{}|{}",
+        "{}|{}|{}|{}",
+        if shared.is_some() { "shared" } else { "preset" },
         *preset,
         current_sharing.clone().unwrap_or_default(),
         current_policy.clone().unwrap_or_default()
     );
     let playground = match scenario.and_then(|scenario| PlaygroundState::new("ratelimit", scenario))
     {
-        Ok(initial) => {
+        Ok(mut initial) => {
+            if let Some(run) = &*shared {
+                crate::share::prepare(
+                    &mut initial,
+                    run.time_us,
+                    run.notice.clone(),
+                    &crate::embed::current(),
+                );
+            }
             let panel = Callback::from(|state: PlaygroundHandle| {
                 html! { <RateLimitGlobalFigure state={state} /> }
             });

@@ -15,13 +15,24 @@ use yew::prelude::*;
 use crate::components::ratelimit_controls::{
     RateLimitAlgorithms, RateLimitLimitFields, RateLimitTraffic,
 };
-use crate::components::ratelimit_distributed::RateLimitDistributed;
 use crate::components::ratelimit_model::{
     SideBySideAction, SideBySideState, algorithm_label, format_ms, rate_limit_presets,
     reference_algorithm, requests_in_dispute, requests_until,
 };
 use crate::components::ratelimit_timeline::{RateLimitMarkShapes, RateLimitTimeline};
 use crate::hooks::use_animation_frame::use_animation_frame;
+use crate::remote_part::{PartRequest, RemotePart};
+
+/// The part (and, in the published site, the bundle) that carries the distributed view.
+const DISTRIBUTED_PART: &str = "ratelimit-distributed";
+
+/// Whether the page's address holds a share link (`#/ratelimit?s=...`).
+fn opens_share_link() -> bool {
+    let hash = web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default();
+    crate::share::query_value(crate::share::hash_query(&hash), "s").is_some()
+}
 
 /// The page's two views.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +49,18 @@ pub const FIRST_PRESET: &str = "ratelimit-boundary-burst";
 /// The rate limiting lab.
 #[component]
 pub fn RateLimitLab() -> Html {
-    let tab = use_state(|| RateLimitTab::SideBySide);
+    // A share link holds an engine run, which the distributed view replays.
+    let tab = use_state(|| {
+        if opens_share_link() {
+            RateLimitTab::Distributed
+        } else {
+            RateLimitTab::SideBySide
+        }
+    });
+    // The distributed view's code is in this bundle (the development build), or in a part
+    // downloaded when the tab is first opened (the published site, `crate::remote_part`).
+    let local_distributed = crate::bundle::current().part(DISTRIBUTED_PART);
+    let part_requested = use_mut_ref(|| false);
     let state = use_reducer(|| SideBySideState::with_preset(FIRST_PRESET));
     let distributed_preset = use_state(|| None::<String>);
     {
@@ -87,7 +109,7 @@ pub fn RateLimitLab() -> Html {
             }
         })
     };
-    let body = match *tab {
+    let side_by_side = match *tab {
         RateLimitTab::SideBySide => html! {
             <SideBySide state={state.clone()} on_distributed={{
                 let tab = tab.clone();
@@ -98,12 +120,29 @@ pub fn RateLimitLab() -> Html {
                 })
             }} />
         },
-        RateLimitTab::Distributed => html! {
+        RateLimitTab::Distributed => Html::default(),
+    };
+    let shown = *tab == RateLimitTab::Distributed;
+    let distributed = if let Some(view) = local_distributed {
+        shown.then(|| html! {
             <div id="rl-panel" role="tabpanel" aria-labelledby="rl-tab-distributed" class="rl-distributed">
-                <RateLimitDistributed key={distributed_preset.as_deref().unwrap_or("").to_string()}
-                    preset={(*distributed_preset).clone()} />
+                { view((*distributed_preset).clone()) }
             </div>
-        },
+        })
+    } else {
+        // Once asked for, the part's host stays in the tree (hidden with the tab) so the part
+        // keeps rendering into it; it renders nothing while hidden.
+        if shown {
+            *part_requested.borrow_mut() = true;
+        }
+        let requested = *part_requested.borrow();
+        requested.then(|| html! {
+            <div id={shown.then_some("rl-panel")} role={shown.then_some("tabpanel")}
+                 aria-labelledby={shown.then_some("rl-tab-distributed")} class="rl-distributed" hidden={!shown}>
+                <RemotePart bundle={DISTRIBUTED_PART} label="the distributed limiter"
+                    request={PartRequest { preset: (*distributed_preset).clone(), shown }} />
+            </div>
+        })
     };
     html! {
         <div class="rl-page">
@@ -113,7 +152,8 @@ pub fn RateLimitLab() -> Html {
                     { tab_button(RateLimitTab::Distributed, "rl-tab-distributed", "Distributed limiter") }
                 </div>
             </nav>
-            { body }
+            { side_by_side }
+            { distributed }
         </div>
     }
 }
