@@ -73,6 +73,8 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
                 "--target".into(),
                 "web".into(),
                 "--no-typescript".into(),
+                // Keep the function names for wasm-opt's ordering below; it strips them.
+                "--keep-debug".into(),
                 "--out-dir".into(),
                 dist.clone(),
                 "--out-name".into(),
@@ -80,9 +82,24 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
                 input,
             ],
         ));
+        // Rust's wasm never touches the lowest 1 KiB of memory (its data starts at 1 MiB) and
+        // the module's memory is its own, so it starts zeroed: both let wasm-opt drop code
+        // and data segments (2 KB gzip off each bundle). Ordering the functions by their
+        // (mangled) names puts the copies of one generic function side by side, where gzip's
+        // 32 KiB window finds their likeness (another 2% off); then the names go.
         commands.push((
             "wasm-opt",
-            vec!["-Oz".into(), output.clone(), "-o".into(), output],
+            vec![
+                "-Oz".into(),
+                "--low-memory-unused".into(),
+                "--zero-filled-memory".into(),
+                "--reorder-functions-by-name".into(),
+                "--strip-debug".into(),
+                "--strip-producers".into(),
+                output.clone(),
+                "-o".into(),
+                output,
+            ],
         ));
     }
     if !steps.check_all("per-page bundles: wasm-bindgen and wasm-opt", &commands) {
