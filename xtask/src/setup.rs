@@ -108,6 +108,8 @@ fn ensure_npm_packages(root: &Path) -> Result<(), String> {
     };
     if fresh
         && root.join("node_modules/.bin/wasm-opt").exists()
+        && root.join("node_modules/.bin/terser").exists()
+        && root.join("node_modules/.bin/csso").exists()
         && root.join("node_modules/playwright-core").exists()
     {
         return Ok(());
@@ -120,7 +122,7 @@ fn ensure_npm_packages(root: &Path) -> Result<(), String> {
         );
     }
     step(
-        "installing npm packages (binaryen, playwright-core) with npm ci",
+        "installing npm packages (binaryen, terser, csso, playwright-core) with npm ci",
         || run_loud(root, "npm", &["ci", "--no-audit", "--no-fund"]),
         REGISTRY_HINT,
     )
