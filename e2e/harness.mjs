@@ -119,3 +119,13 @@ export function useSite() {
   });
   return env;
 }
+
+/**
+ * The text of the share dialog's field `name` ('Link' or 'Snippet') once the browser has made
+ * it (the link is compressed asynchronously; the field is aria-busy until then).
+ */
+export async function dialogText(page, name) {
+  const field = page.getByRole('textbox', { name, exact: true });
+  await field.and(page.locator('[aria-busy="false"]')).waitFor();
+  return field.inputValue();
+}

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { useSite, openPage, screenshot, viewports, shotsDir } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports, shotsDir, dialogText } from './harness.mjs';
 
 // dist/ served on loopback and one browser for the whole file (harness.mjs).
 const env = useSite();
@@ -114,7 +114,7 @@ test('the page downloads its side-by-side view alone, the distributed tab brings
   const fingerprint = async (on) => (await on.locator('.about .fingerprint').textContent()).trim();
   const expected = await fingerprint(page);
   await page.getByRole('button', { name: 'Share', exact: true }).click();
-  const link = await page.getByRole('textbox', { name: 'Link' }).inputValue();
+  const link = await dialogText(page, 'Link');
   assert.match(link, /#\/ratelimit\?s=1[A-Za-z0-9_-]+&t=\d+/, link);
 
   // Back to the side-by-side view and again: the part hides and comes back without a second download.

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { useSite, openPage, screenshot, viewports, shotsDir } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports, shotsDir, dialogText } from './harness.mjs';
 
 const run = promisify(execFile);
 
@@ -50,9 +50,16 @@ for (const [name, viewport] of Object.entries(viewports)) {
     assert.match(await page.locator('.about .seed').textContent(), /77/);
 
     await page.getByRole('button', { name: 'Share', exact: true }).click();
-    const link = await page.getByRole('textbox', { name: 'Link' }).inputValue();
+    const link = await dialogText(page, 'Link');
     assert.match(link, /#\/broadcast\?s=1[A-Za-z0-9_-]+&t=\d+/, link);
     await screenshot(page, `sharing-dialog-${name}`);
+
+    // The embed snippet carries the same run.
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Embed', exact: true }).click();
+    const snippet = await dialogText(page, 'Snippet');
+    assert.match(snippet, /^<iframe src="[^"]*\?embed&amp;lab=broadcast#\/broadcast\?s=1[A-Za-z0-9_-]+&amp;t=\d+"/, snippet);
+    assert.equal(snippet.match(/s=(1[A-Za-z0-9_-]+)/)[1], link.match(/s=(1[A-Za-z0-9_-]+)/)[1], 'the same encoded run');
 
     // The exported JSON, run headless to the same time, gives the same trace hash.
     await page.getByRole('button', { name: 'Close' }).click();

@@ -101,16 +101,27 @@ pub fn initial_run(
 
 /// The share link of `scenario` at `time_us` in lab `lab`, on the page at `page`
 /// (the address without its `#` part; any embed query is dropped so the link opens
-/// the full playground).
-pub fn share_link(page: &str, lab: &str, scenario: &Scenario, time_us: Time) -> String {
+/// the full playground), or why the browser could not make it.
+pub async fn share_link(
+    page: &str,
+    lab: &str,
+    scenario: &Scenario,
+    time_us: Time,
+) -> Result<String, String> {
     let page = page.split('#').next().unwrap_or(page);
     let page = page.split('?').next().unwrap_or(page);
-    format!("{page}#/{lab}?{}", share::link_query(scenario, time_us))
+    let query = link_query(scenario, time_us).await?;
+    Ok(format!("{page}#/{lab}?{query}"))
 }
 
 /// An `<iframe>` snippet that embeds `scenario` at `time_us` in lab `lab`, served
 /// from `page`. The frame is 100% wide (it works from 320 px) and 560 px tall.
-pub fn embed_snippet(page: &str, lab: &str, scenario: &Scenario, time_us: Time) -> String {
+pub async fn embed_snippet(
+    page: &str,
+    lab: &str,
+    scenario: &Scenario,
+    time_us: Time,
+) -> Result<String, String> {
     let page = page.split('#').next().unwrap_or(page);
     let page = page.split('?').next().unwrap_or(page);
     let title = scenario
@@ -120,11 +131,69 @@ pub fn embed_snippet(page: &str, lab: &str, scenario: &Scenario, time_us: Time) 
         .replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;");
-    format!(
+    let query = link_query(scenario, time_us).await?;
+    Ok(format!(
         "<iframe src=\"{page}?embed&amp;lab={lab}#/{lab}?{}\" title=\"{title}\" \
          style=\"width:100%;min-width:320px;height:560px;border:0\" loading=\"lazy\"></iframe>",
-        share::link_query(scenario, time_us).replace('&', "&amp;")
+        query.replace('&', "&amp;")
+    ))
+}
+
+/// The query of a share link, `s=<scenario>&t=<time>`, in the format
+/// [`netsplit_core::share`] reads (its version, then the raw DEFLATE of the scenario's
+/// JSON in base64url), which its `link_query` also writes. The browser's own
+/// `CompressionStream` deflates here, so the app carries no compressor of its own (only
+/// the decompressor, which opening a link needs at once).
+pub async fn link_query(scenario: &Scenario, time_us: Time) -> Result<String, String> {
+    use base64::Engine as _;
+    // The export's JSON: one serializer in the app. Its indentation costs the link a few
+    // bytes after compression.
+    let compressed = deflate_raw(scenario.to_json().as_bytes()).await?;
+    let mut encoded = String::with_capacity(1 + compressed.len().div_ceil(3) * 4);
+    encoded.push(share::FORMAT_VERSION);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(&compressed, &mut encoded);
+    Ok(format!("s={encoded}&t={}", share::format_time_ms(time_us)))
+}
+
+/// `bytes` compressed to raw DEFLATE by the browser's `CompressionStream("deflate-raw")`.
+async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let failed = |step: &'static str| {
+        move |_: JsValue| format!("the browser could not compress the link ({step})")
+    };
+    let global = js_sys::global();
+    let constructor = |name: &str| {
+        js_sys::Reflect::get(&global, &JsValue::from_str(name))
+            .ok()
+            .and_then(|value| value.dyn_into::<js_sys::Function>().ok())
+            .ok_or_else(|| format!("this browser has no {name}, which share links need"))
+    };
+    let compressor = js_sys::Reflect::construct(
+        &constructor("CompressionStream")?,
+        &js_sys::Array::of1(&JsValue::from_str("deflate-raw")),
     )
+    .map_err(failed("deflate-raw"))?;
+    let data = js_sys::Uint8Array::from(bytes);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&data))
+        .map_err(failed("blob"))?;
+    let stream = call(&blob, "stream", &[]).map_err(failed("stream"))?;
+    let compressed = call(&stream, "pipeThrough", &[compressor]).map_err(failed("pipe"))?;
+    let response =
+        js_sys::Reflect::construct(&constructor("Response")?, &js_sys::Array::of1(&compressed))
+            .map_err(failed("response"))?;
+    let buffer = call(&response, "arrayBuffer", &[])
+        .and_then(|promise| promise.dyn_into::<js_sys::Promise>())
+        .map_err(failed("read"))?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(buffer)
+        .await
+        .map_err(failed("read"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Calls method `name` of `target` with `arguments`.
+fn call(target: &JsValue, name: &str, arguments: &[JsValue]) -> Result<JsValue, JsValue> {
+    let method: js_sys::Function =
+        js_sys::Reflect::get(target, &JsValue::from_str(name))?.dyn_into()?;
+    method.apply(target, &arguments.iter().collect::<js_sys::Array>())
 }
 
 /// The run's metrics as CSV: one `metric,value` row per scalar metric, by name.

@@ -20,7 +20,7 @@ fn raft_state() -> Rc<PlaygroundState> {
 }
 
 #[wasm_bindgen_test]
-fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_fingerprint() {
+async fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_fingerprint() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let state = raft_state()
         .reduce(Action::Seek(400_000))
@@ -30,7 +30,10 @@ fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_fingerprint(
         let run = state.run.borrow();
         (run.scenario(), run.now(), run.trace_hash())
     };
-    let link = share_link(&format!("{PAGE}?embed#/raft"), "raft", &scenario, now);
+    // The browser deflates the link; the core's decoder reads it back.
+    let link = share_link(&format!("{PAGE}?embed#/raft"), "raft", &scenario, now)
+        .await
+        .expect("Chromium compresses");
     assert!(link.starts_with(&format!("{PAGE}#/raft?s=")), "{link}");
     let fragment = &link[link.find('#').unwrap()..];
     let start = initial_run("raft", fragment, None, &lab_presets("raft")).expect("a start");
@@ -64,10 +67,12 @@ fn a_malformed_share_link_falls_back_to_the_default_preset_with_a_message() {
 }
 
 #[wasm_bindgen_test]
-fn a_share_link_of_another_lab_falls_back_with_a_message() {
+async fn a_share_link_of_another_lab_falls_back_with_a_message() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let broadcast = Scenario::parse(presets::get("broadcast-basic").unwrap()).unwrap();
-    let link = share_link(PAGE, "broadcast", &broadcast, 0);
+    let link = share_link(PAGE, "broadcast", &broadcast, 0)
+        .await
+        .expect("Chromium compresses");
     let fragment = &link[link.find('#').unwrap()..];
     let start = initial_run("raft", fragment, None, &lab_presets("raft")).unwrap();
     assert!(start.notice.unwrap().contains("\"broadcast\" lab"));

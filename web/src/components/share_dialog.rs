@@ -30,15 +30,44 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
     let copied = use_state(|| None::<bool>);
     let field = use_node_ref();
 
-    let text = {
+    // The link or snippet: the browser compresses it asynchronously, so it is made when
+    // the dialog opens (or the run moves while it is open) and shown once ready.
+    let made = use_state(|| None::<Result<String, String>>);
+    // Which request is the latest: an older one that finishes late is dropped.
+    let generation = use_mut_ref(|| 0_u64);
+    let moment = {
         let run = state.run.borrow();
-        let page = share::page_address();
-        match *shown {
-            Shown::Closed => String::new(),
-            Shown::Link => share::share_link(&page, &state.lab, &run.scenario(), run.now()),
-            Shown::Embed => share::embed_snippet(&page, &state.lab, &run.scenario(), run.now()),
-        }
+        (*shown != Shown::Closed).then(|| (run.scenario(), run.now()))
     };
+    {
+        let made = made.clone();
+        let lab = state.lab.clone();
+        use_effect_with((*shown, moment), move |(shown, moment)| {
+            made.set(None);
+            *generation.borrow_mut() += 1;
+            let this = *generation.borrow();
+            if let Some((scenario, now)) = moment.clone() {
+                let shown = *shown;
+                wasm_bindgen_futures::spawn_local(async move {
+                    let page = share::page_address();
+                    let text = if shown == Shown::Link {
+                        share::share_link(&page, &lab, &scenario, now).await
+                    } else {
+                        share::embed_snippet(&page, &lab, &scenario, now).await
+                    };
+                    if *generation.borrow() == this {
+                        made.set(Some(text));
+                    }
+                });
+            }
+        });
+    }
+    let (text, problem) = match &*made {
+        Some(Ok(text)) => (text.clone(), None),
+        Some(Err(reason)) => (String::new(), Some(reason.clone())),
+        None => (String::new(), None),
+    };
+    let ready = !text.is_empty();
     let open = |which: Shown| {
         let shown = shown.clone();
         let copied = copied.clone();
@@ -168,9 +197,13 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
                     }</p>
                     <textarea ref={field} class="share-text" readonly=true rows="3"
                               aria-label={if *shown == Shown::Link { "Link" } else { "Snippet" }}
-                              value={text} />
+                              aria-busy={if made.is_none() { "true" } else { "false" }}
+                              placeholder="Making it…" value={text} />
+                    if let Some(reason) = problem {
+                        <p class="field-error" role="alert">{ format!("No link: {reason}.") }</p>
+                    }
                     <div class="share-dialog-buttons">
-                        <button class="primary" onclick={copy} aria-label="Copy">{ "Copy" }</button>
+                        <button class="primary" onclick={copy} aria-label="Copy" disabled={!ready}>{ "Copy" }</button>
                         <button onclick={close} aria-label="Close">{ "Close" }</button>
                         { match *copied {
                             Some(true) => html! { <span role="status">{ "Copied." }</span> },
