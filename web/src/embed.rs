@@ -87,10 +87,9 @@ impl EmbedOptions {
             options.autoplay = matches!(autoplay, "" | "1" | "true" | "yes");
         }
         if let Some(speed) = query_value(search, "speed") {
-            match speed.parse::<f64>() {
-                Ok(value)
-                    if value.is_finite()
-                        && (crate::state::SPEED_MIN..=crate::state::SPEED_MAX).contains(&value) =>
+            match crate::number::parse_short_decimal(speed) {
+                Some(value)
+                    if (crate::state::SPEED_MIN..=crate::state::SPEED_MAX).contains(&value) =>
                 {
                     options.speed = Some(value);
                 }

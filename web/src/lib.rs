@@ -10,6 +10,7 @@ pub mod hooks;
 pub mod host_api;
 pub mod labs;
 pub mod layout;
+pub mod number;
 pub mod panic_overlay;
 pub mod remote_part;
 pub mod route;

@@ -53,7 +53,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
     let state = props.state.clone();
     let filter = use_state(String::new);
     let cache = use_mut_ref(|| None::<LogCache>);
-    let needle = filter.to_lowercase();
+    let needle = filter.to_ascii_lowercase();
     let now_ms = wall_ms();
     let stale = match &*cache.borrow() {
         None => true,
@@ -75,7 +75,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
             .rev()
             .filter(|entry| {
                 needle.is_empty()
-                    || entry.text.to_lowercase().contains(&needle)
+                    || entry.text.to_ascii_lowercase().contains(&needle)
                     || entry.kind.contains(&needle)
             })
             .take(LOG_ENTRIES_SHOWN)

@@ -387,12 +387,9 @@ pub fn parse_field(field: Field, text: &str) -> Result<f64, String> {
     if text.is_empty() {
         return Err("enter a number".into());
     }
-    let value: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if !value.is_finite() {
-        return Err(format!("{text:?} is not a finite number"));
-    }
+    // Infinities and NaN are refused here too.
+    let value =
+        crate::number::parse_decimal(text).ok_or_else(|| format!("{text:?} is not a number"))?;
     if integer && value.fract() != 0.0 {
         return Err(format!("must be a whole number, got {text}"));
     }

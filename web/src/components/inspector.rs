@@ -63,7 +63,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             .iter()
             .any(|link| link.from == from && link.to == to && !link.up)
     };
-    let status = format!("{:?}", node.status).to_lowercase();
+    let status = format!("{:?}", node.status).to_ascii_lowercase();
     html! {
         <section class="panel inspector" aria-label="Inspector">
             <h2>{ format!("Node {}", node.label) }</h2>

@@ -23,10 +23,8 @@ pub struct LinkPopoverProps {
 
 /// Parses a latency in ms from a field: a number from 0 to 60000.
 pub fn parse_latency_ms(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("Latency: {text:?} is not a number of milliseconds."))?;
+    let value = crate::number::parse_decimal(text)
+        .ok_or_else(|| format!("Latency: {text:?} is not a number of milliseconds."))?;
     if !(0.0..=60_000.0).contains(&value) {
         return Err(format!(
             "Latency must be between 0 and 60000 ms; got {value}."
@@ -37,10 +35,8 @@ pub fn parse_latency_ms(text: &str) -> Result<f64, String> {
 
 /// Parses a loss percentage from a field: a number from 0 to 100.
 pub fn parse_loss_percent(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("Loss: {text:?} is not a percentage."))?;
+    let value = crate::number::parse_decimal(text)
+        .ok_or_else(|| format!("Loss: {text:?} is not a percentage."))?;
     if !(0.0..=100.0).contains(&value) {
         return Err(format!("Loss must be between 0 and 100 %; got {value}."));
     }

@@ -67,9 +67,9 @@ pub fn PlaybackBar(props: &PlaybackBarProps) -> Html {
         let state = state.clone();
         Callback::from(move |event: Event| {
             let value = input_value(&event);
-            match value.parse::<f64>() {
-                Ok(speed) => state.dispatch(Action::SetSpeed(speed)),
-                Err(_) => state.dispatch(Action::Notice(Some(format!(
+            match crate::number::parse_decimal(&value) {
+                Some(speed) => state.dispatch(Action::SetSpeed(speed)),
+                None => state.dispatch(Action::Notice(Some(format!(
                     "Speed: {value:?} is not a number"
                 )))),
             }

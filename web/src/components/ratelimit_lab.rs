@@ -328,7 +328,7 @@ pub fn SideBySide(props: &SideBySideProps) -> Html {
                 }) }
                 if !comparison.runs.is_empty() {
                     <p class="muted rl-hint">{ format!("Differences are counted against the {}.",
-                        reference.map(algorithm_label).unwrap_or("first algorithm").to_lowercase()) }</p>
+                        reference.map(algorithm_label).unwrap_or("first algorithm").to_ascii_lowercase()) }</p>
                 }
             </div>
         </main>

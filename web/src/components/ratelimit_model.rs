@@ -692,7 +692,9 @@ impl SideBySideState {
 fn capitalised(text: &str) -> String {
     let mut characters = text.chars();
     match characters.next() {
-        Some(first) => first.to_uppercase().chain(characters).collect(),
+        Some(first) => std::iter::once(first.to_ascii_uppercase())
+            .chain(characters)
+            .collect(),
         None => String::new(),
     }
 }

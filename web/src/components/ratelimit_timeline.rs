@@ -327,7 +327,7 @@ pub fn RateLimitTimeline(props: &RateLimitTimelineProps) -> Html {
                 }
                 <div><dt>{ "most admitted in any window" }</dt><dd class="rl-window-max">{ metrics.window_admitted_max }</dd></div>
                 if let Some((reference, count)) = differs {
-                    <div><dt>{ format!("differs from {}", algorithm_label(reference).to_lowercase()) }</dt>
+                    <div><dt>{ format!("differs from {}", algorithm_label(reference).to_ascii_lowercase()) }</dt>
                         <dd class="rl-differs" data-reference={reference.name()}>{ count }</dd></div>
                 }
                 if let Some(text) = level_text {

@@ -253,10 +253,8 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
         let Some(field) = templates.iter().find(|field| field.id == id) else {
             return Ok(None);
         };
-        let value: f64 = text
-            .trim()
-            .parse()
-            .map_err(|_| format!("{}: {text:?} is not a number", field.label))?;
+        let value = crate::number::parse_decimal(text)
+            .ok_or_else(|| format!("{}: {text:?} is not a number", field.label))?;
         if !(field.min..=field.max).contains(&value) {
             return Err(format!(
                 "{}: must be between {} and {}, got {value}",
