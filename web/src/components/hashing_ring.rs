@@ -5,8 +5,6 @@
 //! says "moved" as well as the colour. Schemes without a ring (modulo, rendezvous, jump,
 //! Maglev) still place each key dot at its hash's position, for comparison.
 
-use std::f64::consts::TAU;
-
 use yew::prelude::*;
 
 use super::hashing_state::{
@@ -20,8 +18,8 @@ const KEY_RADIUS: f64 = 128.0;
 
 /// A point at `fraction` of the way round a circle of `radius`, clockwise from the top.
 fn point(fraction: f64, radius: f64) -> (f64, f64) {
-    let angle = fraction * TAU;
-    (CENTRE + radius * angle.sin(), CENTRE - radius * angle.cos())
+    let (cos, sin) = crate::layout::unit_circle(fraction);
+    (CENTRE + radius * sin, CENTRE - radius * cos)
 }
 
 /// An SVG path along the ring from `start` to `end` (fractions, clockwise).

@@ -1,8 +1,6 @@
 //! A small picture for each lab's gallery card, drawn in SVG from the same shapes the labs use,
 //! so the gallery shows what each lab looks like without loading it.
 
-use std::f64::consts::{FRAC_PI_2, TAU};
-
 use yew::prelude::*;
 
 /// Props of [`LabPicture`].
@@ -13,8 +11,8 @@ pub struct LabPictureProps {
 }
 
 fn on_circle(index: usize, count: usize, radius: f64) -> (f64, f64) {
-    let angle = -FRAC_PI_2 + TAU * index as f64 / count as f64;
-    (120.0 + radius * angle.cos(), 60.0 + radius * angle.sin())
+    let (cos, sin) = crate::layout::unit_circle(index as f64 / count as f64 - 0.25);
+    (120.0 + radius * cos, 60.0 + radius * sin)
 }
 
 fn node(x: f64, y: f64, stroke: &str, dashed: bool) -> Html {
