@@ -129,3 +129,13 @@ export async function dialogText(page, name) {
   await field.and(page.locator('[aria-busy="false"]')).waitFor();
   return field.inputValue();
 }
+
+/** The names of the WebAssembly files `page` downloads from now on, in order (a live array). */
+export function recordBundles(page) {
+  const bundles = [];
+  page.on('request', (request) => {
+    const file = new URL(request.url()).pathname.split('/').pop();
+    if (file.endsWith('.wasm')) bundles.push(file);
+  });
+  return bundles;
+}

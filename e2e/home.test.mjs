@@ -1,7 +1,7 @@
 // The home page, built in release and served as a static site.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useSite, openPage, screenshot, viewports } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports, recordBundles } from './harness.mjs';
 
 // dist/ served on loopback and one browser for the whole file (harness.mjs).
 const env = useSite();
@@ -21,11 +21,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
 
 test('a first visit downloads only its own page\'s bundle, and opening a lab from the gallery starts that lab\'s bundle', async () => {
   const { page, context, problems } = await openPage(env.browser, env.site.url, viewports.desktop);
-  const bundles = [];
-  page.on('request', (request) => {
-    const file = new URL(request.url()).pathname.split('/').pop();
-    if (file.endsWith('.wasm')) bundles.push(file);
-  });
+  const bundles = recordBundles(page);
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
   assert.deepEqual(bundles, ['netsplit-home_bg.wasm'], 'the gallery alone');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { useSite, openPage, screenshot, viewports, shotsDir, dialogText } from './harness.mjs';
+import { useSite, openPage, screenshot, viewports, shotsDir, dialogText, recordBundles } from './harness.mjs';
 
 // dist/ served on loopback and one browser for the whole file (harness.mjs).
 const env = useSite();
@@ -90,11 +90,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
 
 test('the page downloads its side-by-side view alone, the distributed tab brings its own bundle, and a share link from that tab replays there', async () => {
   const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/ratelimit`, viewports.desktop);
-  const bundles = [];
-  page.on('request', (request) => {
-    const file = new URL(request.url()).pathname.split('/').pop();
-    if (file.endsWith('.wasm')) bundles.push(file);
-  });
+  const bundles = recordBundles(page);
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Rate limiting' }).waitFor();
   await page.locator('.rl-timeline').first().waitFor();

@@ -195,6 +195,28 @@ fn refresh_integrity(page: &Path) -> Result<(), String> {
         .map_err(|error| format!("could not write {}: {error}", page.display()))
 }
 
+/// `html` with each `<link ...>` tag replaced by what `edit` makes of it (`None` drops the
+/// tag), the rest as it was; an error from `edit` stops the rewrite.
+fn edit_links(
+    html: &str,
+    mut edit: impl FnMut(&str) -> Result<Option<String>, String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<link") {
+        let Some(length) = rest[start..].find('>') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        if let Some(tag) = edit(&rest[start..start + length + 1])? {
+            out.push_str(&tag);
+        }
+        rest = &rest[start + length + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// `html` with each `<link>`'s sha384 integrity recomputed from the bytes `read` gives for
 /// its `href` (a relative path, `./` removed). A link whose file cannot be read is an error.
 fn with_integrity(html: &str, read: impl Fn(&str) -> Option<Vec<u8>>) -> Result<String, String> {
@@ -205,14 +227,7 @@ fn with_integrity(html: &str, read: impl Fn(&str) -> Option<Vec<u8>>) -> Result<
         let length = tag[start..].find('"')?;
         Some((start, start + length))
     };
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find("<link") {
-        let Some(length) = rest[start..].find('>') else {
-            break;
-        };
-        let tag = &rest[start..start + length + 1];
-        out.push_str(&rest[..start]);
+    edit_links(html, |tag| {
         match (attribute(tag, "href"), attribute(tag, "integrity")) {
             (Some((href_start, href_end)), Some((hash_start, hash_end)))
                 if tag[hash_start..hash_end].starts_with("sha384-") =>
@@ -222,36 +237,24 @@ fn with_integrity(html: &str, read: impl Fn(&str) -> Option<Vec<u8>>) -> Result<
                     .ok_or_else(|| format!("{file} (linked with an integrity hash) is missing"))?;
                 let hash =
                     base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bytes));
-                out.push_str(&tag[..hash_start]);
-                out.push_str("sha384-");
-                out.push_str(&hash);
-                out.push_str(&tag[hash_end..]);
+                Ok(Some(format!(
+                    "{}sha384-{hash}{}",
+                    &tag[..hash_start],
+                    &tag[hash_end..]
+                )))
             }
-            _ => out.push_str(tag),
+            _ => Ok(Some(tag.to_string())),
         }
-        rest = &rest[start + length + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    })
 }
 
 /// `html` without the `<link>` tags that preload the whole app's files.
 fn without_whole_app_preloads(html: &str) -> String {
-    let mut kept = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find("<link") {
-        let Some(length) = rest[start..].find('>') else {
-            break;
-        };
-        let tag = &rest[start..start + length + 1];
-        kept.push_str(&rest[..start]);
-        if !(tag.contains("preload") && tag.contains("netsplit-app")) {
-            kept.push_str(tag);
-        }
-        rest = &rest[start + length + 1..];
-    }
-    kept.push_str(rest);
-    kept
+    let kept = edit_links(html, |tag| {
+        Ok((!(tag.contains("preload") && tag.contains("netsplit-app"))).then(|| tag.to_string()))
+    });
+    // The edit never fails.
+    kept.unwrap_or_else(|_| html.to_string())
 }
 
 #[cfg(test)]
