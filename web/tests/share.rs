@@ -169,3 +169,18 @@ fn host_messages_are_validated_and_foreign_ones_ignored() {
         &["https://a.example".to_string()]
     ));
 }
+
+#[wasm_bindgen_test]
+async fn a_browser_without_compression_streams_is_told_why_there_is_no_link() {
+    let global = js_sys::global();
+    let name = wasm_bindgen::JsValue::from_str("CompressionStream");
+    let saved = js_sys::Reflect::get(&global, &name).expect("Chromium has it");
+    js_sys::Reflect::delete_property(&global.clone().into(), &name).expect("deletable");
+    let broadcast = Scenario::parse(presets::get("broadcast-basic").unwrap()).unwrap();
+    let result = share_link(PAGE, "broadcast", &broadcast, 0).await;
+    js_sys::Reflect::set(&global, &name, &saved).expect("restored");
+    let reason = result.expect_err("no compressor, no link");
+    assert!(reason.contains("CompressionStream"), "{reason}");
+    // Restored, links work again.
+    assert!(share_link(PAGE, "broadcast", &broadcast, 0).await.is_ok());
+}
