@@ -175,7 +175,7 @@ async fn a_browser_without_compression_streams_is_told_why_there_is_no_link() {
     let global = js_sys::global();
     let name = wasm_bindgen::JsValue::from_str("CompressionStream");
     let saved = js_sys::Reflect::get(&global, &name).expect("Chromium has it");
-    js_sys::Reflect::delete_property(&global.clone().into(), &name).expect("deletable");
+    js_sys::Reflect::delete_property(&global, &name).expect("deletable");
     let broadcast = Scenario::parse(presets::get("broadcast-basic").unwrap()).unwrap();
     let result = share_link(PAGE, "broadcast", &broadcast, 0).await;
     js_sys::Reflect::set(&global, &name, &saved).expect("restored");
