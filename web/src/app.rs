@@ -5,7 +5,7 @@
 
 use yew::prelude::*;
 
-use crate::components::site_header::SiteHeader;
+use crate::components::site_header::site_header;
 use crate::route::{Route, use_route};
 
 /// The whole app.
@@ -67,7 +67,7 @@ pub fn App() -> Html {
     };
     html! {
         <>
-            <SiteHeader route={(*route).clone()} />
+            { site_header(&route) }
             { body }
         </>
     }

@@ -150,7 +150,7 @@ const BROADCAST_LAB: LabEntry = LabEntry {
 
 fn raft_extras(state: &PlaygroundHandle) -> Html {
     html! { <>
-        <crate::components::raft_view::RaftView state={state.clone()} />
+        { crate::components::raft_view::raft_view(state) }
         <crate::components::raft_experiment::RaftExperiment />
     </> }
 }

@@ -107,7 +107,7 @@ struct RaftViewUnderTestProps {
 fn RaftViewUnderTest(props: &RaftViewUnderTestProps) -> yew::Html {
     let initial = (*props.initial).clone();
     let state = yew::use_reducer(move || initial);
-    yew::html! { <netsplit_web::components::raft_view::RaftView state={state} /> }
+    netsplit_web::components::raft_view::raft_view(&state)
 }
 
 #[wasm_bindgen_test]

@@ -6,19 +6,9 @@ use yew::prelude::*;
 
 use crate::state::{Action, PlaygroundHandle, Tool};
 
-/// Props of [`FaultToolbar`].
-#[derive(Properties, PartialEq)]
-pub struct FaultToolbarProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-    /// The lab's client request, if it takes any.
-    pub client_request: Option<serde_json::Value>,
-}
-
-/// The toolbar above the canvas.
-#[component]
-pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
-    let state = props.state.clone();
+/// The toolbar above the canvas, with the lab's client request if it takes any.
+pub fn fault_toolbar(state: &PlaygroundHandle, client_request: Option<serde_json::Value>) -> Html {
+    let state = state.clone();
     let add = {
         let state = state.clone();
         Callback::from(move |_| {
@@ -45,7 +35,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         let state = state.clone();
         Callback::from(move |_| state.dispatch(Action::ApplyPartition))
     };
-    let client = props.client_request.clone().map(|request| {
+    let client = client_request.map(|request| {
         let state = state.clone();
         Callback::from(move |_| {
             // To the selected node, or else to the first node that is up.

@@ -5,17 +5,9 @@ use yew::prelude::*;
 
 use crate::state::{Action, PlaygroundHandle};
 
-/// Props of [`Inspector`].
-#[derive(Properties, PartialEq)]
-pub struct InspectorProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-}
-
 /// The node inspector.
-#[component]
-pub fn Inspector(props: &InspectorProps) -> Html {
-    let state = props.state.clone();
+pub fn inspector(state: &PlaygroundHandle) -> Html {
+    let state = state.clone();
     let Some(id) = state.selected else {
         return html! {
             <section class="panel inspector" aria-label="Inspector">

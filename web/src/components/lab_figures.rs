@@ -9,13 +9,6 @@ use crate::components::playback_bar::format_time;
 use crate::labs::charted_gauges;
 use crate::state::PlaygroundHandle;
 
-/// Props of [`LabFigures`].
-#[derive(Properties, PartialEq)]
-pub struct LabFiguresProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-}
-
 const W: f64 = 600.0;
 const H: f64 = 90.0;
 
@@ -45,9 +38,7 @@ fn format_gauge(name: &str, value: f64) -> String {
 }
 
 /// The figures panel.
-#[component]
-pub fn LabFigures(props: &LabFiguresProps) -> Html {
-    let state = &props.state;
+pub fn lab_figures(state: &PlaygroundHandle) -> Html {
     let metrics = state.run.borrow().metrics();
     if metrics.gauges.is_empty() && metrics.counters.is_empty() {
         return html! {};

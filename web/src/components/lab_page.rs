@@ -7,14 +7,14 @@ use yew::prelude::*;
 
 use crate::components::cluster_view::ClusterView;
 use crate::components::event_log::EventLog;
-use crate::components::fault_toolbar::FaultToolbar;
-use crate::components::inspector::Inspector;
-use crate::components::lab_figures::LabFigures;
+use crate::components::fault_toolbar::fault_toolbar;
+use crate::components::inspector::inspector;
+use crate::components::lab_figures::lab_figures;
 use crate::components::link_popover::LinkPopover;
-use crate::components::metrics_strip::MetricsStrip;
+use crate::components::metrics_strip::metrics_strip;
 use crate::components::playback_bar::PlaybackBar;
-use crate::components::run_about::RunAbout;
-use crate::components::safety_panel::SafetyPanel;
+use crate::components::run_about::run_about;
+use crate::components::safety_panel::safety_panel;
 use crate::components::scenario_form::ScenarioForm;
 use crate::components::share_dialog::ShareDialog;
 use crate::hooks::use_animation_frame::use_animation_frame;
@@ -177,7 +177,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                     { if *description_open { "Less about this scenario" } else { "More about this scenario" } }
                 </button>
             </div>
-            <FaultToolbar state={state.clone()} client_request={client_request} />
+            { fault_toolbar(&state, client_request) }
             <div class="lab-notices">
                 if let Some(notice) = &state.notice {
                     <p class="field-error notice" role="alert">{ notice }</p>
@@ -196,15 +196,15 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
             <PlaybackBar state={state.clone()} />
             <aside class="side">
                 { props.side_panel.as_ref().map(|panel| panel.emit(state.clone())).unwrap_or_default() }
-                <SafetyPanel state={state.clone()} />
-                <RunAbout state={state.clone()} />
+                { safety_panel(&state) }
+                { run_about(&state) }
                 <ScenarioForm base={state.base.clone()} dispatcher={state.dispatcher()} />
-                <Inspector state={state.clone()} />
+                { inspector(&state) }
                 <EventLog state={state.clone()} />
             </aside>
-            <MetricsStrip state={state.clone()} />
+            { metrics_strip(&state) }
             <div class="lab-extras">
-                <LabFigures state={state.clone()} />
+                { lab_figures(&state) }
                 { crate::bundle::current().lab(card.id).map(|lab| (lab.extras)(&state)).unwrap_or_default() }
             </div>
         </main>

@@ -8,13 +8,6 @@ use crate::components::cluster_view::{glyph, message_style};
 use crate::layout::Point;
 use crate::state::{KIND_SAMPLE_US, KIND_SAMPLES_MAX, KindRates, PlaygroundHandle};
 
-/// Props of [`MetricsStrip`].
-#[derive(Properties, PartialEq)]
-pub struct MetricsStripProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-}
-
 const STRIP_WIDTH: f64 = 600.0;
 const STRIP_HEIGHT: f64 = 80.0;
 /// Room at the top of the chart for the scale label, in chart units.
@@ -67,10 +60,9 @@ fn stacked_areas(rates: &KindRates, max: f64) -> Html {
 const LEGEND_SAMPLES: usize = (1_000_000 / KIND_SAMPLE_US) as usize;
 
 /// The metrics strip.
-#[component]
-pub fn MetricsStrip(props: &MetricsStripProps) -> Html {
-    let metrics = props.state.run.borrow().metrics();
-    let rates = props.state.kind_history.borrow().rates();
+pub fn metrics_strip(state: &PlaygroundHandle) -> Html {
+    let metrics = state.run.borrow().metrics();
+    let rates = state.kind_history.borrow().rates();
     // The legend's rate is the mean over the last second of samples: a single 100 ms sample
     // is often empty between heartbeats and would read 0/s beside a visibly busy chart.
     let recent = rates.intervals.len().min(LEGEND_SAMPLES);

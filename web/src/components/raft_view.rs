@@ -12,13 +12,6 @@ use crate::state::{Action, PlaygroundHandle};
 /// How many of the newest log indexes the grid shows.
 pub const LOG_COLUMNS: u64 = 24;
 
-/// Props of [`RaftView`].
-#[derive(Properties, PartialEq)]
-pub struct RaftViewProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-}
-
 /// One server's log as the grid needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogRow {
@@ -213,9 +206,7 @@ fn configuration(state: &PlaygroundHandle, row: &LogRow, outside: &[u32]) -> Htm
 }
 
 /// Raft's panel.
-#[component]
-pub fn RaftView(props: &RaftViewProps) -> Html {
-    let state = &props.state;
+pub fn raft_view(state: &PlaygroundHandle) -> Html {
     let rows: Vec<LogRow> = {
         let run = state.run.borrow();
         run.nodes()

@@ -71,18 +71,9 @@ fn distributed_setting(scenario: &Scenario, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Props of [`RateLimitGlobalFigure`].
-#[derive(Properties, PartialEq)]
-pub struct RateLimitGlobalFigureProps {
-    /// The playground's reducer handle.
-    pub state: PlaygroundHandle,
-}
-
 /// The live figures of the global limit: admitted over it, in percent of what an ideal single
 /// limiter admits, and the good requests wrongly refused.
-#[component]
-pub fn RateLimitGlobalFigure(props: &RateLimitGlobalFigureProps) -> Html {
-    let state = &props.state;
+pub fn rate_limit_global_figure(state: &PlaygroundHandle) -> Html {
     let params = &state.base.params;
     let limit = params
         .get("limit")
@@ -241,9 +232,7 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
                     &crate::embed::current(),
                 );
             }
-            let panel = Callback::from(|state: PlaygroundHandle| {
-                html! { <RateLimitGlobalFigure state={state} /> }
-            });
+            let panel = Callback::from(|state: PlaygroundHandle| rate_limit_global_figure(&state));
             html! { <Playground key={key} card={card} initial={initial} side_panel={panel} /> }
         }
         Err(reason) => html! {

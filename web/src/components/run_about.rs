@@ -4,17 +4,8 @@ use yew::prelude::*;
 
 use crate::state::PlaygroundHandle;
 
-/// Props of [`RunAbout`].
-#[derive(Properties, PartialEq)]
-pub struct RunAboutProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-}
-
 /// The run's identity card.
-#[component]
-pub fn RunAbout(props: &RunAboutProps) -> Html {
-    let state = &props.state;
+pub fn run_about(state: &PlaygroundHandle) -> Html {
     let run = state.run.borrow();
     html! {
         <section class="panel about" aria-label="About this run">

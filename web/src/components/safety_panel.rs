@@ -5,17 +5,9 @@ use yew::prelude::*;
 use crate::components::playback_bar::format_time;
 use crate::state::{Action, PlaygroundHandle};
 
-/// Props of [`SafetyPanel`].
-#[derive(Properties, PartialEq)]
-pub struct SafetyPanelProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
-}
-
 /// The safety panel.
-#[component]
-pub fn SafetyPanel(props: &SafetyPanelProps) -> Html {
-    let state = props.state.clone();
+pub fn safety_panel(state: &PlaygroundHandle) -> Html {
+    let state = state.clone();
     let (invariants, first_violation, violation_count) = {
         let run = state.run.borrow();
         let violations = run.violations();
