@@ -11,6 +11,7 @@
 
 mod bundles;
 mod setup;
+mod shorten;
 mod sizes;
 mod steps;
 
