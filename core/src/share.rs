@@ -91,6 +91,10 @@ pub enum ShareError {
          decompressed; it is refused"
     )]
     Oversized,
+    /// The browser lacks what opening a link needs (the web app inflates links with
+    /// the browser's `DecompressionStream`).
+    #[error("this browser cannot open share links: {0}")]
+    Browser(String),
     /// The text decompressed, but it is not a valid scenario.
     #[error("the share link's scenario is invalid: {0}")]
     Scenario(#[from] ScenarioError),
@@ -125,6 +129,27 @@ pub fn decode(encoded: &str) -> Result<Scenario, ShareError> {
 /// Decodes a string written by [`encode`] into the scenario's JSON text, without
 /// parsing it. The text is at most [`DECOMPRESSED_BYTES_MAX`] bytes.
 pub fn decode_to_json(encoded: &str) -> Result<String, ShareError> {
+    let deflated = deflated_payload(encoded)?;
+    let json =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, DECOMPRESSED_BYTES_MAX)
+            .map_err(|error| match error.status {
+                TINFLStatus::HasMoreOutput => ShareError::Oversized,
+                TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+                    ShareError::Truncated
+                }
+                status => ShareError::Corrupted {
+                    reason: format!("the compressed data is not valid DEFLATE ({status:?})"),
+                },
+            })?;
+    inflated_text(json)
+}
+
+/// The first step of decoding: checks the length and the version of a string written
+/// by [`encode`] and returns its payload, the raw DEFLATE bytes of the scenario's JSON
+/// (every version read so far compresses that way). A caller with a decompressor of
+/// its own (the browser's) inflates them, at most [`DECOMPRESSED_BYTES_MAX`] bytes,
+/// and finishes with [`inflated_text`]; [`decode_to_json`] does all three here.
+pub fn deflated_payload(encoded: &str) -> Result<Vec<u8>, ShareError> {
     // Links pasted from chat often carry stray spaces or line breaks at the ends.
     let encoded = encoded.trim();
     let length = encoded.chars().count();
@@ -138,7 +163,7 @@ pub fn decode_to_json(encoded: &str) -> Result<String, ShareError> {
     let version = chars.next().ok_or(ShareError::Empty)?;
     let payload = chars.as_str();
     match version {
-        FORMAT_VERSION => decode_version_1(payload),
+        FORMAT_VERSION => decode_base64(payload),
         found => Err(ShareError::UnknownVersion {
             found,
             known: FORMAT_VERSIONS_READ
@@ -150,11 +175,11 @@ pub fn decode_to_json(encoded: &str) -> Result<String, ShareError> {
     }
 }
 
-fn decode_version_1(payload: &str) -> Result<String, ShareError> {
+fn decode_base64(payload: &str) -> Result<Vec<u8>, ShareError> {
     if payload.is_empty() {
         return Err(ShareError::Truncated);
     }
-    let compressed = URL_SAFE_NO_PAD
+    URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|error| match error {
             // A base64 text whose length leaves one stray character, or whose last
@@ -173,19 +198,13 @@ fn decode_version_1(payload: &str) -> Result<String, ShareError> {
             other => ShareError::NotBase64 {
                 reason: other.to_string(),
             },
-        })?;
-    let json =
-        miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, DECOMPRESSED_BYTES_MAX)
-            .map_err(|error| match error.status {
-                TINFLStatus::HasMoreOutput => ShareError::Oversized,
-                TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
-                    ShareError::Truncated
-                }
-                status => ShareError::Corrupted {
-                    reason: format!("the compressed data is not valid DEFLATE ({status:?})"),
-                },
-            })?;
-    String::from_utf8(json).map_err(|error| ShareError::Corrupted {
+        })
+}
+
+/// The last step of decoding: the inflated payload as the scenario's JSON text, or
+/// why it is not text.
+pub fn inflated_text(inflated: Vec<u8>) -> Result<String, ShareError> {
+    String::from_utf8(inflated).map_err(|error| ShareError::Corrupted {
         reason: format!(
             "the decompressed scenario is not UTF-8 text (bad byte at {})",
             error.utf8_error().valid_up_to()
@@ -252,6 +271,25 @@ pub fn parse_time_ms(text: &str) -> Result<Time, String> {
 /// a leading `?`). Unknown parameters are ignored so that later versions can add
 /// some; a missing `s` is [`ShareError::Empty`].
 pub fn parse_link_query(query: &str) -> Result<SharedRun, ShareError> {
+    let link = read_link_query(query)?;
+    Ok(SharedRun {
+        scenario: decode(link.encoded)?,
+        time_us: link.time_us,
+    })
+}
+
+/// A share link's query, read but not decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkQuery<'a> {
+    /// The encoded scenario (`s`), as [`encode`] writes it.
+    pub encoded: &'a str,
+    /// The time (`t`) in microseconds, if the link says.
+    pub time_us: Option<Time>,
+}
+
+/// Reads the parameters of a share link's query as [`parse_link_query`] does, leaving
+/// the scenario encoded.
+pub fn read_link_query(query: &str) -> Result<LinkQuery<'_>, ShareError> {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut encoded = None;
     let mut time_us = None;
@@ -269,8 +307,10 @@ pub fn parse_link_query(query: &str) -> Result<SharedRun, ShareError> {
             _ => {}
         }
     }
-    let scenario = decode(encoded.ok_or(ShareError::Empty)?)?;
-    Ok(SharedRun { scenario, time_us })
+    Ok(LinkQuery {
+        encoded: encoded.ok_or(ShareError::Empty)?,
+        time_us,
+    })
 }
 
 /// Builds the run a share link describes and runs it to the link's time (every

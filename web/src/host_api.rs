@@ -58,6 +58,9 @@ pub const SEEK_AHEAD_US_MAX: Time = 60_000_000;
 pub enum HostCommand {
     /// Start over from this scenario.
     Load(Box<Scenario>),
+    /// Start over from the scenario of this share link (its `s` part, already checked as
+    /// far as can be without inflating it, which the browser does later).
+    OpenLink(String),
     /// Start time.
     Play,
     /// Stop time.
@@ -120,6 +123,11 @@ pub fn parse_command(message: &Value, lab: &str) -> Result<HostCommand, Refusal>
                 .map_err(|(_, reason)| malformed(format!("action: {reason}")))
         }
         "load" => {
+            if let Some(link) = object.get("link").and_then(Value::as_str) {
+                netsplit_core::share::deflated_payload(link)
+                    .map_err(|error| malformed(format!("link: {error}")))?;
+                return Ok(HostCommand::OpenLink(link.to_string()));
+            }
             let scenario = if let Some(name) = object.get("preset").and_then(Value::as_str) {
                 let text = crate::bundle::current()
                     .preset(name)
@@ -128,25 +136,29 @@ pub fn parse_command(message: &Value, lab: &str) -> Result<HostCommand, Refusal>
             } else if let Some(scenario) = object.get("scenario") {
                 let text = serde_json::to_string(scenario).unwrap_or_default();
                 Scenario::parse(&text).map_err(|error| malformed(format!("scenario.{error}")))?
-            } else if let Some(link) = object.get("link").and_then(Value::as_str) {
-                netsplit_core::share::decode(link)
-                    .map_err(|error| malformed(format!("link: {error}")))?
             } else {
                 return Err(malformed(
                     "load: give a preset name, a scenario object or a share link".into(),
                 ));
             };
-            if scenario.lab != lab {
-                return Err(malformed(format!(
-                    "load: this frame shows the {lab:?} lab; the scenario is for {:?}",
-                    scenario.lab
-                )));
-            }
+            same_lab(&scenario, lab).map_err(malformed)?;
             Ok(HostCommand::Load(Box::new(scenario)))
         }
         other => Err(malformed(format!(
             "type: unknown type {other:?}; expected one of load, play, pause, seek, action"
         ))),
+    }
+}
+
+/// Whether `scenario` is of lab `lab`, or the refusal saying why not.
+fn same_lab(scenario: &Scenario, lab: &str) -> Result<(), String> {
+    if scenario.lab == lab {
+        Ok(())
+    } else {
+        Err(format!(
+            "load: this frame shows the {lab:?} lab; the scenario is for {:?}",
+            scenario.lab
+        ))
     }
 }
 
@@ -167,8 +179,7 @@ fn post_to_parent(event: &Value, allowed: &[String]) {
     if parent == window {
         return;
     }
-    // Through JSON text, so the host receives plain objects (serde-wasm-bindgen would
-    // make JavaScript `Map`s of JSON objects).
+    // Through JSON text, so the host receives plain objects.
     let Ok(message) = js_sys::JSON::parse(&event.to_string()) else {
         return;
     };
@@ -237,9 +248,27 @@ fn on_message(
     allowed: &[String],
     latest: &Rc<RefCell<PlaygroundHandle>>,
 ) {
-    let data = event.data();
-    // Only plain data can be a command; anything else belongs to other scripts.
-    let Ok(value) = serde_wasm_bindgen::from_value::<Value>(data) else {
+    // Only plain data (what JSON can say) can be a command; anything else belongs to
+    // other scripts. Read through the browser's JSON text rather than walking the
+    // object from Rust: one JSON reader in the bundle instead of two.
+    let Some(text) = js_sys::JSON::stringify(&event.data())
+        .ok()
+        .and_then(|text| text.as_string())
+    else {
+        return;
+    };
+    if text.len() > netsplit_core::scenario::SCENARIO_BYTES_MAX {
+        web_sys::console::warn_1(
+            &format!(
+                "Netsplit: ignored a host message of {} bytes; at most {} are accepted",
+                text.len(),
+                netsplit_core::scenario::SCENARIO_BYTES_MAX
+            )
+            .into(),
+        );
+        return;
+    }
+    let Ok(value) = serde_json::from_str::<Value>(&text) else {
         return;
     };
     let command = match parse_command(&value, lab) {
@@ -263,6 +292,25 @@ fn on_message(
     let state = latest.borrow().clone();
     match command {
         HostCommand::Load(scenario) => state.dispatch(Action::Load(scenario)),
+        HostCommand::OpenLink(link) => {
+            let lab = lab.to_string();
+            let latest = latest.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let opened = crate::share::read_scenario(&link)
+                    .await
+                    .map_err(|error| format!("link: {error}"))
+                    .and_then(|scenario| same_lab(&scenario, &lab).map(|()| scenario));
+                match opened {
+                    Ok(scenario) => {
+                        let state = latest.borrow().clone();
+                        state.dispatch(Action::Load(Box::new(scenario)));
+                    }
+                    Err(reason) => web_sys::console::warn_1(
+                        &format!("Netsplit: ignored a host message: {reason}").into(),
+                    ),
+                }
+            });
+        }
         HostCommand::Play => {
             if !state.playing {
                 state.dispatch(Action::TogglePlay);

@@ -39,14 +39,102 @@ pub fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// Chooses what lab `lab` starts from: the scenario of a share link in `hash`, else
-/// the preset named by `preset` (an embed option), else the lab's first preset. A
-/// share link that cannot be read, or that is for another lab, falls back to the
-/// default with a notice saying why; it never leaves the page blank. `None` only
-/// when the lab has no presets at all.
+/// Whether the location hash carries a share link (an `s` parameter), which
+/// [`read_link`] opens.
+pub fn has_link(hash: &str) -> bool {
+    query_value(hash_query(hash), "s").is_some()
+}
+
+/// Opens the share link in location hash `hash`: its scenario, validated, and its time.
+/// `None` when the hash carries no link. The browser's `DecompressionStream` inflates the
+/// scenario (so the app carries no decompressor of its own), which is why this waits.
+pub async fn read_link(hash: &str) -> Option<Result<share::SharedRun, share::ShareError>> {
+    if !has_link(hash) {
+        return None;
+    }
+    let read = async {
+        let link = share::read_link_query(hash_query(hash))?;
+        let scenario = read_scenario(link.encoded).await?;
+        Ok(share::SharedRun {
+            scenario,
+            time_us: link.time_us,
+        })
+    };
+    Some(read.await)
+}
+
+/// Decodes an encoded scenario (the `s` of a share link) as [`share::decode`] does, with
+/// the browser's decompressor.
+pub async fn read_scenario(encoded: &str) -> Result<Scenario, share::ShareError> {
+    let deflated = share::deflated_payload(encoded)?;
+    let json = share::inflated_text(inflate_raw(&deflated).await?)?;
+    Ok(Scenario::parse(&json)?)
+}
+
+/// Raw DEFLATE `bytes` inflated by the browser's `DecompressionStream("deflate-raw")`,
+/// read a chunk at a time and given up as soon as the output would pass
+/// [`share::DECOMPRESSED_BYTES_MAX`], so a small link cannot expand into gigabytes.
+async fn inflate_raw(bytes: &[u8]) -> Result<Vec<u8>, share::ShareError> {
+    use share::ShareError;
+    let browser = |step: &'static str| {
+        move |_: JsValue| {
+            ShareError::Browser(format!("the link could not be decompressed ({step})"))
+        }
+    };
+    let decompressor = js_sys::Reflect::construct(
+        &constructor("DecompressionStream").map_err(ShareError::Browser)?,
+        &js_sys::Array::of1(&JsValue::from_str("deflate-raw")),
+    )
+    .map_err(browser("deflate-raw"))?;
+    let data = js_sys::Uint8Array::from(bytes);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&data))
+        .map_err(browser("blob"))?;
+    let stream = call(&blob, "stream", &[]).map_err(browser("stream"))?;
+    let inflated = call(&stream, "pipeThrough", &[decompressor]).map_err(browser("pipe"))?;
+    let reader = call(&inflated, "getReader", &[]).map_err(browser("reader"))?;
+    let mut out = Vec::new();
+    loop {
+        let next = call(&reader, "read", &[])
+            .and_then(|promise| promise.dyn_into::<js_sys::Promise>())
+            .map_err(browser("read"))?;
+        // The stream fails on data that is not DEFLATE or ends too early; browsers word
+        // the two differently, and Chromium's second says "truncated".
+        let chunk = wasm_bindgen_futures::JsFuture::from(next)
+            .await
+            .map_err(|error| {
+                let message = js_sys::Reflect::get(&error, &JsValue::from_str("message"))
+                    .ok()
+                    .and_then(|message| message.as_string())
+                    .unwrap_or_default();
+                if message.to_ascii_lowercase().contains("truncated") {
+                    ShareError::Truncated
+                } else {
+                    ShareError::Corrupted {
+                        reason: format!("the compressed data is not valid DEFLATE ({message})"),
+                    }
+                }
+            })?;
+        let field = |name: &str| js_sys::Reflect::get(&chunk, &JsValue::from_str(name));
+        if field("done").ok().and_then(|done| done.as_bool()) != Some(false) {
+            return Ok(out);
+        }
+        let value = js_sys::Uint8Array::new(&field("value").map_err(browser("chunk"))?);
+        if out.len() + value.length() as usize > share::DECOMPRESSED_BYTES_MAX {
+            let _ = call(&reader, "cancel", &[]);
+            return Err(ShareError::Oversized);
+        }
+        out.extend(value.to_vec());
+    }
+}
+
+/// Chooses what lab `lab` starts from: the run of share link `link` (what
+/// [`read_link`] gave for the page's address), else the preset named by `preset` (an
+/// embed option), else the lab's first preset. A share link that cannot be read, or
+/// that is for another lab, falls back to the default with a notice saying why; it
+/// never leaves the page blank. `None` only when the lab has no presets at all.
 pub fn initial_run(
     lab: &str,
-    hash: &str,
+    link: Option<Result<share::SharedRun, share::ShareError>>,
     preset: Option<&str>,
     presets: &[(&'static str, Scenario)],
 ) -> Option<InitialRun> {
@@ -54,8 +142,7 @@ pub fn initial_run(
         .and_then(|name| presets.iter().find(|(preset, _)| *preset == name))
         .or_else(|| presets.first())
         .map(|(_, scenario)| scenario.clone());
-    let query = hash_query(hash);
-    if query_value(query, "s").is_none() {
+    let Some(link) = link else {
         let notice = preset
             .filter(|name| !presets.iter().any(|(preset, _)| preset == name))
             .map(|name| {
@@ -68,7 +155,7 @@ pub fn initial_run(
             time_us: None,
             notice,
         });
-    }
+    };
     let fallback = |reason: String| {
         default.clone().map(|scenario| InitialRun {
             scenario,
@@ -78,7 +165,7 @@ pub fn initial_run(
             )),
         })
     };
-    match share::parse_link_query(query) {
+    match link {
         // Building checks the lab's own parameters too, so a link that parses but
         // cannot run falls back here rather than failing the page.
         Ok(shared) if shared.scenario.lab == lab => {
@@ -142,8 +229,8 @@ pub async fn embed_snippet(
 /// The query of a share link, `s=<scenario>&t=<time>`, in the format
 /// [`netsplit_core::share`] reads (its version, then the raw DEFLATE of the scenario's
 /// JSON in base64url), which its `link_query` also writes. The browser's own
-/// `CompressionStream` deflates here, so the app carries no compressor of its own (only
-/// the decompressor, which opening a link needs at once).
+/// `CompressionStream` deflates here, so the app carries no compressor of its own (nor
+/// a decompressor: [`read_link`] uses the browser's).
 pub async fn link_query(scenario: &Scenario, time_us: Time) -> Result<String, String> {
     use base64::Engine as _;
     // The export's JSON: one serializer in the app. Its indentation costs the link a few
@@ -159,13 +246,6 @@ pub async fn link_query(scenario: &Scenario, time_us: Time) -> Result<String, St
 async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let failed = |step: &'static str| {
         move |_: JsValue| format!("the browser could not compress the link ({step})")
-    };
-    let global = js_sys::global();
-    let constructor = |name: &str| {
-        js_sys::Reflect::get(&global, &JsValue::from_str(name))
-            .ok()
-            .and_then(|value| value.dyn_into::<js_sys::Function>().ok())
-            .ok_or_else(|| format!("this browser has no {name}, which share links need"))
     };
     let compressor = js_sys::Reflect::construct(
         &constructor("CompressionStream")?,
@@ -187,6 +267,14 @@ async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, String> {
         .await
         .map_err(failed("read"))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The browser's global constructor `name`, or why there is none.
+fn constructor(name: &str) -> Result<js_sys::Function, String> {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .ok()
+        .and_then(|value| value.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| format!("this browser has no {name}, which share links need"))
 }
 
 /// Calls method `name` of `target` with `arguments`.

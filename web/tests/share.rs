@@ -4,7 +4,7 @@ use netsplit_core::{Action as SimAction, presets, scenario::Scenario};
 use netsplit_web::components::lab_page::lab_presets;
 use netsplit_web::embed::EmbedOptions;
 use netsplit_web::host_api::{HostCommand, Refusal, origin_allowed, parse_command};
-use netsplit_web::share::{initial_run, share_link};
+use netsplit_web::share::{initial_run, read_link, share_link};
 use netsplit_web::state::{Action, PlaygroundState};
 use std::rc::Rc;
 use wasm_bindgen_test::*;
@@ -30,13 +30,22 @@ async fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_finger
         let run = state.run.borrow();
         (run.scenario(), run.now(), run.trace_hash())
     };
-    // The browser deflates the link; the core's decoder reads it back.
+    // The browser deflates the link and inflates it again; the core's own decoder (the
+    // CLI's) reads it the same.
     let link = share_link(&format!("{PAGE}?embed#/raft"), "raft", &scenario, now)
         .await
         .expect("Chromium compresses");
     assert!(link.starts_with(&format!("{PAGE}#/raft?s=")), "{link}");
     let fragment = &link[link.find('#').unwrap()..];
-    let start = initial_run("raft", fragment, None, &lab_presets("raft")).expect("a start");
+    let opened = read_link(fragment).await.expect("a link");
+    assert_eq!(
+        opened,
+        Ok(
+            netsplit_core::share::parse_link_query(netsplit_web::share::hash_query(fragment))
+                .unwrap()
+        )
+    );
+    let start = initial_run("raft", Some(opened), None, &lab_presets("raft")).expect("a start");
     assert_eq!(start.notice, None);
     assert_eq!(start.time_us, Some(now));
     let mut opened = PlaygroundState::new("raft", start.scenario).unwrap();
@@ -45,20 +54,36 @@ async fn a_share_link_reopens_the_same_run_at_the_same_time_with_the_same_finger
 }
 
 #[wasm_bindgen_test]
-fn a_malformed_share_link_falls_back_to_the_default_preset_with_a_message() {
+async fn a_malformed_share_link_falls_back_to_the_default_preset_with_a_message() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
     let presets = lab_presets("raft");
     let default = presets.first().unwrap().1.clone();
     let encoded = netsplit_core::share::encode(&presets[1].1);
-    let truncated = format!("#/raft?s={}", &encoded[..encoded.len() / 2]);
+    // Cut where the base64 still reads (a multiple of four characters after the
+    // version), so the browser's decompressor is what finds the end missing.
+    let truncated = format!("#/raft?s={}", &encoded[..1 + (encoded.len() / 2) / 4 * 4]);
+    // Valid base64 of bytes that are not DEFLATE (a reserved block type).
+    let not_deflate = "#/raft?s=1_____w";
+    // A zip bomb: a million and one zero bytes, past the limit once inflated.
+    let bomb = {
+        use base64::Engine as _;
+        let zeros = vec![0u8; netsplit_core::share::DECOMPRESSED_BYTES_MAX + 1];
+        let deflated = miniz_oxide::deflate::compress_to_vec(&zeros, 10);
+        format!(
+            "#/raft?s=1{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(deflated)
+        )
+    };
     for (hash, words) in [
         (truncated.as_str(), "truncated"),
+        (not_deflate, "not valid DEFLATE"),
+        (bomb.as_str(), "larger than"),
         ("#/raft?s=9abc", "format version"),
         ("#/raft?s=1!!!!", "corrupted"),
         ("#/raft?s=", "empty"),
         ("#/raft?s=1abcd&t=soon", "t parameter"),
     ] {
-        let start = initial_run("raft", hash, None, &presets).expect("a fallback");
+        let start = initial_run("raft", read_link(hash).await, None, &presets).expect("a fallback");
         assert_eq!(start.scenario, default, "{hash}");
         let notice = start.notice.expect("a message");
         assert!(notice.contains(words), "{hash}: {notice}");
@@ -74,7 +99,13 @@ async fn a_share_link_of_another_lab_falls_back_with_a_message() {
         .await
         .expect("Chromium compresses");
     let fragment = &link[link.find('#').unwrap()..];
-    let start = initial_run("raft", fragment, None, &lab_presets("raft")).unwrap();
+    let start = initial_run(
+        "raft",
+        read_link(fragment).await,
+        None,
+        &lab_presets("raft"),
+    )
+    .unwrap();
     assert!(start.notice.unwrap().contains("\"broadcast\" lab"));
     assert_eq!(start.scenario.lab, "raft");
 }
@@ -142,7 +173,8 @@ fn host_messages_are_validated_and_foreign_ones_ignored() {
         json!({"netsplit": 1, "type": "action", "action": {"type": "crash"}}),
         json!({"netsplit": 1, "type": "load", "preset": "nope"}),
         json!({"netsplit": 1, "type": "load", "preset": "broadcast-basic"}),
-        json!({"netsplit": 1, "type": "load", "link": "1xyz"}),
+        json!({"netsplit": 1, "type": "load", "link": "1x"}),
+        json!({"netsplit": 1, "type": "load", "link": "2xyz"}),
     ] {
         assert!(
             matches!(
@@ -159,6 +191,14 @@ fn host_messages_are_validated_and_foreign_ones_ignored() {
         ),
         Ok(HostCommand::Load(_))
     ));
+    let link = netsplit_core::share::encode(&lab_presets("raft")[1].1);
+    assert_eq!(
+        parse_command(
+            &json!({"netsplit": 1, "type": "load", "link": link}),
+            "raft"
+        ),
+        Ok(HostCommand::OpenLink(link))
+    );
     assert!(origin_allowed("https://a.example", &[]));
     assert!(origin_allowed(
         "https://a.example",

@@ -125,15 +125,20 @@ pub fn rate_limit_global_figure(state: &PlaygroundHandle) -> Html {
     }
 }
 
-/// The run of the share link in the page's address, if it holds one: its scenario and time,
-/// or preset `first` with a notice saying why the link could not be opened.
-fn shared_run(first: &str) -> Option<crate::share::InitialRun> {
+/// The share link in the page's address, if it holds one: the location hash.
+fn link_hash() -> Option<String> {
     let hash = web_sys::window()
         .and_then(|window| window.location().hash().ok())
         .unwrap_or_default();
-    crate::share::query_value(crate::share::hash_query(&hash), "s")?;
-    let fallback = distributed_scenario(first, None, None).ok()?;
-    crate::share::initial_run("ratelimit", &hash, None, &[("", fallback)])
+    crate::share::has_link(&hash).then_some(hash)
+}
+
+/// The run of share link `hash`: its scenario and time, or preset `first` with a notice
+/// saying why the link could not be opened.
+async fn shared_run(hash: String, first: String) -> Option<crate::share::InitialRun> {
+    let link = crate::share::read_link(&hash).await;
+    let fallback = distributed_scenario(&first, None, None).ok()?;
+    crate::share::initial_run("ratelimit", link, None, &[("", fallback)])
 }
 
 fn select_value(event: &Event) -> String {
@@ -167,13 +172,33 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
         .unwrap_or_default();
     // Opened from a share link (and not from a preset button): replay the shared run until
     // the learner picks other settings.
-    let shared = use_state(|| props.preset.is_none().then(|| shared_run(&first)).flatten());
+    let link = use_memo((), {
+        let opened_by_preset = props.preset.is_some();
+        move |_| link_hash().filter(|_| !opened_by_preset)
+    });
+    let shared = use_state(|| None::<crate::share::InitialRun>);
+    // The browser inflates the link, so its run arrives a moment after the tab shows.
+    let opening = use_state(|| link.is_some());
+    {
+        let (shared, opening, first) = (shared.clone(), opening.clone(), first.clone());
+        use_effect_with((), move |_| {
+            if let Some(hash) = (*link).clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    shared.set(shared_run(hash, first).await);
+                    opening.set(false);
+                });
+            }
+        });
+    }
     let preset = use_state(|| first);
     let sharing = use_state(|| None::<String>);
     let policy = use_state(|| None::<String>);
     let Some(card) = labs::find("ratelimit") else {
         return html! {};
     };
+    if *opening {
+        return html! { <p class="pitch" role="status" aria-busy="true">{ "Opening the shared run…" }</p> };
+    }
     let scenario = match &*shared {
         Some(run) => Ok(run.scenario.clone()),
         None => distributed_scenario(&preset, sharing.as_deref(), policy.as_deref()),
