@@ -107,6 +107,37 @@ test('a malformed share link shows a message and the default scenario', async ()
   }
 });
 
+test('a host page loads a share link into an embedded lab, and a corrupted one is refused with a warning', async () => {
+  // A link to the leader-crash preset, made by the full page's Share dialog.
+  const made = await openPage(env.browser, `${env.site.url}#/raft`);
+  await made.page.getByRole('combobox', { name: 'Scenario', exact: true }).selectOption('raft-leader-crash');
+  await made.page.getByRole('button', { name: 'Share', exact: true }).click();
+  const link = await dialogText(made.page, 'Link');
+  const encoded = new URL(link).hash.match(/[?&]s=([^&]+)/)[1];
+  await made.context.close();
+
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}embed-example.html`);
+  const warnings = [];
+  page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  await page.waitForFunction(() => /ready|leader/.test(document.querySelector('[data-log="raft"]').textContent), null, { timeout: 30000 });
+  const frame = page.frameLocator('#frame-raft');
+  const post = (message) => page.evaluate((m) => document.getElementById('frame-raft').contentWindow.postMessage(m, '*'), message);
+
+  // The browser inflates the link inside the frame, then the frame starts over from it.
+  await post({ netsplit: 1, type: 'load', link: encoded });
+  await frame.locator('.scenario-description', { hasText: 'the leader crashes' }).waitFor({ state: 'attached' });
+
+  // Valid base64 that is not DEFLATE: checked only once inflated, so refused later, in words.
+  await post({ netsplit: 1, type: 'load', link: '1_____w' });
+  for (let i = 0; i < 50 && !warnings.some((w) => /ignored a host message: link: .*not valid DEFLATE/.test(w)); i++) {
+    await page.waitForTimeout(100);
+  }
+  assert.ok(warnings.some((w) => /ignored a host message: link: .*not valid DEFLATE/.test(w)), warnings.join('\n'));
+  assert.ok(await frame.locator('.scenario-description', { hasText: 'the leader crashes' }).count() > 0, 'the loaded run stays');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 for (const [name, viewport] of Object.entries(viewports)) {
   test(`the example blog page's buttons drive its three embedded labs at ${name} width`, async () => {
     const { page, context, problems } = await openPage(env.browser, `${env.site.url}embed-example.html`, viewport);
