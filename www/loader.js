@@ -29,6 +29,28 @@ function bundleFor(location) {
 // `cargo xtask dist` lists the bundles it built in the page's head; `trunk serve` lists none.
 const built = (document.querySelector('meta[name="netsplit-bundles"]')?.content ?? '').split(/\s+/);
 
+// `cargo xtask dist` also moves the rules only one page uses into a file of that page's
+// (styles-<page>.css), listed with its integrity hash; `trunk serve` keeps styles.css whole.
+const pageStyles = new Map(
+  (document.querySelector('meta[name="netsplit-styles"]')?.content ?? '')
+    .split(/\s+/)
+    .filter((entry) => entry.includes(':'))
+    .map((entry) => [entry.slice(0, entry.indexOf(':')), entry.slice(entry.indexOf(':') + 1)]),
+);
+
+/** Adds page `page`'s own styles, if it has any, after the shared ones. */
+function addStyles(page) {
+  const integrity = pageStyles.get(page);
+  if (integrity === undefined) {
+    return;
+  }
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = new URL(`./styles-${page}.css`, import.meta.url);
+  link.integrity = integrity;
+  document.head.append(link);
+}
+
 /** Downloads bundle `name` and starts it: its `main` renders the page, or its part. */
 async function start(name) {
   // Fetch the WebAssembly while the JS glue loads, not after.
@@ -68,6 +90,10 @@ window.netsplitPart = async (part) => {
 
 const wanted = bundleFor(window.location);
 const name = built.includes(wanted) ? wanted : 'app';
+// The whole app shows every page, so it takes every page's styles.
+for (const page of name === 'app' ? pageStyles.keys() : [name]) {
+  addStyles(page);
+}
 try {
   await start(name);
 } catch (error) {

@@ -164,11 +164,18 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
     if !steps.check_all("per-page bundles: terser and csso", &commands) {
         return false;
     }
+    let page_styles = match split_styles(root) {
+        Ok(page_styles) => page_styles,
+        Err(why) => {
+            steps.failed("per-page bundles: styles by page", &why);
+            return false;
+        }
+    };
     if let Err(why) = refresh_integrity(&root.join("dist/index.html")) {
         steps.failed("per-page bundles: integrity of the minified files", &why);
         return false;
     }
-    match list_in_page(&root.join("dist/index.html")) {
+    match list_in_page(&root.join("dist/index.html"), &page_styles) {
         Ok(()) => true,
         Err(why) => {
             steps.failed("per-page bundles: list them in dist/index.html", &why);
@@ -177,16 +184,47 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
     }
 }
 
-/// The tag that tells www/loader.js which bundles the site has. Without it (`trunk serve`)
-/// the loader starts the whole app.
-fn bundles_meta() -> String {
+/// Splits `dist/styles.css` (minified) into the rules every page needs, left there, and
+/// each page's own, written to `dist/styles-<page>.css` (crate::styles). Returns each
+/// page's file with its sha384 integrity, for the loader.
+fn split_styles(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let dist = root.join("dist");
+    let shared = dist.join("styles.css");
+    let css = std::fs::read_to_string(&shared)
+        .map_err(|error| format!("{}: {error}", shared.display()))?;
+    let owners = crate::styles::Owners::scan(root)?;
+    let split = crate::styles::split(&css, &owners)?;
+    std::fs::write(&shared, &split.shared)
+        .map_err(|error| format!("{}: {error}", shared.display()))?;
+    let mut listed = Vec::new();
+    for (page, rules) in &split.pages {
+        let file = dist.join(format!("styles-{page}.css"));
+        std::fs::write(&file, rules).map_err(|error| format!("{}: {error}", file.display()))?;
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha384::digest(rules.as_bytes()));
+        listed.push((*page, format!("sha384-{hash}")));
+    }
+    Ok(listed)
+}
+
+/// The tags that tell www/loader.js which bundles the site has and which pages have styles
+/// of their own (with each file's integrity). Without them (`trunk serve`) the loader
+/// starts the whole app, whose `styles.css` is whole.
+fn bundles_meta(page_styles: &[(&str, String)]) -> String {
     format!(
-        r#"<meta name="netsplit-bundles" content="{}" />"#,
-        all_bundles().collect::<Vec<_>>().join(" ")
+        "<meta name=\"netsplit-bundles\" content=\"{}\" />\n  <meta name=\"netsplit-styles\" content=\"{}\" />",
+        all_bundles().collect::<Vec<_>>().join(" "),
+        page_styles
+            .iter()
+            .map(|(page, integrity)| format!("{page}:{integrity}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     )
 }
 
-fn list_in_page(page: &Path) -> Result<(), String> {
+fn list_in_page(page: &Path, page_styles: &[(&str, String)]) -> Result<(), String> {
     let html = std::fs::read_to_string(page)
         .map_err(|error| format!("could not read {}: {error}", page.display()))?;
     if html.contains(r#"name="netsplit-bundles""#) {
@@ -200,7 +238,7 @@ fn list_in_page(page: &Path) -> Result<(), String> {
     let listed = format!(
         "{}  {}\n  {}",
         &html[..head_end],
-        bundles_meta(),
+        bundles_meta(page_styles),
         &html[head_end..]
     );
     std::fs::write(page, listed)
@@ -299,14 +337,16 @@ mod tests {
             ),
         )
         .expect("written");
-        list_in_page(&page).expect("listed");
-        list_in_page(&page).expect("listed again");
+        let styles = [("raft", "sha384-abc".to_string())];
+        list_in_page(&page, &styles).expect("listed");
+        list_in_page(&page, &styles).expect("listed again");
         let html = std::fs::read_to_string(&page).expect("read");
         assert_eq!(html.matches("netsplit-bundles").count(), 1, "{html}");
         assert!(html.find("netsplit-bundles") < html.find("</head>"));
         assert!(html.contains(
             "content=\"home raft hashing ratelimit loadbalancing broadcast ratelimit-distributed\""
         ));
+        assert!(html.contains(r#"<meta name="netsplit-styles" content="raft:sha384-abc" />"#));
         assert!(
             !html.contains("netsplit-app"),
             "no preload of the whole app: {html}"
@@ -343,7 +383,7 @@ mod tests {
         std::fs::create_dir_all(&directory).expect("a temporary directory");
         let page = directory.join("index.html");
         std::fs::write(&page, "<p>no head</p>").expect("written");
-        let error = list_in_page(&page).expect_err("no </head> to put the list before");
+        let error = list_in_page(&page, &[]).expect_err("no </head> to put the list before");
         assert!(error.contains("</head>"), "{error}");
         let _ = std::fs::remove_dir_all(&directory);
     }

@@ -14,6 +14,7 @@ mod setup;
 mod shorten;
 mod sizes;
 mod steps;
+mod styles;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

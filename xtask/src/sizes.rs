@@ -105,10 +105,27 @@ fn visits(
                 raw: 0,
                 gzipped: 0,
             };
-            let bundle_files = [
+            let mut bundle_files = vec![
                 format!("netsplit-{bundle}.js"),
                 format!("netsplit-{bundle}_bg.wasm"),
             ];
+            // A page's own styles, if `cargo xtask dist` gave it some (crate::styles); the
+            // whole app takes every page's.
+            if part_of.is_none() {
+                bundle_files.extend(
+                    files
+                        .iter()
+                        .map(|sized| sized.name.as_str())
+                        .filter(|name| {
+                            if bundle == "app" {
+                                name.starts_with("styles-") && name.ends_with(".css")
+                            } else {
+                                *name == format!("styles-{bundle}.css")
+                            }
+                        })
+                        .map(str::to_string),
+                );
+            }
             // A part comes into a page that has already loaded the page's own files.
             let page_files = if part_of.is_none() { PAGE_FILES } else { &[] };
             for file in page_files
@@ -133,7 +150,7 @@ pub fn report(dist: &Path, bundles: &[&str], parts: &[(&str, &str)]) -> Result<(
         println!("{:<48} {:>12} {:>12}", file.name, file.raw, file.gzipped);
     }
     println!(
-        "\nA first visit downloads {} and one bundle (the page's WebAssembly and its JS glue):",
+        "\nA first visit downloads {}, the page's own styles (styles-<page>.css, if any) and one bundle (the page's WebAssembly and its JS glue):",
         PAGE_FILES.join(", ")
     );
     println!(
@@ -290,6 +307,33 @@ mod tests {
             ),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_page_counts_its_own_styles_and_the_whole_app_counts_every_pages() {
+        let sized = |name: &str, gzipped: usize| Sized {
+            name: name.into(),
+            raw: gzipped,
+            gzipped,
+        };
+        let mut files: Vec<Sized> = PAGE_FILES.iter().map(|name| sized(name, 1)).collect();
+        for bundle in ["raft", "broadcast", "app"] {
+            files.push(sized(&format!("netsplit-{bundle}.js"), 10));
+            files.push(sized(&format!("netsplit-{bundle}_bg.wasm"), 100));
+        }
+        files.push(sized("styles-raft.css", 1_000));
+        files.push(sized("styles-hashing.css", 10_000));
+        let visits =
+            visits(Path::new("dist"), &files, &["raft", "broadcast"], &[]).expect("counted");
+        let gzipped = |bundle: &str| {
+            visits
+                .iter()
+                .find(|visit| visit.bundle == bundle)
+                .map(|visit| visit.gzipped)
+        };
+        assert_eq!(gzipped("raft"), Some(4 + 110 + 1_000));
+        assert_eq!(gzipped("broadcast"), Some(4 + 110));
+        assert_eq!(gzipped("app"), Some(4 + 110 + 11_000));
     }
 
     #[test]
