@@ -68,6 +68,9 @@ for (const [name, viewport] of Object.entries(viewports)) {
 test('a minority leader cannot commit, and healing loses no committed entry', async () => {
   const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.desktop);
   await page.getByRole('heading', { level: 1, name: 'Raft consensus' }).waitFor();
+  // The page's own styles (dist/styles-raft.css, added by the loader under the CSP, with
+  // its integrity hash) apply: the log grid scrolls sideways in its own box.
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('.log-grid-wrap')).overflowX === 'auto');
   await page.getByLabel('Speed', { exact: true }).selectOption('20');
   const old = await playUntil(page, async () => {
     const id = await leader(page);
