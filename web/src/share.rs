@@ -81,16 +81,9 @@ async fn inflate_raw(bytes: &[u8]) -> Result<Vec<u8>, share::ShareError> {
             ShareError::Browser(format!("the link could not be decompressed ({step})"))
         }
     };
-    let decompressor = js_sys::Reflect::construct(
-        &constructor("DecompressionStream").map_err(ShareError::Browser)?,
-        &js_sys::Array::of1(&JsValue::from_str("deflate-raw")),
-    )
-    .map_err(browser("deflate-raw"))?;
-    let data = js_sys::Uint8Array::from(bytes);
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&data))
-        .map_err(browser("blob"))?;
-    let stream = call(&blob, "stream", &[]).map_err(browser("stream"))?;
-    let inflated = call(&stream, "pipeThrough", &[decompressor]).map_err(browser("pipe"))?;
+    let inflated = through_stream(bytes, "DecompressionStream").map_err(|(step, missing)| {
+        missing.map_or_else(|| browser(step)(JsValue::NULL), ShareError::Browser)
+    })?;
     let reader = call(&inflated, "getReader", &[]).map_err(browser("reader"))?;
     let mut out = Vec::new();
     loop {
@@ -247,16 +240,8 @@ async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let failed = |step: &'static str| {
         move |_: JsValue| format!("the browser could not compress the link ({step})")
     };
-    let compressor = js_sys::Reflect::construct(
-        &constructor("CompressionStream")?,
-        &js_sys::Array::of1(&JsValue::from_str("deflate-raw")),
-    )
-    .map_err(failed("deflate-raw"))?;
-    let data = js_sys::Uint8Array::from(bytes);
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&data))
-        .map_err(failed("blob"))?;
-    let stream = call(&blob, "stream", &[]).map_err(failed("stream"))?;
-    let compressed = call(&stream, "pipeThrough", &[compressor]).map_err(failed("pipe"))?;
+    let compressed = through_stream(bytes, "CompressionStream")
+        .map_err(|(step, missing)| missing.unwrap_or_else(|| failed(step)(JsValue::NULL)))?;
     let response =
         js_sys::Reflect::construct(&constructor("Response")?, &js_sys::Array::of1(&compressed))
             .map_err(failed("response"))?;
@@ -267,6 +252,25 @@ async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, String> {
         .await
         .map_err(failed("read"))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// A stream of `bytes` piped through the browser's transform `transform` (e.g.
+/// `CompressionStream`) made for raw DEFLATE. On failure, the step that failed, and the
+/// reason when the browser has no such transform.
+fn through_stream(
+    bytes: &[u8],
+    transform: &str,
+) -> Result<JsValue, (&'static str, Option<String>)> {
+    let transform = js_sys::Reflect::construct(
+        &constructor(transform).map_err(|missing| ("deflate-raw", Some(missing)))?,
+        &js_sys::Array::of1(&JsValue::from_str("deflate-raw")),
+    )
+    .map_err(|_| ("deflate-raw", None))?;
+    let data = js_sys::Uint8Array::from(bytes);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&data))
+        .map_err(|_| ("blob", None))?;
+    let stream = call(&blob, "stream", &[]).map_err(|_| ("stream", None))?;
+    call(&stream, "pipeThrough", &[transform]).map_err(|_| ("pipe", None))
 }
 
 /// The browser's global constructor `name`, or why there is none.
