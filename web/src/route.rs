@@ -45,7 +45,8 @@ impl Route {
     }
 }
 
-fn current_hash() -> String {
+/// The page's location hash (`#/raft?s=..`), or an empty string.
+pub fn current_hash() -> String {
     web_sys::window()
         .and_then(|window| window.location().hash().ok())
         .unwrap_or_default()

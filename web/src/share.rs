@@ -45,6 +45,45 @@ pub fn has_link(hash: &str) -> bool {
     query_value(hash_query(hash), "s").is_some()
 }
 
+/// What the share link in the page's address gave, as [`use_share_link`] reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpenedLink {
+    /// The address carries no share link (or the caller did not ask for it).
+    Absent,
+    /// The browser is still inflating it.
+    Opening,
+    /// Its run, or why it could not be read.
+    Read(Box<Result<share::SharedRun, share::ShareError>>),
+}
+
+/// Opens the share link in the page's address once, when the calling component starts
+/// and `wanted` is true. The browser inflates it, so it is [`OpenedLink::Opening`] for a
+/// moment before it is [`OpenedLink::Read`].
+#[yew::hook]
+pub fn use_share_link(wanted: bool) -> OpenedLink {
+    use yew::prelude::{use_effect_with, use_state};
+    let hash = use_state(|| {
+        let hash = crate::route::current_hash();
+        (wanted && has_link(&hash)).then_some(hash)
+    });
+    let read = use_state(|| None);
+    {
+        let (hash, read) = ((*hash).clone(), read.clone());
+        use_effect_with((), move |_| {
+            if let Some(hash) = hash {
+                wasm_bindgen_futures::spawn_local(async move {
+                    read.set(read_link(&hash).await);
+                });
+            }
+        });
+    }
+    match (&*hash, &*read) {
+        (None, _) => OpenedLink::Absent,
+        (Some(_), None) => OpenedLink::Opening,
+        (Some(_), Some(result)) => OpenedLink::Read(Box::new(result.clone())),
+    }
+}
+
 /// Opens the share link in location hash `hash`: its scenario, validated, and its time.
 /// `None` when the hash carries no link. The browser's `DecompressionStream` inflates the
 /// scenario (so the app carries no decompressor of its own), which is why this waits.

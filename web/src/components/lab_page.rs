@@ -47,40 +47,23 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let card = props.card;
     let presets = lab_presets(card.id);
     let embed = crate::embed::current();
-    let hash = use_memo((), |_| {
-        web_sys::window()
-            .and_then(|window| window.location().hash().ok())
-            .unwrap_or_default()
-    });
     // A share link in the address is opened once, when the page starts; the browser
     // inflates it, so it arrives a moment later.
-    let link = use_state(|| None);
-    {
-        let link = link.clone();
-        let hash = hash.clone();
-        use_effect_with((), move |_| {
-            if crate::share::has_link(&hash) {
-                wasm_bindgen_futures::spawn_local(async move {
-                    link.set(Some(crate::share::read_link(&hash).await));
-                });
-            }
-        });
-    }
-    let preset = embed
-        .preset
-        .as_deref()
-        .or(crate::labs::default_preset(card.id));
-    let link = match &*link {
-        Some(read) => read.clone(),
-        None if crate::share::has_link(&hash) => {
+    let link = match crate::share::use_share_link(true) {
+        crate::share::OpenedLink::Opening => {
             return html! {
                 <main class="lab" aria-label={card.title} aria-busy="true">
                     <p class="pitch" role="status">{ "Opening the shared run…" }</p>
                 </main>
             };
         }
-        None => None,
+        crate::share::OpenedLink::Read(read) => Some(*read),
+        crate::share::OpenedLink::Absent => None,
     };
+    let preset = embed
+        .preset
+        .as_deref()
+        .or(crate::labs::default_preset(card.id));
     let Some(start) = crate::share::initial_run(card.id, link, preset, &presets) else {
         return html! {
             <main class="home">

@@ -125,20 +125,14 @@ pub fn rate_limit_global_figure(state: &PlaygroundHandle) -> Html {
     }
 }
 
-/// The share link in the page's address, if it holds one: the location hash.
-fn link_hash() -> Option<String> {
-    let hash = web_sys::window()
-        .and_then(|window| window.location().hash().ok())
-        .unwrap_or_default();
-    crate::share::has_link(&hash).then_some(hash)
-}
-
-/// The run of share link `hash`: its scenario and time, or preset `first` with a notice
-/// saying why the link could not be opened.
-async fn shared_run(hash: String, first: String) -> Option<crate::share::InitialRun> {
-    let link = crate::share::read_link(&hash).await;
-    let fallback = distributed_scenario(&first, None, None).ok()?;
-    crate::share::initial_run("ratelimit", link, None, &[("", fallback)])
+/// The run of a share link that was read: its scenario and time, or preset `first` with a
+/// notice saying why the link could not be opened.
+fn shared_run(
+    link: Result<netsplit_core::share::SharedRun, netsplit_core::share::ShareError>,
+    first: &str,
+) -> Option<crate::share::InitialRun> {
+    let fallback = distributed_scenario(first, None, None).ok()?;
+    crate::share::initial_run("ratelimit", Some(link), None, &[("", fallback)])
 }
 
 fn select_value(event: &Event) -> String {
@@ -172,34 +166,27 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
         .unwrap_or_default();
     // Opened from a share link (and not from a preset button): replay the shared run until
     // the learner picks other settings.
-    let link = use_memo((), {
-        let opened_by_preset = props.preset.is_some();
-        move |_| link_hash().filter(|_| !opened_by_preset)
-    });
-    let shared = use_state(|| None::<crate::share::InitialRun>);
-    // The browser inflates the link, so its run arrives a moment after the tab shows.
-    let opening = use_state(|| link.is_some());
-    {
-        let (shared, opening, first) = (shared.clone(), opening.clone(), first.clone());
-        use_effect_with((), move |_| {
-            if let Some(hash) = (*link).clone() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    shared.set(shared_run(hash, first).await);
-                    opening.set(false);
-                });
-            }
-        });
-    }
+    let link = crate::share::use_share_link(props.preset.is_none());
+    // Set once the learner picks other settings: the shared run gives way to them.
+    let left = use_state(|| false);
+    let shared = {
+        let first = first.clone();
+        use_memo(link.clone(), move |link| match link {
+            crate::share::OpenedLink::Read(read) => shared_run((**read).clone(), &first),
+            _ => None,
+        })
+    };
+    let shared = if *left { None } else { (*shared).clone() };
     let preset = use_state(|| first);
     let sharing = use_state(|| None::<String>);
     let policy = use_state(|| None::<String>);
     let Some(card) = labs::find("ratelimit") else {
         return html! {};
     };
-    if *opening {
+    if link == crate::share::OpenedLink::Opening {
         return html! { <p class="pitch" role="status" aria-busy="true">{ "Opening the shared run…" }</p> };
     }
-    let scenario = match &*shared {
+    let scenario = match &shared {
         Some(run) => Ok(run.scenario.clone()),
         None => distributed_scenario(&preset, sharing.as_deref(), policy.as_deref()),
     };
@@ -207,28 +194,28 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
         let preset = preset.clone();
         let sharing = sharing.clone();
         let policy = policy.clone();
-        let shared = shared.clone();
+        let left = left.clone();
         Callback::from(move |event: Event| {
             preset.set(select_value(&event));
             sharing.set(None);
             policy.set(None);
-            shared.set(None);
+            left.set(true);
         })
     };
     let on_sharing = {
         let sharing = sharing.clone();
-        let shared = shared.clone();
+        let left = left.clone();
         Callback::from(move |event: Event| {
             sharing.set(Some(select_value(&event)));
-            shared.set(None);
+            left.set(true);
         })
     };
     let on_policy = {
         let policy = policy.clone();
-        let shared = shared.clone();
+        let left = left.clone();
         Callback::from(move |event: Event| {
             policy.set(Some(select_value(&event)));
-            shared.set(None);
+            left.set(true);
         })
     };
     let current_sharing = scenario
@@ -249,7 +236,7 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
     let playground = match scenario.and_then(|scenario| PlaygroundState::new("ratelimit", scenario))
     {
         Ok(mut initial) => {
-            if let Some(run) = &*shared {
+            if let Some(run) = &shared {
                 crate::share::prepare(
                     &mut initial,
                     run.time_us,
