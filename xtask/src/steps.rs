@@ -1,5 +1,10 @@
 //! Runs check and test steps one after another, echoing their output, counting the tests each
 //! runner reports, and closing with one `N passed, M failed` line.
+//!
+//! Every step runs with `TMPDIR` pointed at a scratch folder under `target/` that is emptied when
+//! the step ends. Chromium and ChromeDriver make a profile folder of about 80 MB in the temporary
+//! folder for each browser they start, and wasm-bindgen-test-runner does not remove it when it
+//! stops the browser: left in `/tmp`, a few hundred test runs filled the disk.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -10,6 +15,7 @@ use std::time::Instant;
 /// The running tally of a `cargo xtask` invocation.
 pub struct Steps {
     root: PathBuf,
+    scratch: PathBuf,
     passed: u64,
     failed: u64,
     failures: Vec<String>,
@@ -27,6 +33,7 @@ impl Steps {
     pub fn new(root: &Path) -> Self {
         Self {
             root: root.to_path_buf(),
+            scratch: root.join("target").join("xtask-tmp"),
             passed: 0,
             failed: 0,
             failures: Vec::new(),
@@ -126,8 +133,28 @@ impl Steps {
     fn run(&self, name: &str, program: &str, args: &[&str]) -> (bool, String) {
         println!("\n==> {name}: {program} {}", args.join(" "));
         let started = Instant::now();
+        let (ok, output) = self.run_in_scratch(program, args);
+        remove_scratch(&self.scratch);
+        let verdict = if ok { "ok" } else { "FAILED" };
+        println!(
+            "==> {name}: {verdict} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        (ok, output)
+    }
+
+    fn run_in_scratch(&self, program: &str, args: &[&str]) -> (bool, String) {
+        remove_scratch(&self.scratch);
+        if let Err(error) = std::fs::create_dir_all(&self.scratch) {
+            println!(
+                "could not make the scratch folder {}: {error}",
+                self.scratch.display()
+            );
+            return (false, String::new());
+        }
         let child = Command::new(program)
             .current_dir(&self.root)
+            .env("TMPDIR", &self.scratch)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -175,12 +202,19 @@ impl Steps {
             let _ = reader.join();
         }
         let ok = child.wait().is_ok_and(|status| status.success());
-        let verdict = if ok { "ok" } else { "FAILED" };
-        println!(
-            "==> {name}: {verdict} in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
         (ok, output)
+    }
+}
+
+/// Empties a step's scratch folder; a folder that is not there is already empty.
+fn remove_scratch(scratch: &Path) {
+    match std::fs::remove_dir_all(scratch) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => println!(
+            "xtask: could not remove the scratch folder {}: {error}",
+            scratch.display()
+        ),
     }
 }
 
@@ -244,6 +278,30 @@ test result: FAILED. 3 passed; 2 failed; 0 ignored
                 failed: 2
             }
         );
+    }
+
+    #[test]
+    fn a_step_gets_its_own_temporary_folder_and_it_is_gone_afterwards() {
+        let root = std::env::temp_dir().join(format!("xtask-steps-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let mut steps = Steps::new(&root);
+        let ok = steps.check(
+            "leaves a browser profile behind",
+            "sh",
+            &[
+                "-c",
+                "mkdir \"$TMPDIR/profile\" && printf %s \"$TMPDIR\" > tmpdir.txt",
+            ],
+        );
+        assert!(ok);
+        let seen = std::fs::read_to_string(root.join("tmpdir.txt")).unwrap();
+        let scratch = root.join("target").join("xtask-tmp");
+        assert_eq!(Path::new(&seen), scratch);
+        assert!(
+            !scratch.exists(),
+            "the step's scratch folder was left behind"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
