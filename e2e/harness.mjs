@@ -130,12 +130,15 @@ export async function dialogText(page, name) {
   return field.inputValue();
 }
 
-/** The names of the WebAssembly files `page` downloads from now on, in order (a live array). */
+/**
+ * The names of the WebAssembly files `page` downloads from now on, in order (a live array):
+ * packed with xz (`.wasm.xz`, what the published site loads) or plain (`.wasm`, its fallback).
+ */
 export function recordBundles(page) {
   const bundles = [];
   page.on('request', (request) => {
     const file = new URL(request.url()).pathname.split('/').pop();
-    if (file.endsWith('.wasm')) bundles.push(file);
+    if (file.endsWith('.wasm') || file.endsWith('.wasm.xz')) bundles.push(file);
   });
   return bundles;
 }

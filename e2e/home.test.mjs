@@ -24,19 +24,43 @@ test('a first visit downloads only its own page\'s bundle, and opening a lab fro
   const bundles = recordBundles(page);
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
-  assert.deepEqual(bundles, ['netsplit-home_bg.wasm'], 'the gallery alone');
+  assert.deepEqual(bundles, ['netsplit-home_bg.wasm.xz'], 'the gallery alone');
 
   await page.getByRole('link', { name: 'Open the Raft consensus lab' }).click();
   await page.getByRole('heading', { level: 1, name: /Raft/ }).waitFor();
   await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
-  assert.deepEqual(bundles, ['netsplit-home_bg.wasm', 'netsplit-raft_bg.wasm'], 'then the Raft lab alone');
+  assert.deepEqual(bundles, ['netsplit-home_bg.wasm.xz', 'netsplit-raft_bg.wasm.xz'], 'then the Raft lab alone');
 
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
   await page.getByRole('link', { name: /hashing/i }).first().click();
   await page.getByRole('heading', { level: 1, name: /hashing/i }).waitFor();
-  assert.equal(bundles.at(-1), 'netsplit-hashing_bg.wasm');
-  assert.ok(!bundles.includes('netsplit-app_bg.wasm'), `never the whole app: ${bundles}`);
+  assert.equal(bundles.at(-1), 'netsplit-hashing_bg.wasm.xz');
+  assert.ok(!bundles.includes('netsplit-app_bg.wasm.xz'), `never the whole app: ${bundles}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a page whose packed bundle is damaged loads the plain one instead, and says so in the console', async () => {
+  const { page, context, problems } = await openPage(env.browser, env.site.url, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: 'Netsplit' }).waitFor();
+  const warnings = [];
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
+  const bundles = recordBundles(page);
+  // A host that serves something else under the packed file's name: xz's magic, then noise.
+  await page.route('**/netsplit-raft_bg.wasm.xz', (route) =>
+    route.fulfill({ body: Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(4096, 7)]) }),
+  );
+  await page.goto(`${env.site.url}?fresh=2#/raft`);
+  await page.getByRole('heading', { level: 1, name: /Raft/ }).waitFor();
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+  assert.deepEqual(bundles, ['netsplit-raft_bg.wasm.xz', 'netsplit-raft_bg.wasm'], 'the packed file, then the plain one');
+  assert.ok(
+    warnings.some((text) => text.includes('the packed netsplit-raft did not load')),
+    `a console warning names the bundle: ${warnings}`,
+  );
   assert.deepEqual(problems, []);
   await context.close();
 });

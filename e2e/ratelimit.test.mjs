@@ -94,11 +94,11 @@ test('the page downloads its side-by-side view alone, the distributed tab brings
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Rate limiting' }).waitFor();
   await page.locator('.rl-timeline').first().waitFor();
-  assert.deepEqual(bundles, ['netsplit-ratelimit_bg.wasm'], 'the side-by-side view alone');
+  assert.deepEqual(bundles, ['netsplit-ratelimit_bg.wasm.xz'], 'the side-by-side view alone');
 
   await page.getByRole('tab', { name: 'Distributed limiter' }).click();
   await page.locator('.cluster-view').waitFor();
-  assert.deepEqual(bundles, ['netsplit-ratelimit_bg.wasm', 'netsplit-ratelimit-distributed_bg.wasm'],
+  assert.deepEqual(bundles, ['netsplit-ratelimit_bg.wasm.xz', 'netsplit-ratelimit-distributed_bg.wasm.xz'],
     'the distributed tab downloads its bundle when it opens');
   assert.equal(await page.getByRole('tabpanel').count(), 1, 'one tab panel at a time');
 

@@ -51,12 +51,63 @@ function addStyles(page) {
   document.head.append(link);
 }
 
+// `cargo xtask dist` packs each bundle's WebAssembly with xz, a fifth smaller than the gzip a
+// static host adds (xtask/src/pack.rs), and lists the unpacker, the npm package xz-decompress,
+// with its integrity. `trunk serve` packs nothing and lists none: the plain .wasm loads.
+const unpackerIntegrity = document.querySelector('meta[name="netsplit-unpacker"]')?.content;
+let unpacker;
+
+/** xz-decompress's `XzReadableStream`, its script added to the page the first time. */
+function xzReadableStream() {
+  unpacker ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = new URL('./xz-decompress.js', import.meta.url);
+    script.integrity = unpackerIntegrity;
+    script.onload = () => {
+      const stream = window['xz-decompress']?.XzReadableStream;
+      if (stream) {
+        resolve(stream);
+      } else {
+        reject(new Error('the xz unpacker loaded but did not start'));
+      }
+    };
+    script.onerror = () => reject(new Error('the xz unpacker did not download'));
+    document.head.append(script);
+  });
+  return unpacker;
+}
+
+/** Bundle `name`'s WebAssembly, unpacked as it downloads, as a response to compile from. */
+async function packedWasm(name) {
+  const [XzReadableStream, packed] = await Promise.all([
+    xzReadableStream(),
+    fetch(new URL(`./netsplit-${name}_bg.wasm.xz`, import.meta.url)),
+  ]);
+  if (!packed.ok) {
+    throw new Error(`netsplit-${name}_bg.wasm.xz: ${packed.status} ${packed.statusText}`);
+  }
+  return new Response(new XzReadableStream(packed.body), {
+    headers: { 'Content-Type': 'application/wasm' },
+  });
+}
+
 /** Downloads bundle `name` and starts it: its `main` renders the page, or its part. */
 async function start(name) {
-  // Fetch the WebAssembly while the JS glue loads, not after.
+  // Fetch the WebAssembly (and the unpacker) while the JS glue loads, not after.
+  const glue = import(`./netsplit-${name}.js`);
+  if (unpackerIntegrity) {
+    const wasm = packedWasm(name);
+    try {
+      await (await glue).default({ module_or_path: wasm });
+      return;
+    } catch (error) {
+      // A host that mangles the packed file, or a browser the unpacker cannot run in:
+      // the plain file is beside it.
+      console.warn(`Netsplit: the packed netsplit-${name} did not load (${error.message}); loading it unpacked.`);
+    }
+  }
   const wasm = fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url));
-  const glue = await import(`./netsplit-${name}.js`);
-  await glue.default({ module_or_path: wasm });
+  await (await glue).default({ module_or_path: wasm });
 }
 
 /** An alert saying bundle `name` did not download, and why: a page-wide `main`, or a `div`. */

@@ -164,6 +164,17 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
     if !steps.check_all("per-page bundles: terser and csso", &commands) {
         return false;
     }
+    let unpacker = match pack_bundles(root) {
+        Ok(integrity) => integrity,
+        Err(why) => {
+            steps.failed("per-page bundles: pack the WebAssembly with xz", &why);
+            return false;
+        }
+    };
+    steps.passed(
+        "per-page bundles: pack the WebAssembly with xz",
+        "every bundle and the whole app, with the unpacker beside them",
+    );
     let page_styles = match split_styles(root) {
         Ok(page_styles) => page_styles,
         Err(why) => {
@@ -175,13 +186,31 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
         steps.failed("per-page bundles: integrity of the minified files", &why);
         return false;
     }
-    match list_in_page(&root.join("dist/index.html"), &page_styles) {
+    match list_in_page(&root.join("dist/index.html"), &page_styles, &unpacker) {
         Ok(()) => true,
         Err(why) => {
             steps.failed("per-page bundles: list them in dist/index.html", &why);
             false
         }
     }
+}
+
+/// Packs every bundle's WebAssembly, and the whole app's, with xz (crate::pack) and copies
+/// the unpacker the loader uses into `dist/`. Returns the unpacker's sha384 integrity.
+fn pack_bundles(root: &Path) -> Result<String, String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let dist = root.join("dist");
+    for name in all_bundles().chain(["app"]) {
+        crate::pack::pack_file(&dist.join(format!("netsplit-{name}_bg.wasm")))?;
+    }
+    let source = root.join(crate::pack::UNPACKER_SOURCE);
+    let unpacker =
+        std::fs::read(&source).map_err(|error| format!("{}: {error}", source.display()))?;
+    let target = dist.join(crate::pack::UNPACKER);
+    std::fs::write(&target, &unpacker).map_err(|error| format!("{}: {error}", target.display()))?;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&unpacker));
+    Ok(format!("sha384-{hash}"))
 }
 
 /// Splits `dist/styles.css` (minified) into the rules every page needs, left there, and
@@ -209,12 +238,13 @@ fn split_styles(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
     Ok(listed)
 }
 
-/// The tags that tell www/loader.js which bundles the site has and which pages have styles
-/// of their own (with each file's integrity). Without them (`trunk serve`) the loader
-/// starts the whole app, whose `styles.css` is whole.
-fn bundles_meta(page_styles: &[(&str, String)]) -> String {
+/// The tags that tell www/loader.js which bundles the site has, which pages have styles
+/// of their own (with each file's integrity), and the integrity of the unpacker for the
+/// packed WebAssembly. Without them (`trunk serve`) the loader starts the whole app, whose
+/// `styles.css` is whole and whose WebAssembly is not packed.
+fn bundles_meta(page_styles: &[(&str, String)], unpacker: &str) -> String {
     format!(
-        "<meta name=\"netsplit-bundles\" content=\"{}\" />\n  <meta name=\"netsplit-styles\" content=\"{}\" />",
+        "<meta name=\"netsplit-bundles\" content=\"{}\" />\n  <meta name=\"netsplit-styles\" content=\"{}\" />\n  <meta name=\"netsplit-unpacker\" content=\"{unpacker}\" />",
         all_bundles().collect::<Vec<_>>().join(" "),
         page_styles
             .iter()
@@ -224,7 +254,7 @@ fn bundles_meta(page_styles: &[(&str, String)]) -> String {
     )
 }
 
-fn list_in_page(page: &Path, page_styles: &[(&str, String)]) -> Result<(), String> {
+fn list_in_page(page: &Path, page_styles: &[(&str, String)], unpacker: &str) -> Result<(), String> {
     let html = std::fs::read_to_string(page)
         .map_err(|error| format!("could not read {}: {error}", page.display()))?;
     if html.contains(r#"name="netsplit-bundles""#) {
@@ -238,7 +268,7 @@ fn list_in_page(page: &Path, page_styles: &[(&str, String)]) -> Result<(), Strin
     let listed = format!(
         "{}  {}\n  {}",
         &html[..head_end],
-        bundles_meta(page_styles),
+        bundles_meta(page_styles, unpacker),
         &html[head_end..]
     );
     std::fs::write(page, listed)
@@ -338,8 +368,8 @@ mod tests {
         )
         .expect("written");
         let styles = [("raft", "sha384-abc".to_string())];
-        list_in_page(&page, &styles).expect("listed");
-        list_in_page(&page, &styles).expect("listed again");
+        list_in_page(&page, &styles, "sha384-xyz").expect("listed");
+        list_in_page(&page, &styles, "sha384-xyz").expect("listed again");
         let html = std::fs::read_to_string(&page).expect("read");
         assert_eq!(html.matches("netsplit-bundles").count(), 1, "{html}");
         assert!(html.find("netsplit-bundles") < html.find("</head>"));
@@ -347,6 +377,7 @@ mod tests {
             "content=\"home raft hashing ratelimit loadbalancing broadcast ratelimit-distributed\""
         ));
         assert!(html.contains(r#"<meta name="netsplit-styles" content="raft:sha384-abc" />"#));
+        assert!(html.contains(r#"<meta name="netsplit-unpacker" content="sha384-xyz" />"#));
         assert!(
             !html.contains("netsplit-app"),
             "no preload of the whole app: {html}"
@@ -383,7 +414,8 @@ mod tests {
         std::fs::create_dir_all(&directory).expect("a temporary directory");
         let page = directory.join("index.html");
         std::fs::write(&page, "<p>no head</p>").expect("written");
-        let error = list_in_page(&page, &[]).expect_err("no </head> to put the list before");
+        let error =
+            list_in_page(&page, &[], "sha384-xyz").expect_err("no </head> to put the list before");
         assert!(error.contains("</head>"), "{error}");
         let _ = std::fs::remove_dir_all(&directory);
     }

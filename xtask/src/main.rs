@@ -10,6 +10,7 @@
 //! Debian); nothing is downloaded from anywhere else, and trunk is told to stay offline.
 
 mod bundles;
+mod pack;
 mod setup;
 mod shorten;
 mod sizes;
@@ -53,7 +54,7 @@ commands:
   dist               optimized static build into dist/, with sizes raw and gzipped
   bench [--quick] [--browser]
                      benchmarks: engine and labs natively (skipped with --browser), the engine
-                     in wasm32 and the frame times in headless Chromium
+                     in wasm32, the frame times and the unpacking times in headless Chromium
   setup              install what is missing and stop";
 
 /// The workspace root: the folder above this crate.
@@ -223,6 +224,11 @@ fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             "frame times in headless Chromium",
             "node",
             &["e2e/bench/frames.mjs"],
+        );
+        steps.check(
+            "unpacking the xz-packed bundles in headless Chromium",
+            "node",
+            &["e2e/bench/unpack.mjs"],
         );
     }
     steps.finish()

@@ -111,18 +111,19 @@ fn ensure_npm_packages(root: &Path) -> Result<(), String> {
         && root.join("node_modules/.bin/terser").exists()
         && root.join("node_modules/.bin/csso").exists()
         && root.join("node_modules/playwright-core").exists()
+        && root.join(crate::pack::UNPACKER_SOURCE).exists()
     {
         return Ok(());
     }
     if output_of("npm", &["--version"]).is_err() {
         return Err(
-            "npm was not found. Netsplit installs wasm-opt (binaryen) and playwright-core \
-             from the npm registry: install Node.js 20+ with npm, then run this again."
+            "npm was not found. Netsplit installs wasm-opt (binaryen), playwright-core and \
+             xz-decompress from the npm registry: install Node.js 20+ with npm, then run this again."
                 .into(),
         );
     }
     step(
-        "installing npm packages (binaryen, terser, csso, playwright-core) with npm ci",
+        "installing npm packages (binaryen, terser, csso, playwright-core, xz-decompress) with npm ci",
         || run_loud(root, "npm", &["ci", "--no-audit", "--no-fund"]),
         REGISTRY_HINT,
     )

@@ -12,19 +12,18 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 
 /// The most a first visit to each page may download (gzip bytes), checked by `cargo xtask
 /// test` so the download cannot grow unnoticed. Issue 9's target is under 300 KB
-/// (307,200 bytes) for every page; these hold each page a little above its size when last
-/// measured, and never above the target once a page is under it. Lower a budget whenever a
-/// page shrinks.
+/// (307,200 bytes) for every page, and every page is under it: these hold each page a
+/// little above its size when last measured (with the WebAssembly packed by crate::pack) and
+/// never above the target. Lower a budget whenever a page shrinks.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
-    ("home", 90_000),
-    ("raft", 357_000),
-    ("hashing", 186_000),
-    ("ratelimit", 205_000),
-    ("loadbalancing", 349_000),
-    // Under the target (300 KiB, 307,200): held there with room for small changes.
-    ("broadcast", 302_000),
+    ("home", 86_000),
+    ("raft", 297_000),
+    ("hashing", 164_000),
+    ("ratelimit", 180_000),
+    ("loadbalancing", 292_000),
+    ("broadcast", 255_000),
     // A part: what the rate limiting page downloads when its distributed tab first opens.
-    ("ratelimit-distributed", 363_000),
+    ("ratelimit-distributed", 290_000),
 ];
 
 /// Issue 9's target for a first visit to any page, in gzip bytes.
@@ -105,10 +104,21 @@ fn visits(
                 raw: 0,
                 gzipped: 0,
             };
+            // Where `cargo xtask dist` packed the WebAssembly (crate::pack), the loader
+            // downloads the packed file and, once a page, the unpacker.
+            let packed = files
+                .iter()
+                .any(|sized| sized.name == crate::pack::UNPACKER);
             let mut bundle_files = vec![
                 format!("netsplit-{bundle}.js"),
-                format!("netsplit-{bundle}_bg.wasm"),
+                format!(
+                    "netsplit-{bundle}_bg.wasm{}",
+                    if packed { ".xz" } else { "" }
+                ),
             ];
+            if packed && part_of.is_none() {
+                bundle_files.push(crate::pack::UNPACKER.to_string());
+            }
             // A page's own styles, if `cargo xtask dist` gave it some (crate::styles); the
             // whole app takes every page's.
             if part_of.is_none() {
@@ -150,8 +160,9 @@ pub fn report(dist: &Path, bundles: &[&str], parts: &[(&str, &str)]) -> Result<(
         println!("{:<48} {:>12} {:>12}", file.name, file.raw, file.gzipped);
     }
     println!(
-        "\nA first visit downloads {}, the page's own styles (styles-<page>.css, if any) and one bundle (the page's WebAssembly and its JS glue):",
-        PAGE_FILES.join(", ")
+        "\nA first visit downloads {}, the page's own styles (styles-<page>.css, if any) and one bundle (the page's WebAssembly, packed with xz where {} is there to unpack it, and its JS glue):",
+        PAGE_FILES.join(", "),
+        crate::pack::UNPACKER
     );
     println!(
         "{:<48} {:>12} {:>12} {:>12}",
@@ -256,7 +267,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn gzip_len(bytes: &[u8]) -> usize {
+pub fn gzip_len(bytes: &[u8]) -> usize {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(bytes);
@@ -281,7 +292,7 @@ mod tests {
         let error = over_budget(&[visit("home", 1_000), visit("raft", 10_000_000)])
             .expect_err("raft is over");
         assert!(
-            error.contains("raft") && error.contains("10000000") && error.contains("357000"),
+            error.contains("raft") && error.contains("10000000") && error.contains("297000"),
             "{error}"
         );
         assert!(!error.contains("home"), "{error}");
@@ -291,7 +302,7 @@ mod tests {
     fn pages_within_budget_pass_and_the_whole_app_is_not_budgeted() {
         let summary =
             over_budget(&[visit("home", 1_000), visit("app", 10_000_000)]).expect("within");
-        assert!(summary.contains("home 1000 of 90000"), "{summary}");
+        assert!(summary.contains("home 1000 of 86000"), "{summary}");
     }
 
     #[test]
@@ -337,9 +348,48 @@ mod tests {
     }
 
     #[test]
+    fn a_packed_site_counts_the_packed_webassembly_and_the_unpacker_once_a_page() {
+        let sized = |name: &str, gzipped: usize| Sized {
+            name: name.into(),
+            raw: gzipped,
+            gzipped,
+        };
+        let mut files: Vec<Sized> = PAGE_FILES.iter().map(|name| sized(name, 1)).collect();
+        for bundle in ["raft", "ratelimit", "ratelimit-distributed", "app"] {
+            files.push(sized(&format!("netsplit-{bundle}.js"), 10));
+            files.push(sized(&format!("netsplit-{bundle}_bg.wasm"), 100_000));
+            files.push(sized(&format!("netsplit-{bundle}_bg.wasm.xz"), 80));
+        }
+        files.push(sized(crate::pack::UNPACKER, 9));
+        let visits = visits(
+            Path::new("dist"),
+            &files,
+            &["raft", "ratelimit"],
+            &[("ratelimit-distributed", "ratelimit")],
+        )
+        .expect("counted");
+        let gzipped = |bundle: &str| {
+            visits
+                .iter()
+                .find(|visit| visit.bundle == bundle)
+                .map(|visit| visit.gzipped)
+        };
+        assert_eq!(gzipped("raft"), Some(4 + 10 + 80 + 9));
+        // The page has loaded the unpacker already.
+        assert_eq!(gzipped("ratelimit-distributed"), Some(10 + 80));
+    }
+
+    #[test]
     fn a_page_without_a_budget_fails_rather_than_passing_unchecked() {
         let error = over_budget(&[visit("newlab", 1)]).expect_err("no budget");
         assert!(error.contains("newlab has no budget"), "{error}");
+    }
+
+    #[test]
+    fn no_budget_allows_a_page_over_the_target() {
+        for (page, budget) in BUDGETS_GZIP_BYTES {
+            assert!(*budget < TARGET_GZIP_BYTES, "{page}: {budget}");
+        }
     }
 
     #[test]
