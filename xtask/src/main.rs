@@ -97,6 +97,7 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
 
 fn test(root: &Path, args: &[String]) -> Result<(), String> {
     let run_e2e = !args.iter().any(|arg| arg == "--no-e2e");
+    setup::warn_if_disk_is_short(root);
     setup::ensure_all(root, setup::Needs::TEST)?;
     let mut steps = Steps::new(root);
     steps.check("cargo fmt", "cargo", &["fmt", "--all", "--check"]);

@@ -251,6 +251,38 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 }
 
 /// Standard output of a command that succeeded.
+/// What a full `cargo xtask test` writes under `target/` from a clean clone (3.2 GB measured,
+/// with room to spare), and what `dist/` and the npm packages add.
+const DISK_NEEDED_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
+/// Warns, before anything is built, when the disk holding `root` has less free space than a
+/// full test run needs: a run that fills the disk fails halfway with errors that do not say
+/// why. Says nothing when `df` cannot tell.
+pub fn warn_if_disk_is_short(root: &Path) {
+    let Some(free) = output_of("df", &["-Pk", &root.display().to_string()])
+        .ok()
+        .and_then(|report| free_bytes(&report))
+    else {
+        return;
+    };
+    if free < DISK_NEEDED_BYTES {
+        println!(
+            "xtask: warning: {:.1} GB free on the disk holding {}; a full test run needs about {} GB \
+             (the builds under target/). Free some space if a step fails with 'No space left on device'.",
+            free as f64 / 1e9,
+            root.display(),
+            DISK_NEEDED_BYTES / 1_000_000_000
+        );
+    }
+}
+
+/// The free bytes in `df -Pk`'s report: the fourth column of its second line, in KiB.
+fn free_bytes(report: &str) -> Option<u64> {
+    let line = report.lines().nth(1)?;
+    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 fn output_of(program: &str, args: &[&str]) -> Result<String, String> {
     let output = Command::new(program)
         .args(args)
@@ -300,6 +332,15 @@ fn run_quiet(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_space_is_read_from_dfs_report() {
+        let report = "Filesystem 1024-blocks Used Available Capacity Mounted on\n\
+                      /dev/vda 264000000 94000000 1200000 99% /\n";
+        assert_eq!(free_bytes(report), Some(1_200_000 * 1024));
+        assert_eq!(free_bytes("Filesystem\n"), None);
+        assert_eq!(free_bytes(""), None);
+    }
 
     #[test]
     fn the_locked_wasm_bindgen_version_is_read_from_cargo_lock() {
