@@ -101,6 +101,10 @@ async function start(name) {
       await (await glue).default({ module_or_path: wasm });
       return;
     } catch (error) {
+      // The app itself stopped (a panic traps): loading it again would not help.
+      if (error instanceof WebAssembly.RuntimeError) {
+        throw error;
+      }
       // A host that mangles the packed file, or a browser the unpacker cannot run in:
       // the plain file is beside it.
       console.warn(`Netsplit: the packed netsplit-${name} did not load (${error.message}); loading it unpacked.`);
