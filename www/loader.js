@@ -95,10 +95,13 @@ async function packedWasm(name) {
 async function start(name) {
   // Fetch the WebAssembly (and the unpacker) while the JS glue loads, not after.
   const glue = import(`./netsplit-${name}.js`);
-  if (unpackerIntegrity) {
-    const wasm = packedWasm(name);
+  const packed = unpackerIntegrity ? packedWasm(name) : undefined;
+  // Its failure is handled below, once the glue is in; until then it is not "unhandled".
+  packed?.catch(() => {});
+  const { default: init } = await glue;
+  if (packed) {
     try {
-      await (await glue).default({ module_or_path: wasm });
+      await init({ module_or_path: packed });
       return;
     } catch (error) {
       // The app itself stopped (a panic traps): loading it again would not help.
@@ -110,8 +113,7 @@ async function start(name) {
       console.warn(`Netsplit: the packed netsplit-${name} did not load (${error.message}); loading it unpacked.`);
     }
   }
-  const wasm = fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url));
-  await (await glue).default({ module_or_path: wasm });
+  await init({ module_or_path: fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url)) });
 }
 
 /** An alert saying bundle `name` did not download, and why: a page-wide `main`, or a `div`. */
