@@ -77,8 +77,8 @@ function xzReadableStream() {
   return unpacker;
 }
 
-/** Bundle `name`'s WebAssembly, unpacked as it downloads, as a response to compile from. */
-async function packedWasm(name) {
+/** Bundle `name`'s WebAssembly, unpacked as it downloads and compiled as it unpacks. */
+async function packedModule(name) {
   const [XzReadableStream, packed] = await Promise.all([
     xzReadableStream(),
     fetch(new URL(`./netsplit-${name}_bg.wasm.xz`, import.meta.url)),
@@ -86,34 +86,42 @@ async function packedWasm(name) {
   if (!packed.ok) {
     throw new Error(`netsplit-${name}_bg.wasm.xz: ${packed.status} ${packed.statusText}`);
   }
-  return new Response(new XzReadableStream(packed.body), {
-    headers: { 'Content-Type': 'application/wasm' },
-  });
+  return WebAssembly.compileStreaming(
+    new Response(new XzReadableStream(packed.body), {
+      headers: { 'Content-Type': 'application/wasm' },
+    }),
+  );
 }
 
-/** Downloads bundle `name` and starts it: its `main` renders the page, or its part. */
-async function start(name) {
-  // Fetch the WebAssembly (and the unpacker) while the JS glue loads, not after.
-  const glue = import(`./netsplit-${name}.js`);
-  const packed = unpackerIntegrity ? packedWasm(name) : undefined;
-  // Its failure is handled below, once the glue is in; until then it is not "unhandled".
-  packed?.catch(() => {});
-  const { default: init } = await glue;
-  if (packed) {
+/** Bundle `name`'s compiled WebAssembly: from the packed file, else from the plain one. */
+async function compiledModule(name) {
+  if (unpackerIntegrity) {
     try {
-      await init({ module_or_path: packed });
-      return;
+      return await packedModule(name);
     } catch (error) {
-      // The app itself stopped (a panic traps): loading it again would not help.
-      if (error instanceof WebAssembly.RuntimeError) {
-        throw error;
-      }
       // A host that mangles the packed file, or a browser the unpacker cannot run in:
       // the plain file is beside it.
       console.warn(`Netsplit: the packed netsplit-${name} did not load (${error.message}); loading it unpacked.`);
     }
   }
-  await init({ module_or_path: fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url)) });
+  const plain = await fetch(new URL(`./netsplit-${name}_bg.wasm`, import.meta.url));
+  if (!plain.ok) {
+    throw new Error(`netsplit-${name}_bg.wasm: ${plain.status} ${plain.statusText}`);
+  }
+  // Streaming compilation needs the right type; a host that sends another still works.
+  return plain.headers.get('Content-Type') === 'application/wasm'
+    ? WebAssembly.compileStreaming(plain)
+    : WebAssembly.compile(await plain.arrayBuffer());
+}
+
+/** Downloads bundle `name` and starts it: its `main` renders the page, or its part. */
+async function start(name) {
+  // Download and compile the WebAssembly (and the unpacker) while the JS glue loads, not after.
+  const module = compiledModule(name);
+  // Its failure is reported below, once the glue is in; until then it is not "unhandled".
+  module.catch(() => {});
+  const glue = await import(`./netsplit-${name}.js`);
+  await glue.default({ module_or_path: await module });
 }
 
 /** An alert saying bundle `name` did not download, and why: a page-wide `main`, or a `div`. */

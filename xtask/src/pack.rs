@@ -21,8 +21,9 @@ pub const UNPACKER: &str = "xz-decompress.js";
 const DICT_MIN: u32 = 4096;
 
 /// `bytes` as an xz stream: LZMA2 at preset 9 "extreme" (the longest matches, the deepest
-/// search), a CRC32 check, and a dictionary no larger than the input, so the browser's
-/// unpacker allocates about the size of the bundle, not preset 9's 64 MiB.
+/// search), a CRC32 check, and a dictionary of the input's size rounded up to a power of two
+/// (1 MiB for the Raft bundle), so the browser's unpacker allocates about the size of the
+/// bundle, not preset 9's 64 MiB.
 pub fn xz(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut options = XzOptions::with_preset(9);
     options.lzma_options.nice_len = 273;
@@ -43,7 +44,9 @@ pub fn pack_file(wasm: &Path) -> Result<(), String> {
     let packed = xz(&bytes).map_err(|why| format!("{}: {why}", wasm.display()))?;
     let mut name = wasm.as_os_str().to_owned();
     name.push(".xz");
-    std::fs::write(&name, packed).map_err(|error| format!("{}: {error}", wasm.display()))
+    let packed_path = Path::new(&name);
+    std::fs::write(packed_path, packed)
+        .map_err(|error| format!("{}: {error}", packed_path.display()))
 }
 
 #[cfg(test)]

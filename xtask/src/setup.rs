@@ -250,10 +250,9 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
         .ok()
 }
 
-/// Standard output of a command that succeeded.
 /// What a full `cargo xtask test` writes under `target/` from a clean clone (3.2 GB measured,
 /// with room to spare), and what `dist/` and the npm packages add.
-const DISK_NEEDED_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+const DISK_NEEDED_BYTES: u64 = 5_000_000_000;
 
 /// Warns, before anything is built, when the disk holding `root` has less free space than a
 /// full test run needs: a run that fills the disk fails halfway with errors that do not say
@@ -283,6 +282,7 @@ fn free_bytes(report: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Standard output of a command that succeeded.
 fn output_of(program: &str, args: &[&str]) -> Result<String, String> {
     let output = Command::new(program)
         .args(args)

@@ -1,10 +1,11 @@
 //! Runs check and test steps one after another, echoing their output, counting the tests each
 //! runner reports, and closing with one `N passed, M failed` line.
 //!
-//! Every step runs with `TMPDIR` pointed at a scratch folder under `target/` that is emptied when
-//! the step ends. Chromium and ChromeDriver make a profile folder of about 80 MB in the temporary
-//! folder for each browser they start, and wasm-bindgen-test-runner does not remove it when it
-//! stops the browser: left in `/tmp`, a few hundred test runs filled the disk.
+//! Every step runs with `TMPDIR` pointed at a scratch folder under `target/xtask-tmp/` (one per
+//! xtask process) that is emptied when the step ends. Chromium and ChromeDriver make a profile
+//! folder of about 80 MB in the temporary folder for each browser they start, and
+//! wasm-bindgen-test-runner does not remove it when it stops the browser: left in `/tmp`, a few
+//! hundred test runs filled the disk.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -33,7 +34,12 @@ impl Steps {
     pub fn new(root: &Path) -> Self {
         Self {
             root: root.to_path_buf(),
-            scratch: root.join("target").join("xtask-tmp"),
+            // One folder per xtask process, so two commands at once (a `dist` during a
+            // `test`) do not delete each other's browser profiles.
+            scratch: root
+                .join("target")
+                .join("xtask-tmp")
+                .join(std::process::id().to_string()),
             passed: 0,
             failed: 0,
             failures: Vec::new(),
@@ -295,7 +301,10 @@ test result: FAILED. 3 passed; 2 failed; 0 ignored
         );
         assert!(ok);
         let seen = std::fs::read_to_string(root.join("tmpdir.txt")).unwrap();
-        let scratch = root.join("target").join("xtask-tmp");
+        let scratch = root
+            .join("target")
+            .join("xtask-tmp")
+            .join(std::process::id().to_string());
         assert_eq!(Path::new(&seen), scratch);
         assert!(
             !scratch.exists(),
