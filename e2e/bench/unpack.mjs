@@ -1,8 +1,9 @@
 // Unpacking benchmark (issue 9): what packing the WebAssembly with xz costs a visit in time
 // and saves it in bytes, in headless Chromium against the release build in dist/.
 //
-// For each page's bundle (and the rate limiting page's distributed part): the packed and gzipped sizes (gzip -9, what a static host adds to the
-// plain file), the median over 7 runs of unpacking the packed file in the page
+// For each page's bundle (and the rate limiting page's distributed part): the packed and
+// gzipped sizes (gzip -9, what a static host adds to the plain file), the median over 7 runs
+// of unpacking the packed file in the page
 // (xz-decompress's XzReadableStream, as www/loader.js does), and the bandwidth below which
 // the packed file arrives and unpacks sooner than the gzipped plain one (the bytes saved
 // divided by the unpacking time). Unpacking runs as the bytes arrive, so on a slow link most

@@ -198,8 +198,6 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
 /// Packs every bundle's WebAssembly, and the whole app's, with xz (crate::pack) and copies
 /// the unpacker the loader uses into `dist/`. Returns the unpacker's sha384 integrity.
 fn pack_bundles(root: &Path) -> Result<String, String> {
-    use base64::Engine as _;
-    use sha2::Digest as _;
     let dist = root.join("dist");
     for name in all_bundles().chain(["app"]) {
         crate::pack::pack_file(&dist.join(format!("netsplit-{name}_bg.wasm")))?;
@@ -209,16 +207,21 @@ fn pack_bundles(root: &Path) -> Result<String, String> {
         std::fs::read(&source).map_err(|error| format!("{}: {error}", source.display()))?;
     let target = dist.join(crate::pack::UNPACKER);
     std::fs::write(&target, &unpacker).map_err(|error| format!("{}: {error}", target.display()))?;
-    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&unpacker));
-    Ok(format!("sha384-{hash}"))
+    Ok(integrity(&unpacker))
+}
+
+/// The subresource-integrity value of a file's bytes: `sha384-` and the base64 digest.
+fn integrity(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes));
+    format!("sha384-{hash}")
 }
 
 /// Splits `dist/styles.css` (minified) into the rules every page needs, left there, and
 /// each page's own, written to `dist/styles-<page>.css` (crate::styles). Returns each
 /// page's file with its sha384 integrity, for the loader.
 fn split_styles(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
-    use base64::Engine as _;
-    use sha2::Digest as _;
     let dist = root.join("dist");
     let shared = dist.join("styles.css");
     let css = std::fs::read_to_string(&shared)
@@ -231,9 +234,7 @@ fn split_styles(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
     for (page, rules) in &split.pages {
         let file = dist.join(format!("styles-{page}.css"));
         std::fs::write(&file, rules).map_err(|error| format!("{}: {error}", file.display()))?;
-        let hash = base64::engine::general_purpose::STANDARD
-            .encode(sha2::Sha384::digest(rules.as_bytes()));
-        listed.push((*page, format!("sha384-{hash}")));
+        listed.push((*page, integrity(rules.as_bytes())));
     }
     Ok(listed)
 }
@@ -312,8 +313,6 @@ fn edit_links(
 /// `html` with each `<link>`'s sha384 integrity recomputed from the bytes `read` gives for
 /// its `href` (a relative path, `./` removed). A link whose file cannot be read is an error.
 fn with_integrity(html: &str, read: impl Fn(&str) -> Option<Vec<u8>>) -> Result<String, String> {
-    use base64::Engine as _;
-    use sha2::Digest as _;
     let attribute = |tag: &str, name: &str| -> Option<(usize, usize)> {
         let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
         let length = tag[start..].find('"')?;
@@ -327,11 +326,10 @@ fn with_integrity(html: &str, read: impl Fn(&str) -> Option<Vec<u8>>) -> Result<
                 let file = tag[href_start..href_end].trim_start_matches("./");
                 let bytes = read(file)
                     .ok_or_else(|| format!("{file} (linked with an integrity hash) is missing"))?;
-                let hash =
-                    base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bytes));
                 Ok(Some(format!(
-                    "{}sha384-{hash}{}",
+                    "{}{}{}",
                     &tag[..hash_start],
+                    integrity(&bytes),
                     &tag[hash_end..]
                 )))
             }

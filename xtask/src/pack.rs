@@ -5,8 +5,8 @@
 //! smaller than gzip -9 does. `www/loader.js` downloads `netsplit-<name>_bg.wasm.xz` and
 //! unpacks it as it arrives with the npm package xz-decompress (xz-embedded, itself a small
 //! WebAssembly module; about 9 KB gzipped), feeding the bytes straight into
-//! `WebAssembly.instantiateStreaming`. The plain `.wasm` stays beside it: the loader falls
-//! back to it if unpacking fails.
+//! `WebAssembly.compileStreaming`. The plain `.wasm` stays beside it: the loader falls back
+//! to it if downloading, unpacking or compiling the packed file fails.
 
 use std::path::Path;
 

@@ -95,6 +95,11 @@ fn visits(
         .chain(["app"])
         .map(|bundle| (bundle, None));
     let parts = parts.iter().map(|(part, page)| (*part, Some(*page)));
+    // Where `cargo xtask dist` packed the WebAssembly (crate::pack), the loader downloads the
+    // packed file and, once a page, the unpacker.
+    let packed = files
+        .iter()
+        .any(|sized| sized.name == crate::pack::UNPACKER);
     pages
         .chain(parts)
         .map(|(bundle, part_of)| {
@@ -104,11 +109,6 @@ fn visits(
                 raw: 0,
                 gzipped: 0,
             };
-            // Where `cargo xtask dist` packed the WebAssembly (crate::pack), the loader
-            // downloads the packed file and, once a page, the unpacker.
-            let packed = files
-                .iter()
-                .any(|sized| sized.name == crate::pack::UNPACKER);
             let mut bundle_files = vec![
                 format!("netsplit-{bundle}.js"),
                 format!(
