@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use netsplit_core::lab::build_simulator;
-use netsplit_core::protocols::loadbalancing::{LoadBalancing, lab};
+use netsplit_core::labs::loadbalancing::{LoadBalancing, lab};
 use netsplit_core::scenario::Scenario;
 use netsplit_core::sim::Simulator;
 

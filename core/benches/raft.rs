@@ -8,7 +8,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use netsplit_core::Scenario;
 use netsplit_core::lab::build_simulator;
-use netsplit_core::protocols::raft::Raft;
+use netsplit_core::labs::raft::Raft;
 
 /// Virtual time each run covers, in milliseconds.
 const RUN_MS: u64 = 2_000;

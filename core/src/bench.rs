@@ -6,8 +6,8 @@
 //! browser) and divide [`WorkloadResult::delivered`] by the elapsed time.
 
 use crate::lab::build_simulator;
+use crate::labs::broadcast::Broadcast;
 use crate::protocol::MICROS_PER_MS;
-use crate::protocols::broadcast::Broadcast;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::queue_entry_size;
 

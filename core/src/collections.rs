@@ -403,7 +403,7 @@ mod tests {
     #[test]
     fn raft_leader_state_serializes_to_the_same_json_as_with_btree_maps_and_sets() {
         // The node inspector shows this JSON; with B-trees it was exactly this text.
-        let mut leader = crate::protocols::raft::LeaderState::default();
+        let mut leader = crate::labs::raft::LeaderState::default();
         leader.next_index.insert(3, 7);
         leader.next_index.insert(2, 5);
         leader.recently_active.insert(3);

@@ -5,7 +5,8 @@
 //! and get a [`LabRun`] for free from [`build_protocol_lab`]; labs that are not
 //! message-passing simulations implement [`LabRun`] themselves.
 //!
-//! To register a lab: add a [`LabInfo`] to [`LABS`] and its builder to [`BUILDERS`].
+//! This module names no lab: each lab defines its [`Lab`] in `labs/<lab>/lab.rs`, and
+//! `crate::catalogue` lists them.
 
 use serde::Serialize;
 
@@ -38,19 +39,57 @@ pub struct LabInfo {
     pub papers: &'static [&'static str],
 }
 
-/// Every lab this build knows.
-pub const LABS: &[LabInfo] = &[
-    LabInfo {
-        name: "broadcast",
-        title: "Broadcast and acknowledgements",
-        description: "Each node pings every other node in rounds and counts the answers; \
-                  see loss, partitions, crashes and duplicates at work.",
-        papers: &[],
-    },
-    crate::protocols::raft::lab::INFO,
-    crate::labs::ratelimit::engine::INFO,
-    crate::protocols::loadbalancing::lab::INFO,
-];
+/// How a lab runs its scenarios.
+#[derive(Clone, Copy)]
+pub enum Runs {
+    /// On the simulation engine: builds a [`LabRun`] the playground and the CLI drive.
+    Engine(Builder),
+    /// A model of its own (the consistent hashing lab computes placements, it does not
+    /// pass messages): reads a scenario's JSON text and returns its report as JSON.
+    Model(ModelReport),
+}
+
+/// Reads a model lab's scenario text and computes its report.
+pub type ModelReport = fn(&str) -> Result<serde_json::Value, ScenarioError>;
+
+impl std::fmt::Debug for Runs {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Runs::Engine(_) => "Engine",
+            Runs::Model(_) => "Model",
+        })
+    }
+}
+
+/// A lab as the catalogue (`crate::catalogue`) holds it: what it is, its presets and how
+/// it runs. Each lab defines one, `LAB`, in its own `lab.rs`.
+#[derive(Debug, Clone, Copy)]
+pub struct Lab {
+    /// What the lab is.
+    pub info: LabInfo,
+    /// Its presets, from `core/scenarios/<lab>/`, as `(name, JSON text)`.
+    pub presets: &'static [(&'static str, &'static str)],
+    /// How it runs.
+    pub runs: Runs,
+}
+
+impl Lab {
+    /// The builder of an engine lab's runs; `None` for a model lab.
+    pub fn builder(&self) -> Option<Builder> {
+        match self.runs {
+            Runs::Engine(builder) => Some(builder),
+            Runs::Model(_) => None,
+        }
+    }
+
+    /// The preset called `name`, if this lab has it.
+    pub fn preset(&self, name: &str) -> Option<&'static str> {
+        self.presets
+            .iter()
+            .find(|(preset, _)| *preset == name)
+            .map(|(_, text)| *text)
+    }
+}
 
 /// A running lab, whatever its protocol.
 pub trait LabRun {
@@ -157,105 +196,39 @@ pub trait LabProtocol: Protocol + 'static {
     fn validate_config(_config: &Self::Config) -> Result<(), (String, String)> {
         Ok(())
     }
-}
 
-impl LabProtocol for crate::protocols::broadcast::Broadcast {
-    const INFO: LabInfo = LABS[0];
-
-    fn invariants(_config: &Self::Config) -> Vec<Box<dyn Invariant<Self>>> {
-        crate::protocols::broadcast::invariants()
-    }
-
-    fn lab_action() -> Option<LabActionFn<Self>> {
-        Some(crate::protocols::broadcast::lab_action)
-    }
-
-    fn validate_config(config: &Self::Config) -> Result<(), (String, String)> {
-        if config.round_ms_min == 0 || config.round_ms_min > 3_600_000 {
-            return Err((
-                "round_ms_min".to_string(),
-                format!("must be between 1 and 3600000, got {}", config.round_ms_min),
-            ));
-        }
-        if config.round_ms_max < config.round_ms_min || config.round_ms_max > 3_600_000 {
-            return Err((
-                "round_ms_max".to_string(),
-                format!(
-                    "must be between round_ms_min ({}) and 3600000, got {}",
-                    config.round_ms_min, config.round_ms_max
-                ),
-            ));
-        }
-        Ok(())
+    /// Translates a scenario as the learner wrote it into the one the engine runs (the
+    /// load balancer fills in its seed; the rate limiter turns its traffic and fault
+    /// descriptions into requests and actions). The run's exported scenario is always
+    /// the learner's, so a share link replays through this same translation.
+    fn prepare(scenario: &Scenario) -> Result<std::borrow::Cow<'_, Scenario>, ScenarioError> {
+        Ok(std::borrow::Cow::Borrowed(scenario))
     }
 }
 
 /// Builds one lab's run from a scenario already validated and naming that lab.
 pub type Builder = fn(&Scenario) -> Result<Box<dyn LabRun>, ScenarioError>;
 
-/// Builds a broadcast run.
-pub fn build_broadcast(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
-    Ok(Box::new(build_protocol_lab::<
-        crate::protocols::broadcast::Broadcast,
-    >(scenario)?))
-}
-
-/// Builds a Raft run.
-pub fn build_raft(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
-    Ok(Box::new(
-        build_protocol_lab::<crate::protocols::raft::Raft>(scenario)?,
-    ))
-}
-
-/// Builds a rate limiting run.
-pub fn build_ratelimit(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
-    Ok(Box::new(crate::labs::ratelimit::engine::build(scenario)?))
-}
-
-/// Builds a load balancing run.
-pub fn build_loadbalancing(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
-    Ok(Box::new(crate::protocols::loadbalancing::lab::build(
-        scenario,
-    )?))
-}
-
-/// Every lab [`build`] can run, by the name scenarios use in `"lab"`.
-pub const BUILDERS: &[(&str, Builder)] = &[
-    ("broadcast", build_broadcast),
-    ("raft", build_raft),
-    ("ratelimit", build_ratelimit),
-    ("loadbalancing", build_loadbalancing),
-];
-
-/// Builds the run a scenario describes, after validating it.
-pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
-    build_among(scenario, BUILDERS)
-}
-
-/// Builds the run a scenario describes with only the labs in `builders`, after validating
-/// it. The browser's per-lab bundles pass just their own lab, so the linker leaves the
-/// other labs' code out of the download.
-pub fn build_among(
-    scenario: &Scenario,
-    builders: &[(&str, Builder)],
-) -> Result<Box<dyn LabRun>, ScenarioError> {
+/// Builds the run a scenario describes with only the labs in `labs`, after validating
+/// it. The whole catalogue ([`crate::catalogue::build`]) passes every lab; the browser's
+/// per-lab bundles pass just their own, so the linker leaves the other labs' code out of
+/// the download.
+pub fn build_among(scenario: &Scenario, labs: &[&Lab]) -> Result<Box<dyn LabRun>, ScenarioError> {
     scenario.validate()?;
-    match builders.iter().find(|(name, _)| *name == scenario.lab) {
-        Some((_, builder)) => builder(scenario),
+    let engine_labs = || labs.iter().filter(|lab| lab.builder().is_some());
+    match engine_labs().find(|lab| lab.info.name == scenario.lab) {
+        Some(lab) => match lab.runs {
+            Runs::Engine(builder) => builder(scenario),
+            Runs::Model(_) => unreachable!("only engine labs are searched"),
+        },
         None => Err(ScenarioError::UnknownLab {
             name: scenario.lab.clone(),
-            known: builders
-                .iter()
-                .map(|(name, _)| *name)
+            known: engine_labs()
+                .map(|lab| lab.info.name)
                 .collect::<Vec<_>>()
                 .join(", "),
         }),
     }
-}
-
-/// Parses, validates and builds in one go.
-pub fn build_from_json(text: &str) -> Result<Box<dyn LabRun>, ScenarioError> {
-    build(&Scenario::from_json(text)?)
 }
 
 fn prefixed(prefix: &str, error: String) -> ScenarioError {
@@ -358,11 +331,13 @@ pub fn build_simulator<P: LabProtocol>(scenario: &Scenario) -> Result<Simulator<
     Ok(sim)
 }
 
-/// Builds the [`LabRun`] of a message-passing lab.
+/// Builds the [`LabRun`] of a message-passing lab: the scenario goes through the lab's
+/// [`LabProtocol::prepare`] and the engine runs what comes out.
 pub fn build_protocol_lab<P: LabProtocol>(
     scenario: &Scenario,
 ) -> Result<ProtocolLab<P>, ScenarioError> {
-    let sim = build_simulator::<P>(scenario)?;
+    let prepared = P::prepare(scenario)?;
+    let sim = build_simulator::<P>(&prepared)?;
     Ok(ProtocolLab {
         scenario: scenario.clone(),
         run: Run::new(sim),
@@ -372,6 +347,7 @@ pub fn build_protocol_lab<P: LabProtocol>(
 /// The [`LabRun`] of a message-passing lab: a [`Run`] of protocol `P`.
 #[derive(Debug, Clone)]
 pub struct ProtocolLab<P: LabProtocol> {
+    /// The scenario as the learner wrote it (before [`LabProtocol::prepare`]).
     scenario: Scenario,
     run: Run<P>,
 }
@@ -385,6 +361,11 @@ impl<P: LabProtocol> ProtocolLab<P> {
     /// The simulator at the current moment (typed, for checkers and tests).
     pub fn sim(&self) -> &Simulator<P> {
         self.run.sim()
+    }
+
+    /// The scenario as the learner wrote it, without the actions taken since.
+    pub fn original(&self) -> &Scenario {
+        &self.scenario
     }
 }
 
@@ -541,6 +522,7 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::{build, build_from_json};
 
     const SCENARIO: &str = r#"{
         "version": 1, "lab": "broadcast", "nodes": 3, "seed": 7,
@@ -565,12 +547,13 @@ mod tests {
 
     #[test]
     fn an_unknown_lab_is_rejected_with_the_known_names() {
-        let error = build_from_json(r#"{"version": 1, "lab": "paxos", "nodes": 3}"#)
-            .err()
-            .expect("paxos is not a lab yet");
+        let error =
+            crate::catalogue::build_from_json(r#"{"version": 1, "lab": "paxos", "nodes": 3}"#)
+                .err()
+                .expect("paxos is not a lab yet");
         assert_eq!(
             error.to_string(),
-            "lab: unknown lab \"paxos\"; known labs: broadcast, raft, ratelimit, loadbalancing"
+            "lab: unknown lab \"paxos\"; known labs: raft, ratelimit, loadbalancing, broadcast"
         );
     }
 

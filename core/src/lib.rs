@@ -4,6 +4,7 @@
 //! scenario gives the same run natively, in the CLI and in the browser.
 
 pub mod bench;
+pub mod catalogue;
 pub mod check;
 pub mod collections;
 pub mod event;
@@ -15,7 +16,6 @@ pub mod metrics;
 pub mod network;
 pub mod presets;
 pub mod protocol;
-pub mod protocols;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
@@ -25,9 +25,10 @@ pub(crate) mod tagged_enum;
 pub mod timetravel;
 pub mod trace;
 
+pub use catalogue::{LABS, build, build_from_json};
 pub use event::{Action, ActionError, DropReason, NodeStatus, TraceEvent};
 pub use invariant::{Invariant, InvariantStatus, Violation};
-pub use lab::{LABS, LabInfo, LabProtocol, LabRun, build, build_from_json};
+pub use lab::{Lab, LabInfo, LabProtocol, LabRun};
 pub use metrics::MetricsView;
 pub use protocol::{Context, Effect, MessageInfo, NodeId, Out, OutFor, Protocol, RequestId, Time};
 pub use scenario::{Scenario, ScenarioError};

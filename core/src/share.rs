@@ -317,7 +317,7 @@ pub fn read_link_query(query: &str) -> Result<LinkQuery<'_>, ShareError> {
 /// event before it, as playing and seeking do), bounded by the scenario's limits.
 /// Without a time the run stays at its start.
 pub fn replay(shared: &SharedRun) -> Result<Box<dyn LabRun>, ShareError> {
-    let mut run = crate::lab::build(&shared.scenario)?;
+    let mut run = crate::catalogue::build(&shared.scenario)?;
     if let Some(time_us) = shared.time_us {
         run.run_until(time_us);
     }

@@ -436,7 +436,7 @@ pub(crate) mod tests {
             r#"{"type": "add_server", "id": 5000000000}"#,
             r#"{"type": "remove_server", "id": 2}"#,
         ] {
-            assert_same::<crate::protocols::raft::Operation, Operation>(text);
+            assert_same::<crate::labs::raft::Operation, Operation>(text);
         }
     }
 
@@ -629,16 +629,16 @@ pub(crate) mod tests {
             &["fixed", "uniform", "exponential"],
             &["ms", "ms_min", "ms_max", "mean_ms"],
         )) {
-            assert_same::<crate::protocols::loadbalancing::config::ServiceTime, ServiceTime>(&text);
+            assert_same::<crate::labs::loadbalancing::config::ServiceTime, ServiceTime>(&text);
         }
 
         #[test]
         fn policies_decode_as_the_derive_does(text in tagged_texts(
             "type",
-            crate::protocols::loadbalancing::policy::POLICY_TYPES,
+            crate::labs::loadbalancing::policy::POLICY_TYPES,
             &["weight", "key"],
         )) {
-            assert_same::<crate::protocols::loadbalancing::Policy, Policy>(&text);
+            assert_same::<crate::labs::loadbalancing::Policy, Policy>(&text);
         }
 
         #[test]
@@ -647,7 +647,7 @@ pub(crate) mod tests {
             &["store", "read"],
             &["value"],
         )) {
-            assert_same::<crate::protocols::broadcast::BroadcastRequest, BroadcastRequest>(&text);
+            assert_same::<crate::labs::broadcast::BroadcastRequest, BroadcastRequest>(&text);
         }
 
         #[test]
@@ -656,7 +656,7 @@ pub(crate) mod tests {
             &["put", "get", "cas", "add_server", "remove_server"],
             &["key", "value", "expected", "new", "id"],
         )) {
-            assert_same::<crate::protocols::raft::Operation, Operation>(&text);
+            assert_same::<crate::labs::raft::Operation, Operation>(&text);
         }
     }
 }

@@ -288,8 +288,8 @@ impl<P: Protocol + 'static> Run<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labs::broadcast::{Broadcast, BroadcastConfig};
     use crate::network::{LinkConfig, Network};
-    use crate::protocols::broadcast::{Broadcast, BroadcastConfig};
     use crate::sim::SimConfig;
 
     fn run() -> Run<Broadcast> {

@@ -219,7 +219,7 @@ proptest! {
 
 #[test]
 fn every_preset_replays_identically_after_seeking_back() {
-    for (name, text) in netsplit_core::presets::all() {
+    for (name, text) in netsplit_core::catalogue::engine_presets() {
         let mut scenario = Scenario::parse(text).expect("presets are valid");
         scenario.limits.max_events = scenario.limits.max_events.min(20_000);
         let until = scenario.run_until_ms.unwrap_or(1_000) * 1_000;

@@ -74,7 +74,7 @@ fn malformed_scenarios_are_explained_by_path_and_reason() {
         ),
         (
             r#"{"version": 1, "lab": "nope", "nodes": 3}"#,
-            "lab: unknown lab \"nope\"; known labs: broadcast",
+            "lab: unknown lab \"nope\"; known labs: raft",
         ),
         (
             r#"{"version": 1, "lab": "", "nodes": 3}"#,

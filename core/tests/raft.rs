@@ -3,13 +3,13 @@
 
 use netsplit_core::check::{CheckOptions, CheckResult, KvModel, check};
 use netsplit_core::lab::build_simulator;
-use netsplit_core::presets;
-use netsplit_core::protocols::raft::experiment::{
+use netsplit_core::labs::raft::experiment::{
     ElectionTimeSeries, election_time_experiment, election_time_ms,
 };
-use netsplit_core::protocols::raft::kv::linearizability_op;
-use netsplit_core::protocols::raft::lab::live_leader;
-use netsplit_core::protocols::raft::{Operation, Raft, Reply};
+use netsplit_core::labs::raft::kv::linearizability_op;
+use netsplit_core::labs::raft::lab::live_leader;
+use netsplit_core::labs::raft::{Operation, Raft, Reply};
+use netsplit_core::presets;
 use netsplit_core::{Action, NodeStatus, Protocol, RunStop, Scenario, Simulator};
 use proptest::prelude::*;
 

@@ -7,7 +7,7 @@ use netsplit_core::scenario::Scenario;
 fn steady_state() -> Box<dyn lab::LabRun> {
     let scenario =
         Scenario::parse(presets::get("raft-steady-state").expect("preset")).expect("parses");
-    lab::build(&scenario).expect("builds")
+    netsplit_core::catalogue::build(&scenario).expect("builds")
 }
 
 #[test]

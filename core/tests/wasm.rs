@@ -22,7 +22,7 @@ const STORED: &str = include_str!("preset_hashes.json");
 fn preset_fingerprints_in_wasm_equal_the_native_ones() {
     let stored: BTreeMap<String, PresetFingerprint> =
         serde_json::from_str(STORED).expect("the hashes file is valid JSON");
-    for (name, _) in presets::all() {
+    for (name, _) in netsplit_core::catalogue::engine_presets() {
         let computed = presets::fingerprint(name).expect("the preset runs");
         assert_eq!(Some(&computed), stored.get(*name), "preset {name}");
     }

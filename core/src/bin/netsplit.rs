@@ -7,15 +7,17 @@
 //! `FILE` is a path to a scenario, or `preset:NAME` for one of the presets built
 //! into the binary (`netsplit presets` lists them).
 //!
-//! Labs that are not message-passing simulations can add their own report by
-//! adding an arm to the `match` in [`run_scenario`].
+//! Which lab a scenario belongs to is its `"lab"` field, looked up in the catalogue
+//! (`netsplit_core::catalogue`): engine labs are built and run; model labs (consistent
+//! hashing) compute their own report.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use netsplit_core::labs::{hashing, ratelimit};
+use netsplit_core::catalogue;
+use netsplit_core::labs::ratelimit;
 use netsplit_core::protocol::MICROS_PER_MS;
 use netsplit_core::{MetricsView, RunStop, Scenario, ScenarioError, Violation, build, presets};
 use rayon::prelude::*;
@@ -94,25 +96,22 @@ struct RunReport {
     metrics: MetricsView,
 }
 
-/// The text of a scenario file or `preset:NAME` (simulator presets and hashing presets).
+/// The text of a scenario file or `preset:NAME` (a preset of any lab).
 fn read_text(file: &str) -> Result<String, String> {
     match file.strip_prefix("preset:") {
         Some(name) => presets::get(name)
-            .or_else(|| hashing::presets::get(name))
             .map(str::to_string)
             .ok_or_else(|| format!("{file}: no such preset (see `netsplit presets`)")),
         None => std::fs::read_to_string(file).map_err(|error| format!("{file}: {error}")),
     }
 }
 
-/// The consistent hashing lab is a computation, not a simulation: its scenarios have their
-/// own format and report. Returns `None` for any other scenario.
-fn hashing_report(file: &str) -> Option<Result<hashing::HashingReport, String>> {
+/// The report of a scenario of a model lab (the consistent hashing lab is a computation,
+/// not a simulation: its scenarios have their own format and report). Returns `None` for a
+/// scenario of an engine lab, or one that cannot be read (reported by the engine path).
+fn model_report(file: &str) -> Option<Result<serde_json::Value, String>> {
     let text = read_text(file).ok()?;
-    if !hashing::is_hashing_scenario(&text) {
-        return None;
-    }
-    Some(hashing::report_from_json(&text).map_err(|error| format!("{file}: {error}")))
+    catalogue::model_report(&text).map(|report| report.map_err(|error| format!("{file}: {error}")))
 }
 
 fn read_scenario(file: &str) -> Result<Scenario, String> {
@@ -336,7 +335,7 @@ fn main() -> ExitCode {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
             };
-            let report = ratelimit::engine::rate_limit_scenario(&scenario)
+            let report = ratelimit::lab::rate_limit_scenario(&scenario)
                 .map_err(|error| error.to_string())
                 .and_then(|lab| {
                     ratelimit::scenario::report(&lab).map_err(|error| error.to_string())
@@ -355,26 +354,26 @@ fn main() -> ExitCode {
             }
         }
         Command::Presets => {
-            for (name, text) in hashing::presets::all() {
-                use std::io::Write;
-                let title = serde_json::from_str::<serde_json::Value>(text)
-                    .ok()
-                    .and_then(|value| value["name"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let _ = writeln!(std::io::stdout().lock(), "preset:{name}\t{title}");
-            }
-            for (name, text) in presets::all() {
-                let title = Scenario::from_json(text)
-                    .ok()
-                    .and_then(|scenario| scenario.title)
-                    .unwrap_or_default();
-                use std::io::Write;
-                let _ = writeln!(std::io::stdout().lock(), "preset:{name}\t{title}");
+            for lab in catalogue::LABS {
+                for (name, text) in lab.presets {
+                    // Engine scenarios call it `title`, the hashing lab's `name`.
+                    let title = serde_json::from_str::<serde_json::Value>(text)
+                        .ok()
+                        .and_then(|value| {
+                            value["title"]
+                                .as_str()
+                                .or(value["name"].as_str())
+                                .map(str::to_string)
+                        })
+                        .unwrap_or_default();
+                    use std::io::Write;
+                    let _ = writeln!(std::io::stdout().lock(), "preset:{name}\t{title}");
+                }
             }
             ExitCode::SUCCESS
         }
-        Command::Check { file } if hashing_report(&file).is_some() => {
-            match hashing_report(&file).unwrap_or_else(|| Err("not a hashing scenario".into())) {
+        Command::Check { file } if model_report(&file).is_some() => {
+            match model_report(&file).unwrap_or_else(|| Err("not a model lab's scenario".into())) {
                 Ok(_) => {
                     println!("{file}: ok (hashing lab)");
                     ExitCode::SUCCESS
@@ -397,8 +396,8 @@ fn main() -> ExitCode {
             },
             Err(message) => fail(message),
         },
-        Command::Run { file, .. } if hashing_report(&file).is_some() => {
-            match hashing_report(&file).unwrap_or_else(|| Err("not a hashing scenario".into())) {
+        Command::Run { file, .. } if model_report(&file).is_some() => {
+            match model_report(&file).unwrap_or_else(|| Err("not a model lab's scenario".into())) {
                 Ok(report) => {
                     print_json(&report);
                     ExitCode::SUCCESS

@@ -1,7 +1,12 @@
-//! Labs that are not Raft-style protocols: self-contained, deterministic libraries that
-//! teach one idea each (consistent hashing, rate limiting) and plug into the playground
-//! beside the protocols. Same scenario in, same report out, natively, in the CLI and in
-//! the browser.
+//! The labs, one folder each, the same shape in each: `mod.rs` opens with the essay and
+//! holds the protocol (or the pure model), `lab.rs` its catalogue entry (`LAB`: what it
+//! is, its presets from `core/scenarios/<lab>/`, how it runs), its `LabProtocol` impl, lab
+//! actions and invariants, and `tests` the rules of the paper as sentences. Labs on the
+//! engine are sans-IO protocols the simulator drives; model labs (consistent hashing)
+//! compute their report from a scenario directly. `crate::catalogue` lists them all.
 
+pub mod broadcast;
 pub mod hashing;
+pub mod loadbalancing;
+pub mod raft;
 pub mod ratelimit;

@@ -42,18 +42,17 @@ pub mod maglev;
 pub mod membership;
 pub mod metrics;
 pub mod modulo;
-pub mod presets;
 #[cfg(test)]
 mod properties;
 pub mod rendezvous;
 pub mod ring;
 pub mod scenario;
 pub mod scheme;
+pub mod state;
 pub mod workload;
 
 pub use bounded::BoundedLoads;
 pub use jump::{Jump, jump_consistent_hash};
-pub use lab::{HashingLab, KeyDot, KeyWalk, LastChange, RingArc, RingToken, RingView};
 pub use maglev::Maglev;
 pub use membership::{Change, Member, Membership};
 pub use metrics::{
@@ -68,6 +67,7 @@ pub use scenario::{
     parse_scenario, report, report_from_json,
 };
 pub use scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme};
+pub use state::{HashingLab, KeyDot, KeyWalk, LastChange, RingArc, RingToken, RingView};
 pub use workload::{KeySet, Workload, ZipfParams};
 
 /// The most live nodes a lab or scenario may have at once.
@@ -100,6 +100,18 @@ pub enum HashingError {
         /// The parser's explanation.
         message: String,
     },
+}
+
+impl From<HashingError> for crate::scenario::ScenarioError {
+    fn from(error: HashingError) -> Self {
+        match error {
+            HashingError::Invalid { field, reason } => Self::Invalid {
+                path: field,
+                reason,
+            },
+            HashingError::Json { path, message } => Self::Parse { path, message },
+        }
+    }
 }
 
 impl HashingError {

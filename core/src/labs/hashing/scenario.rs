@@ -15,13 +15,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::hash::HASH_FUNCTION_NAME;
-use super::lab::{HashingLab, KeyWalk};
 use super::membership::{Change, Member, Membership};
 use super::metrics::{ChangeMetrics, ComparisonRow, LoadSummary};
 use super::scheme::{
     LookupCost, MAGLEV_TABLE_SIZE_DEFAULT, SchemeConfig, SchemeKind, check_rendezvous_work,
     token_count,
 };
+use super::state::{HashingLab, KeyWalk};
 use super::workload::{Workload, ZipfParams};
 use super::{HashingError, NODES_MAX};
 use crate::protocol::NodeId;
@@ -667,7 +667,7 @@ mod preset_tests {
     /// that the change is intended.
     fn run_preset(name: &str) -> HashingReport {
         let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/hashing");
-        let report = run(super::super::presets::get(name).unwrap());
+        let report = run(crate::presets::get(name).unwrap());
         let actual = summary(&report);
         let path = format!("{directory}/expected/{name}.txt");
         if std::env::var_os("NETSPLIT_BLESS").is_some() {

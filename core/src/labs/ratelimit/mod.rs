@@ -41,9 +41,9 @@
 pub mod cluster;
 pub mod compare;
 pub mod distributed;
-pub mod engine;
 pub mod fixed_window;
 pub mod gcra;
+pub mod lab;
 pub mod leaky_bucket;
 pub mod scenario;
 pub mod sliding_window;

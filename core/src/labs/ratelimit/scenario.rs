@@ -528,7 +528,7 @@ sliding_window_log               2         2        0           2         0.000 
 
     #[test]
     fn a_bad_fault_in_the_distributed_limiter_names_its_path_under_params() {
-        let text = include_str!("../../../scenarios/ratelimit-central-store-down.json")
+        let text = include_str!("../../../scenarios/ratelimit/ratelimit-central-store-down.json")
             .replace("\"node\": 2", "\"node\": 3");
         let error = RateLimitScenario::from_json(&text).unwrap_err();
         assert_eq!(
@@ -539,7 +539,7 @@ sliding_window_log               2         2        0           2         0.000 
 
     #[test]
     fn the_same_scenario_gives_the_same_report() {
-        let text = include_str!("../../../scenarios/ratelimit-log-vs-counter.json");
+        let text = include_str!("../../../scenarios/ratelimit/ratelimit-log-vs-counter.json");
         let scenario = RateLimitScenario::from_json(text).unwrap();
         assert_eq!(report(&scenario).unwrap(), report(&scenario).unwrap());
     }
@@ -560,7 +560,7 @@ sliding_window_log               2         2        0           2         0.000 
     #[test]
     fn the_boundary_burst_preset_gets_twice_the_limit_through_the_fixed_window() {
         let report = preset(include_str!(
-            "../../../scenarios/ratelimit-boundary-burst.json"
+            "../../../scenarios/ratelimit/ratelimit-boundary-burst.json"
         ));
         let limit = report.params.limit;
         assert_eq!(window_max(&report, AlgorithmKind::FixedWindow), 2 * limit);
@@ -576,7 +576,7 @@ sliding_window_log               2         2        0           2         0.000 
     #[test]
     fn the_log_versus_counter_preset_shows_the_counter_admitting_more_than_the_limit() {
         let report = preset(include_str!(
-            "../../../scenarios/ratelimit-log-vs-counter.json"
+            "../../../scenarios/ratelimit/ratelimit-log-vs-counter.json"
         ));
         let limit = report.params.limit;
         assert_eq!(window_max(&report, AlgorithmKind::SlidingWindowLog), limit);
@@ -586,7 +586,7 @@ sliding_window_log               2         2        0           2         0.000 
     #[test]
     fn the_shaper_versus_meter_preset_delays_what_the_meter_rejects() {
         let report = preset(include_str!(
-            "../../../scenarios/ratelimit-shaper-vs-meter.json"
+            "../../../scenarios/ratelimit/ratelimit-shaper-vs-meter.json"
         ));
         let meter = &report
             .comparison
@@ -607,7 +607,7 @@ sliding_window_log               2         2        0           2         0.000 
     #[test]
     fn the_partition_preset_exceeds_the_global_limit() {
         let report = preset(include_str!(
-            "../../../scenarios/ratelimit-distributed-partition.json"
+            "../../../scenarios/ratelimit/ratelimit-distributed-partition.json"
         ));
         let outcome = report.distributed.unwrap();
         assert!(outcome.admitted_over_limit > 0);
@@ -617,7 +617,7 @@ sliding_window_log               2         2        0           2         0.000 
     #[test]
     fn the_central_store_down_preset_fails_open_over_the_limit() {
         let report = preset(include_str!(
-            "../../../scenarios/ratelimit-central-store-down.json"
+            "../../../scenarios/ratelimit/ratelimit-central-store-down.json"
         ));
         let outcome = report.distributed.unwrap();
         assert!(outcome.admitted_over_limit > 0);

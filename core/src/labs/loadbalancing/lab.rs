@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::report::{Report, report};
 use super::{Config, LoadBalancing, Policy, Role};
 use crate::event::{ActionError, NodeStatus};
-use crate::lab::{LabInfo, LabProtocol, ProtocolLab, build_protocol_lab};
+use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, ProtocolLab, Runs, build_protocol_lab};
 use crate::metrics::Metrics;
 use crate::protocol::{MICROS_PER_MS, NodeId};
 use crate::scenario::{Scenario, ScenarioError};
@@ -46,6 +46,24 @@ impl LabProtocol for LoadBalancing {
     fn validate_config(config: &Config) -> Result<(), (String, String)> {
         config.validate()
     }
+
+    fn prepare(scenario: &Scenario) -> Result<std::borrow::Cow<'_, Scenario>, ScenarioError> {
+        let prepared = prepare(scenario)?;
+        prepared.validate()?;
+        Ok(std::borrow::Cow::Owned(prepared))
+    }
+}
+
+/// The lab as the catalogue lists it.
+pub const LAB: Lab = Lab {
+    info: INFO,
+    presets: crate::presets::of_lab::LOADBALANCING,
+    runs: Runs::Engine(build_run),
+};
+
+/// Builds a load balancing run from a validated scenario.
+pub fn build_run(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(build_protocol_lab::<LoadBalancing>(scenario)?))
 }
 
 /// The scenario as the lab runs it: `params.seed` filled from the scenario's seed
@@ -91,9 +109,8 @@ pub type LabRunOf = ProtocolLab<LoadBalancing>;
 /// Builds a typed run of the lab from a scenario (tests and benchmarks use it to
 /// reach the report).
 pub fn build(scenario: &Scenario) -> Result<ProtocolLab<LoadBalancing>, ScenarioError> {
-    let scenario = prepare(scenario)?;
     scenario.validate()?;
-    build_protocol_lab::<LoadBalancing>(&scenario)
+    build_protocol_lab::<LoadBalancing>(scenario)
 }
 
 fn status_name(status: NodeStatus) -> String {

@@ -498,14 +498,14 @@ fn invalid_parameters_are_refused_with_the_field_and_the_reason() {
     config.clients.rate_per_second = f64::NAN;
     assert_eq!(config.validate().unwrap_err().0, "clients.rate_per_second");
     let error =
-        crate::lab::build_from_json(r#"{"version": 1, "lab": "loadbalancing", "nodes": 9}"#)
+        crate::catalogue::build_from_json(r#"{"version": 1, "lab": "loadbalancing", "nodes": 9}"#)
             .err()
             .expect("the default parameters need 7 nodes");
     assert!(
         error.to_string().starts_with("nodes: must equal"),
         "{error}"
     );
-    let error = crate::lab::build_from_json(
+    let error = crate::catalogue::build_from_json(
         r#"{"version": 1, "lab": "loadbalancing", "nodes": 7, "params": {"policy": {"type": "fastest"}}}"#,
     )
     .err()
@@ -914,7 +914,7 @@ fn the_gauges_carry_the_error_rate_and_the_time_to_fail() {
 
 #[test]
 fn an_erased_run_yields_its_report_only_when_it_is_a_load_balancing_run() {
-    let mut run = crate::lab::build(&preset("loadbalancing-dead-server")).expect("builds");
+    let mut run = crate::catalogue::build(&preset("loadbalancing-dead-server")).expect("builds");
     run.run_until(4_000_000);
     let report = lab::report_of(run.as_ref()).expect("a load balancing run has a report");
     assert_eq!(report.now_ms, 4_000.0);
@@ -924,7 +924,7 @@ fn an_erased_run_yields_its_report_only_when_it_is_a_load_balancing_run() {
         .find(|(name, _)| name.starts_with("broadcast"))
         .map(|(_, text)| Scenario::parse(text).expect("parses"))
         .expect("a broadcast preset");
-    let other = crate::lab::build(&broadcast).expect("builds");
+    let other = crate::catalogue::build(&broadcast).expect("builds");
     assert!(lab::report_of(other.as_ref()).is_none());
 }
 
@@ -934,7 +934,7 @@ fn a_server_the_policy_stops_using_shows_idle_windows_up_to_the_present() {
     // update, so once it steers away from the slowed server it sends it nothing more.
     // The server then records nothing, and the report must still carry its series to
     // the present as idle windows, not end it at its last busy one.
-    let mut run = crate::lab::build(&preset("loadbalancing-playground")).expect("builds");
+    let mut run = crate::catalogue::build(&preset("loadbalancing-playground")).expect("builds");
     run.run_until(2_000_000);
     run.apply(crate::event::Action::Lab {
         name: "slow_server".into(),

@@ -19,6 +19,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod lab;
+
 use crate::invariant::FnInvariant;
 use crate::protocol::{Context, MessageInfo, NodeId, OutFor, Protocol, RequestId, Time};
 use crate::sim::SimView;

@@ -6,7 +6,7 @@
 //! (see [`super::lab`]): the time from the moment the cluster first loses its live leader
 //! until a live leader is in charge again. A scenario whose timeline crashes the leader
 //! (the `raft-election-time` preset does, with the `crash_leader` lab action) therefore
-//! reports it in every run, so `netsplit sweep core/scenarios/raft-election-time.json
+//! reports it in every run, so `netsplit sweep core/scenarios/raft/raft-election-time.json
 //! --seeds 1000 --metric election_time_ms` is the experiment for one range. The functions
 //! here run it for several ranges, one seed at a time so that a browser can spread the work
 //! over animation frames and show progress.
@@ -21,7 +21,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::RunStop;
 
 /// The preset the experiment starts from.
-pub const PRESET: &str = include_str!("../../../scenarios/raft-election-time.json");
+pub const PRESET: &str = include_str!("../../../scenarios/raft/raft-election-time.json");
 
 /// The timeout ranges of Figure 16's top graph, in milliseconds.
 pub const PAPER_RANGES_MS: &[(u64, u64)] = &[

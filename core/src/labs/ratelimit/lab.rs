@@ -32,15 +32,13 @@ use super::distributed::{
 };
 use super::scenario::{RateLimitParams, RateLimitScenario};
 use super::{Decision, Error};
-use crate::event::{Action, ActionError};
-use crate::invariant::{Invariant, InvariantStatus, Violation};
-use crate::lab::{LabInfo, LabProtocol, LabRun, ProtocolLab, build_protocol_lab};
-use crate::metrics::MetricsView;
+use crate::event::Action;
+use crate::invariant::{Invariant, Violation};
+use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, ProtocolLab, Runs, build_protocol_lab};
 use crate::network::Latency;
 use crate::protocol::{MICROS_PER_MS, NodeId, Time};
 use crate::scenario::{Scenario, ScenarioError, TIMELINE_ENTRIES_MAX, TimelineEntry};
-use crate::sim::{LinkView, MessageView, NodeView, RunStop, SimView, decode_json};
-use crate::trace::TraceEntryView;
+use crate::sim::{SimView, decode_json};
 
 /// The lab's catalogue entry.
 pub const INFO: LabInfo = LabInfo {
@@ -64,6 +62,10 @@ impl LabProtocol for LimiterNode {
 
     fn validate_config(config: &Self::Config) -> Result<(), (String, String)> {
         config.validate()
+    }
+
+    fn prepare(scenario: &Scenario) -> Result<std::borrow::Cow<'_, Scenario>, ScenarioError> {
+        Ok(std::borrow::Cow::Owned(engine_scenario(scenario)?))
     }
 }
 
@@ -334,181 +336,60 @@ fn fault_actions(faults: &[Fault], central: Option<NodeId>, limiters: u32) -> Ve
     timeline
 }
 
-/// Builds the lab's engine run from a scenario in the lab's format.
-pub fn build(scenario: &Scenario) -> Result<RateLimitLab, ScenarioError> {
-    let engine = engine_scenario(scenario)?;
-    Ok(RateLimitLab {
-        original: scenario.clone(),
-        inner: build_protocol_lab::<LimiterNode>(&engine)?,
-    })
+/// The lab as the catalogue lists it.
+pub const LAB: Lab = Lab {
+    info: INFO,
+    presets: crate::presets::of_lab::RATELIMIT,
+    runs: Runs::Engine(build_run),
+};
+
+/// Builds the lab's engine run from a scenario in the lab's format (typed, for tests and
+/// the lab's own views). The learner's scenario goes through [`engine_scenario`] (the
+/// [`LabProtocol::prepare`] hook), and the exported scenario stays in the lab's format.
+pub fn build(scenario: &Scenario) -> Result<ProtocolLab<LimiterNode>, ScenarioError> {
+    build_protocol_lab::<LimiterNode>(scenario)
 }
 
-/// The rate limiting lab as the engine runs it: the protocol lab underneath, and the
-/// scenario as the learner wrote it.
-#[derive(Debug, Clone)]
-pub struct RateLimitLab {
-    original: Scenario,
-    inner: ProtocolLab<LimiterNode>,
+/// Builds the lab's engine run, erased for the catalogue.
+pub fn build_run(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(build(scenario)?))
 }
 
-impl RateLimitLab {
-    /// The protocol lab underneath (typed, for tests and lab-specific views).
-    pub fn inner(&self) -> &ProtocolLab<LimiterNode> {
-        &self.inner
-    }
-
-    /// The global limit's figures at the current moment, over the requests answered
-    /// so far: admitted, over the limit (and in percent), wrongly rejected, and the
-    /// engine's message counts. This is what the lab shows live; at the end of a run
-    /// it equals the closed-form model's outcome.
-    pub fn outcome(&self) -> DistributedOutcome {
-        let sim = self.inner.sim();
-        let config = sim.protocol_config();
-        let decisions = sim
-            .client_history()
-            .iter()
-            .filter_map(|call| {
-                let reply = call.reply?;
-                Some(DistributedDecision {
-                    at: call.invoked_at,
-                    client: call.request.client,
-                    node: call.node,
-                    decision: if reply.admitted {
-                        Decision::Admit
-                    } else {
-                        Decision::Reject
-                    },
-                    decided_at: call.replied_at.unwrap_or(call.invoked_at),
-                    reason: reply.reason,
-                })
+/// The global limit's figures of a run at its current moment, over the requests answered
+/// so far: admitted, over the limit (and in percent), wrongly rejected, and the engine's
+/// message counts. This is what the lab shows live; at the end of a run it equals the
+/// closed-form model's outcome.
+pub fn outcome(lab: &ProtocolLab<LimiterNode>) -> DistributedOutcome {
+    let sim = lab.sim();
+    let config = sim.protocol_config();
+    let decisions = sim
+        .client_history()
+        .iter()
+        .filter_map(|call| {
+            let reply = call.reply?;
+            Some(DistributedDecision {
+                at: call.invoked_at,
+                client: call.request.client,
+                node: call.node,
+                decision: if reply.admitted {
+                    Decision::Admit
+                } else {
+                    Decision::Reject
+                },
+                decided_at: call.replied_at.unwrap_or(call.invoked_at),
+                reason: reply.reason,
             })
-            .collect();
-        let mut outcome = summarize(
-            decisions,
-            config.limit,
-            config.window_ms.max(1) * MICROS_PER_MS,
-        );
-        let metrics = sim.metrics().view();
-        outcome.messages_sent = metrics.messages_sent;
-        outcome.messages_lost = metrics.messages_dropped;
-        outcome
-    }
-}
-
-impl LabRun for RateLimitLab {
-    fn lab(&self) -> &str {
-        self.inner.lab()
-    }
-
-    fn now(&self) -> Time {
-        self.inner.now()
-    }
-
-    fn horizon(&self) -> Time {
-        self.inner.horizon()
-    }
-
-    fn step(&mut self) -> bool {
-        self.inner.step()
-    }
-
-    fn run_until(&mut self, t: Time) -> RunStop {
-        self.inner.run_until(t)
-    }
-
-    fn apply(&mut self, action: Action) -> Result<(), ActionError> {
-        self.inner.apply(action)
-    }
-
-    fn seek(&mut self, t: Time) {
-        self.inner.seek(t);
-    }
-
-    fn forked(&self) -> bool {
-        self.inner.forked()
-    }
-
-    fn nodes(&self) -> Vec<NodeView> {
-        self.inner.nodes()
-    }
-
-    fn node_state(&self, id: NodeId) -> Option<serde_json::Value> {
-        self.inner.node_state(id)
-    }
-
-    fn in_flight(&self) -> Vec<MessageView> {
-        self.inner.in_flight()
-    }
-
-    fn recent_drops(&self, since: Time) -> Vec<MessageView> {
-        self.inner.recent_drops(since)
-    }
-
-    fn links(&self) -> Vec<LinkView> {
-        self.inner.links()
-    }
-
-    fn trace_tail(&self, n: usize) -> Vec<TraceEntryView> {
-        self.inner.trace_tail(n)
-    }
-
-    fn trace_hash(&self) -> u64 {
-        self.inner.trace_hash()
-    }
-
-    fn events(&self) -> u64 {
-        self.inner.events()
-    }
-
-    fn violations(&self) -> &[Violation] {
-        self.inner.violations()
-    }
-
-    fn invariants(&self) -> Vec<InvariantStatus> {
-        self.inner.invariants()
-    }
-
-    fn metrics(&self) -> MetricsView {
-        self.inner.metrics()
-    }
-
-    /// The scenario as written, plus the learner's actions in its timeline (the
-    /// generated requests and fault actions stay generated, so rebuilding from it
-    /// gives the same run).
-    fn scenario(&self) -> Scenario {
-        let mut scenario = self.original.clone();
-        // As in the engine's own labs: at equal times the learner's actions come
-        // before the original timeline's.
-        let mut keyed: Vec<(Time, u8, usize, TimelineEntry)> = scenario
-            .timeline
-            .drain(..)
-            .enumerate()
-            .map(|(index, entry)| (entry.time(), 1, index, entry))
-            .collect();
-        for (index, applied) in self.inner.run().actions().iter().enumerate() {
-            keyed.push((
-                applied.time,
-                0,
-                index,
-                TimelineEntry::at(applied.time, applied.action.clone()),
-            ));
-        }
-        keyed.sort_by_key(|(time, origin, index, _)| (*time, *origin, *index));
-        scenario.timeline = keyed.into_iter().map(|(_, _, _, entry)| entry).collect();
-        scenario
-    }
-
-    fn next_event_time(&self) -> Option<Time> {
-        self.inner.next_event_time()
-    }
-
-    fn client_history(&self) -> serde_json::Value {
-        self.inner.client_history()
-    }
-
-    fn action_errors(&self) -> Vec<String> {
-        self.inner.action_errors()
-    }
+        })
+        .collect();
+    let mut outcome = summarize(
+        decisions,
+        config.limit,
+        config.window_ms.max(1) * MICROS_PER_MS,
+    );
+    let metrics = sim.metrics().view();
+    outcome.messages_sent = metrics.messages_sent;
+    outcome.messages_lost = metrics.messages_dropped;
+    outcome
 }
 
 #[cfg(test)]
@@ -527,7 +408,7 @@ mod tests {
         let mut lab = build(&scenario).unwrap();
         let until = scenario.run_until_ms.unwrap() * MICROS_PER_MS;
         lab.run_until(until + 1_000_000);
-        let history = lab.inner().sim().client_history();
+        let history = lab.sim().client_history();
         let decisions = history
             .iter()
             .map(|call| {
@@ -596,7 +477,7 @@ mod tests {
             let scenario = preset(name);
             let mut lab = build(&scenario).unwrap();
             lab.run_until(scenario.run_until_ms.unwrap() * MICROS_PER_MS + 1_000_000);
-            let live = lab.outcome();
+            let live = outcome(&lab);
             let lab_scenario = rate_limit_scenario(&scenario).unwrap();
             let model = distributed::run(
                 &lab_scenario.trace().unwrap(),
@@ -622,7 +503,7 @@ mod tests {
             if !name.starts_with("ratelimit-") {
                 continue;
             }
-            let mut lab = crate::lab::build_from_json(text)
+            let mut lab = crate::catalogue::build_from_json(text)
                 .unwrap_or_else(|error| panic!("preset {name}: {error}"));
             assert_eq!(lab.lab(), "ratelimit");
             lab.run_until(10_000_000);
@@ -706,7 +587,7 @@ mod tests {
         );
         // The arrival at the crash's microsecond found the central counter down:
         // failing open, the limiter admitted it without an answer from the counter.
-        let history = again.inner().sim().client_history();
+        let history = again.sim().client_history();
         let call = history
             .iter()
             .find(|call| call.invoked_at == arrival)
@@ -811,7 +692,7 @@ mod tests {
             .unwrap();
             let mut lab = build(&scenario).unwrap();
             lab.run_until(2_000_000);
-            let history = lab.inner().sim().client_history();
+            let history = lab.sim().client_history();
             proptest::prop_assert_eq!(history.len(), model.decisions.len());
             for (index, (call, expected)) in history.iter().zip(&model.decisions).enumerate() {
                 let reply = call.reply.expect("every request is answered");

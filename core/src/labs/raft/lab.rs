@@ -35,9 +35,10 @@ use super::invariants::{Property, RaftSafety};
 use super::{Config, Operation, Raft, Request, Timer};
 use crate::event::{Action, ActionError, NodeStatus};
 use crate::invariant::{Invariant, Violation};
-use crate::lab::{LabInfo, LabProtocol};
+use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, Runs, build_protocol_lab};
 use crate::metrics::Metrics;
 use crate::protocol::{NodeId, Protocol};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{LabActionFn, ObserverFn, SimView, Simulator};
 
 /// The Raft lab's catalogue entry.
@@ -52,6 +53,18 @@ pub const INFO: LabInfo = LabInfo {
         "Diego Ongaro, Consensus: Bridging Theory and Practice (PhD thesis), 2014",
     ],
 };
+
+/// The lab as the catalogue lists it.
+pub const LAB: Lab = Lab {
+    info: INFO,
+    presets: crate::presets::of_lab::RAFT,
+    runs: Runs::Engine(build),
+};
+
+/// Builds a Raft run from a validated scenario.
+pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(build_protocol_lab::<Raft>(scenario)?))
+}
 
 /// The gauge holding the measured election time.
 pub const ELECTION_TIME_GAUGE: &str = "election_time_ms";

@@ -1,0 +1,204 @@
+//! The catalogue: every lab this build knows, in gallery order, and what is done with
+//! the whole list (building any scenario's run, finding any preset).
+//!
+//! It is the one place that names every lab. A lab defines its [`Lab`] in
+//! `labs/<lab>/lab.rs` and its presets in `core/scenarios/<lab>/`; adding it here is one
+//! line. The tests below fail, naming what is missing, when a lab is half-registered.
+//! Nothing in `crate::lab` or below the labs imports this module, so the import graph has
+//! no cycle through it.
+
+use crate::lab::{Lab, LabInfo, LabRun, Runs};
+use crate::scenario::{Scenario, ScenarioError};
+
+/// Every lab, in gallery order.
+pub const LABS: &[Lab] = &[
+    crate::labs::raft::lab::LAB,
+    crate::labs::hashing::lab::LAB,
+    crate::labs::ratelimit::lab::LAB,
+    crate::labs::loadbalancing::lab::LAB,
+    crate::labs::broadcast::lab::LAB,
+];
+
+/// What every lab is, in gallery order, without its builders or presets: a page that
+/// only lists the labs (the gallery) links this and none of the labs' code.
+pub const INFOS: [LabInfo; LABS.len()] = {
+    let mut infos = [LABS[0].info; LABS.len()];
+    let mut index = 0;
+    while index < LABS.len() {
+        infos[index] = LABS[index].info;
+        index += 1;
+    }
+    infos
+};
+
+/// The lab called `name`.
+pub fn lab(name: &str) -> Option<&'static Lab> {
+    LABS.iter().find(|lab| lab.info.name == name)
+}
+
+/// Builds the run a scenario describes, after validating it.
+pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    let labs: Vec<&Lab> = LABS.iter().collect();
+    crate::lab::build_among(scenario, &labs)
+}
+
+/// Parses, validates and builds in one go.
+pub fn build_from_json(text: &str) -> Result<Box<dyn LabRun>, ScenarioError> {
+    build(&Scenario::from_json(text)?)
+}
+
+/// The lab a preset belongs to, and its text.
+pub fn preset(name: &str) -> Option<(&'static Lab, &'static str)> {
+    LABS.iter()
+        .find_map(|lab| lab.preset(name).map(|text| (lab, text)))
+}
+
+/// Every preset of the labs that run on the engine, as `(name, JSON text)`, lab by lab:
+/// the runs that have a trace and a fingerprint.
+pub fn engine_presets() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    LABS.iter()
+        .filter(|lab| lab.builder().is_some())
+        .flat_map(|lab| lab.presets.iter())
+}
+
+/// The name in a scenario's `"lab"` field, read before the scenario is parsed in any
+/// lab's format (model labs have formats of their own).
+pub fn lab_of(text: &str) -> Result<String, ScenarioError> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        lab: String,
+    }
+    serde_json::from_str::<Named>(text)
+        .map(|named| named.lab)
+        .map_err(|error| ScenarioError::Parse {
+            path: "lab".to_string(),
+            message: format!("a scenario names its lab in a string field \"lab\": {error}"),
+        })
+}
+
+/// The report of a scenario of a model lab (consistent hashing), or `None` when the
+/// scenario's lab runs on the engine.
+pub fn model_report(text: &str) -> Option<Result<serde_json::Value, ScenarioError>> {
+    let name = lab_of(text).ok()?;
+    match lab(&name)?.runs {
+        Runs::Model(report) => Some(report(text)),
+        Runs::Engine(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lab_has_a_preset_folder_and_every_preset_folder_a_lab() {
+        for lab in LABS {
+            assert!(
+                crate::presets::PRESET_FOLDERS.contains(&lab.info.name),
+                "lab {:?} has no presets: add core/scenarios/{}/ with at least one preset",
+                lab.info.name,
+                lab.info.name
+            );
+            assert!(
+                !lab.presets.is_empty(),
+                "lab {:?} lists no presets: its LAB must use crate::presets::of_lab::{}",
+                lab.info.name,
+                lab.info.name.to_uppercase()
+            );
+        }
+        for folder in crate::presets::PRESET_FOLDERS {
+            assert!(
+                lab(folder).is_some(),
+                "core/scenarios/{folder}/ holds presets of a lab the catalogue does not list: \
+                 add its LAB to catalogue::LABS"
+            );
+        }
+    }
+
+    #[test]
+    fn every_lab_lists_exactly_its_own_folders_presets() {
+        for lab in LABS {
+            for (name, text) in lab.presets {
+                assert_eq!(
+                    lab_of(text).as_deref().ok(),
+                    Some(lab.info.name),
+                    "preset {name} is in core/scenarios/{}/ but names another lab",
+                    lab.info.name
+                );
+                assert!(
+                    name.starts_with(&format!("{}-", lab.info.name)),
+                    "preset {name} should be named {}-...",
+                    lab.info.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lab_names_are_unique_and_in_a_lab_folder_of_the_same_name() {
+        let mut names: Vec<&str> = LABS.iter().map(|lab| lab.info.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), LABS.len(), "two labs share a name");
+        let labs_folder = concat!(env!("CARGO_MANIFEST_DIR"), "/src/labs");
+        for lab in LABS {
+            let lab_rs = format!("{labs_folder}/{}/lab.rs", lab.info.name);
+            assert!(
+                std::path::Path::new(&lab_rs).is_file(),
+                "lab {:?} should live in core/src/labs/{}/ with its entry in lab.rs",
+                lab.info.name,
+                lab.info.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_lab_folder_is_in_the_catalogue() {
+        let labs_folder = concat!(env!("CARGO_MANIFEST_DIR"), "/src/labs");
+        for entry in std::fs::read_dir(labs_folder).expect("core/src/labs is readable") {
+            let entry = entry.expect("a readable entry");
+            if entry.path().is_dir() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                assert!(
+                    lab(&name).is_some(),
+                    "core/src/labs/{name}/ is not in catalogue::LABS: add its LAB there"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_preset_of_every_lab_is_valid_in_its_labs_format() {
+        for lab in LABS {
+            for (name, text) in lab.presets {
+                match lab.runs {
+                    Runs::Engine(_) => {
+                        let scenario = Scenario::parse(text)
+                            .unwrap_or_else(|error| panic!("preset {name}: {error}"));
+                        build(&scenario).unwrap_or_else(|error| panic!("preset {name}: {error}"));
+                    }
+                    Runs::Model(report) => {
+                        report(text).unwrap_or_else(|error| panic!("preset {name}: {error}"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_infos_follow_the_labs() {
+        let names: Vec<&str> = INFOS.iter().map(|info| info.name).collect();
+        let labs: Vec<&str> = LABS.iter().map(|lab| lab.info.name).collect();
+        assert_eq!(names, labs);
+    }
+
+    #[test]
+    fn a_model_labs_scenario_is_reported_and_an_engine_labs_is_not() {
+        let (_, hashing) = preset("hashing-vnodes-1").expect("the preset exists");
+        assert!(model_report(hashing).is_some_and(|report| report.is_ok()));
+        let (_, raft) = preset("raft-steady-state").expect("the preset exists");
+        assert!(model_report(raft).is_none());
+        let error = lab_of(r#"{"version": 1}"#).unwrap_err();
+        assert!(error.to_string().starts_with("lab: "), "{error}");
+    }
+}

@@ -1,0 +1,60 @@
+//! Broadcast as a lab of the engine: its catalogue entry, parameter checks, lab actions
+//! and invariants.
+
+use super::Broadcast;
+use crate::invariant::Invariant;
+use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, Runs, build_protocol_lab};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::LabActionFn;
+
+/// What the lab is.
+pub const INFO: LabInfo = LabInfo {
+    name: "broadcast",
+    title: "Broadcast and acknowledgements",
+    description: "Each node pings every other node in rounds and counts the answers; \
+                  see loss, partitions, crashes and duplicates at work.",
+    papers: &[],
+};
+
+/// The lab as the catalogue lists it.
+pub const LAB: Lab = Lab {
+    info: INFO,
+    presets: crate::presets::of_lab::BROADCAST,
+    runs: Runs::Engine(build),
+};
+
+/// Builds a broadcast run from a validated scenario.
+pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    Ok(Box::new(build_protocol_lab::<Broadcast>(scenario)?))
+}
+
+impl LabProtocol for Broadcast {
+    const INFO: LabInfo = INFO;
+
+    fn invariants(_config: &Self::Config) -> Vec<Box<dyn Invariant<Self>>> {
+        super::invariants()
+    }
+
+    fn lab_action() -> Option<LabActionFn<Self>> {
+        Some(super::lab_action)
+    }
+
+    fn validate_config(config: &Self::Config) -> Result<(), (String, String)> {
+        if config.round_ms_min == 0 || config.round_ms_min > 3_600_000 {
+            return Err((
+                "round_ms_min".to_string(),
+                format!("must be between 1 and 3600000, got {}", config.round_ms_min),
+            ));
+        }
+        if config.round_ms_max < config.round_ms_min || config.round_ms_max > 3_600_000 {
+            return Err((
+                "round_ms_max".to_string(),
+                format!(
+                    "must be between round_ms_min ({}) and 3600000, got {}",
+                    config.round_ms_min, config.round_ms_max
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
