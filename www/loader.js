@@ -7,7 +7,14 @@
 // web/src/app.rs). Where the site has no bundles (`trunk serve` builds only the whole app),
 // the whole app `netsplit-app` starts instead.
 
-const LABS = ['raft', 'hashing', 'ratelimit', 'loadbalancing', 'broadcast'];
+// `cargo xtask dist` lists the pages' bundles it built in the page's head (one per `main` in
+// web/src/bin/: the gallery, `home`, and each lab, by its route id), and the bundles that are
+// parts of a page; `trunk serve` lists none. Nothing here names a lab.
+const listed = (name) =>
+  (document.querySelector(`meta[name="${name}"]`)?.content ?? '').split(/\s+/).filter(Boolean);
+const built = listed('netsplit-bundles');
+const parts = listed('netsplit-parts');
+const labs = built.filter((page) => page !== 'home');
 
 /** The bundle for a location: a lab's id, or 'home' for the gallery and anything else. */
 function bundleFor(location) {
@@ -15,19 +22,16 @@ function bundleFor(location) {
   if (hash.startsWith('/')) {
     const page = hash.split('?')[0].replace(/^\/+|\/+$/g, '');
     if (page !== '') {
-      return LABS.includes(page) ? page : 'home';
+      return labs.includes(page) ? page : 'home';
     }
   }
   // The query may name the lab (`?embed&lab=raft`) when the hash names none (web/src/embed.rs).
   const lab = new URLSearchParams(location.search).get('lab');
-  if (LABS.includes(lab)) {
+  if (labs.includes(lab)) {
     return lab;
   }
   return 'home';
 }
-
-// `cargo xtask dist` lists the bundles it built in the page's head; `trunk serve` lists none.
-const built = (document.querySelector('meta[name="netsplit-bundles"]')?.content ?? '').split(/\s+/);
 
 // `cargo xtask dist` also moves the rules only one page uses into a file of that page's
 // (styles-<page>.css), listed with its integrity hash; `trunk serve` keeps styles.css whole.
@@ -144,7 +148,7 @@ function failure(name, error, pageWide) {
 window.netsplitPart = async (part) => {
   const host = document.getElementById('netsplit-part');
   try {
-    if (!built.includes(part)) {
+    if (!parts.includes(part)) {
       throw new Error(`this site has no bundle called ${part}`);
     }
     await start(part);

@@ -33,7 +33,7 @@ pub struct LabInfo {
     pub name: &'static str,
     /// A title for people.
     pub title: &'static str,
-    /// One line saying what it teaches.
+    /// One line saying what a learner does there (the gallery card shows it).
     pub description: &'static str,
     /// The papers it follows.
     pub papers: &'static [&'static str],
@@ -75,7 +75,7 @@ pub struct Lab {
 
 impl Lab {
     /// The builder of an engine lab's runs; `None` for a model lab.
-    pub fn builder(&self) -> Option<Builder> {
+    pub const fn builder(&self) -> Option<Builder> {
         match self.runs {
             Runs::Engine(builder) => Some(builder),
             Runs::Model(_) => None,
@@ -209,22 +209,22 @@ pub trait LabProtocol: Protocol + 'static {
 /// Builds one lab's run from a scenario already validated and naming that lab.
 pub type Builder = fn(&Scenario) -> Result<Box<dyn LabRun>, ScenarioError>;
 
-/// Builds the run a scenario describes with only the labs in `labs`, after validating
-/// it. The whole catalogue ([`crate::catalogue::build`]) passes every lab; the browser's
-/// per-lab bundles pass just their own, so the linker leaves the other labs' code out of
-/// the download.
-pub fn build_among(scenario: &Scenario, labs: &[&Lab]) -> Result<Box<dyn LabRun>, ScenarioError> {
+/// Builds the run a scenario describes with only the labs in `builders` (by the name
+/// scenarios use in `"lab"`), after validating it. The whole catalogue
+/// ([`crate::catalogue::build`]) passes every engine lab; the browser's per-lab bundles
+/// pass just their own, so the linker leaves the other labs' code out of the download.
+pub fn build_among(
+    scenario: &Scenario,
+    builders: &[(&str, Builder)],
+) -> Result<Box<dyn LabRun>, ScenarioError> {
     scenario.validate()?;
-    let engine_labs = || labs.iter().filter(|lab| lab.builder().is_some());
-    match engine_labs().find(|lab| lab.info.name == scenario.lab) {
-        Some(lab) => match lab.runs {
-            Runs::Engine(builder) => builder(scenario),
-            Runs::Model(_) => unreachable!("only engine labs are searched"),
-        },
+    match builders.iter().find(|(name, _)| *name == scenario.lab) {
+        Some((_, builder)) => builder(scenario),
         None => Err(ScenarioError::UnknownLab {
             name: scenario.lab.clone(),
-            known: engine_labs()
-                .map(|lab| lab.info.name)
+            known: builders
+                .iter()
+                .map(|(name, _)| *name)
                 .collect::<Vec<_>>()
                 .join(", "),
         }),

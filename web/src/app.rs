@@ -53,10 +53,10 @@ pub fn App() -> Html {
             </main>
         },
         Route::Home => bundle.home.map(|gallery| gallery()).unwrap_or_default(),
-        Route::Lab(id) => match (crate::labs::find(id), bundle.lab(id)) {
-            (Some(card), Some(lab)) => (lab.page)(card),
-            _ => html! {},
-        },
+        Route::Lab(id) => bundle
+            .lab(id)
+            .map(|lab| (lab.page)(lab))
+            .unwrap_or_default(),
         Route::NotFound(path) => html! {
             <main class="home">
                 <h1>{ "Page not found" }</h1>

@@ -21,7 +21,7 @@ async fn the_home_page_shows_the_title_and_a_card_per_lab() {
     let heading = host.query_selector("h1").unwrap().expect("a heading");
     assert_eq!(heading.text_content().unwrap(), "Netsplit");
     let cards = host.query_selector_all(".gallery .lab-card").unwrap();
-    assert_eq!(cards.length() as usize, netsplit_web::labs::LABS.len());
+    assert_eq!(cards.length() as usize, netsplit_web::labs::CARDS.len());
     let raft_link = host.query_selector("a[href='#/raft']").unwrap();
     assert!(raft_link.is_some(), "the gallery links to the Raft lab");
 }

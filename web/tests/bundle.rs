@@ -1,7 +1,7 @@
 //! The per-page bundles: each carries its own pages and refuses the others clearly.
 
 use netsplit_web::bundle::{self, Bundle};
-use netsplit_web::labs::LABS;
+use netsplit_web::labs::{self, CARDS};
 use netsplit_web::route::Route;
 use wasm_bindgen_test::*;
 
@@ -9,16 +9,51 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const SINGLE: &[&Bundle] = &[
     &bundle::HOME,
-    &bundle::RAFT,
-    &bundle::HASHING,
-    &bundle::RATELIMIT,
-    &bundle::LOADBALANCING,
-    &bundle::BROADCAST,
+    &labs::raft::BUNDLE,
+    &labs::hashing::BUNDLE,
+    &labs::ratelimit::BUNDLE,
+    &labs::loadbalancing::BUNDLE,
+    &labs::broadcast::BUNDLE,
 ];
 
 #[wasm_bindgen_test]
+fn the_web_catalogue_lists_the_cores_labs_in_the_same_order() {
+    let web: Vec<&str> = labs::ENTRIES.iter().map(|entry| entry.id()).collect();
+    let core: Vec<&str> = netsplit_core::catalogue::LABS
+        .iter()
+        .map(|lab| lab.info.name)
+        .collect();
+    assert_eq!(
+        web, core,
+        "web/src/labs/mod.rs's ENTRIES and core/src/catalogue.rs's LABS must list the same labs"
+    );
+    for (entry, lab) in labs::ENTRIES.iter().zip(netsplit_core::catalogue::LABS) {
+        assert_eq!(entry.card.title, lab.info.title, "{}'s card", entry.id());
+        assert_eq!(
+            entry.build.is_some(),
+            lab.builder().is_some(),
+            "{} runs on the engine in the core but not in the web entry, or the other way",
+            entry.id()
+        );
+        assert_eq!(
+            entry.presets.len(),
+            lab.presets.len(),
+            "{}'s presets",
+            entry.id()
+        );
+        if let Some(preset) = entry.default_preset {
+            assert!(
+                lab.preset(preset).is_some(),
+                "{}'s default preset {preset} is not one of its presets",
+                entry.id()
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn the_whole_app_carries_every_lab_of_the_gallery_and_each_lab_has_a_bundle_of_its_own() {
-    for card in LABS {
+    for card in &CARDS {
         assert!(bundle::ALL.lab(card.id).is_some(), "ALL lacks {}", card.id);
         let own: Vec<&str> = SINGLE
             .iter()
@@ -37,14 +72,18 @@ fn the_whole_app_carries_every_lab_of_the_gallery_and_each_lab_has_a_bundle_of_i
 
 #[wasm_bindgen_test]
 fn a_bundle_builds_its_own_presets_and_names_what_it_carries_for_another_labs_scenario() {
-    let raft_preset = bundle::RAFT
+    let raft_preset = labs::raft::BUNDLE
         .preset("raft-steady-state")
         .expect("a Raft preset");
     let scenario = netsplit_core::Scenario::parse(raft_preset).expect("the preset parses");
-    assert!(bundle::RAFT.build(&scenario).is_ok());
+    assert!(labs::raft::BUNDLE.build(&scenario).is_ok());
     assert!(bundle::ALL.build(&scenario).is_ok());
-    assert!(bundle::BROADCAST.preset("raft-steady-state").is_none());
-    let error = bundle::BROADCAST
+    assert!(
+        labs::broadcast::BUNDLE
+            .preset("raft-steady-state")
+            .is_none()
+    );
+    let error = labs::broadcast::BUNDLE
         .build(&scenario)
         .err()
         .expect("the broadcast bundle cannot run Raft")
@@ -56,7 +95,7 @@ fn a_bundle_builds_its_own_presets_and_names_what_it_carries_for_another_labs_sc
 }
 
 /// Bundles that are parts of a page (web/src/remote_part.rs).
-const PARTS: &[&Bundle] = &[&bundle::RATELIMIT_DISTRIBUTED];
+const PARTS: &[&Bundle] = &[&labs::ratelimit::DISTRIBUTED];
 
 #[wasm_bindgen_test]
 fn every_simulated_labs_presets_build_in_the_bundle_that_runs_them() {
@@ -78,22 +117,26 @@ fn every_simulated_labs_presets_build_in_the_bundle_that_runs_them() {
             SINGLE
                 .iter()
                 .chain(PARTS)
-                .any(|single| single.lab(lab.id).is_some_and(|own| own.build.is_some())),
+                .any(|single| single.lab(lab.id()).is_some_and(|own| own.build.is_some())),
             "no single bundle runs {}",
-            lab.id
+            lab.id()
         );
     }
 }
 
 #[wasm_bindgen_test]
 fn the_rate_limiting_page_leaves_its_distributed_tab_to_a_part_of_its_own() {
-    let page = bundle::RATELIMIT.lab("ratelimit").expect("the page");
+    let page = labs::ratelimit::BUNDLE.lab("ratelimit").expect("the page");
     assert!(
         page.build.is_none(),
         "the side-by-side page does not carry the engine"
     );
-    assert!(bundle::RATELIMIT.part("ratelimit-distributed").is_none());
-    let part = &bundle::RATELIMIT_DISTRIBUTED;
+    assert!(
+        labs::ratelimit::BUNDLE
+            .part("ratelimit-distributed")
+            .is_none()
+    );
+    let part = &labs::ratelimit::DISTRIBUTED;
     assert!(part.part("ratelimit-distributed").is_some());
     assert!(part.lab("ratelimit").is_some_and(|lab| lab.build.is_some()));
     assert!(!part.shows(&Route::Home), "a part is not a page of its own");
@@ -107,7 +150,7 @@ fn the_rate_limiting_page_leaves_its_distributed_tab_to_a_part_of_its_own() {
 fn nothing_is_carried_before_a_bundle_is_installed_and_a_second_install_is_ignored() {
     assert!(bundle::EMPTY.lab("raft").is_none());
     assert!(!bundle::EMPTY.shows(&Route::Home));
-    bundle::install(&bundle::RAFT);
+    bundle::install(&labs::raft::BUNDLE);
     bundle::install(&bundle::ALL);
     assert_eq!(bundle::current().name, "raft");
 }

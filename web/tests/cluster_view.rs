@@ -12,10 +12,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// Renders the playground of lab `lab` on preset `preset` into a fresh element.
 async fn render_playground(lab: &str, preset: &str) -> web_sys::Element {
-    let card = netsplit_web::labs::LABS
+    let entry = netsplit_web::labs::ENTRIES
         .iter()
-        .find(|card| card.id == lab)
-        .expect("the lab has a card");
+        .find(|entry| entry.id() == lab)
+        .expect("the lab has an entry");
     let scenario = Scenario::parse(presets::get(preset).expect("the preset exists")).unwrap();
     let initial = PlaygroundState::new(lab, scenario).unwrap();
     let document = web_sys::window().unwrap().document().unwrap();
@@ -24,7 +24,7 @@ async fn render_playground(lab: &str, preset: &str) -> web_sys::Element {
     yew::Renderer::<Playground>::with_root_and_props(
         host.clone(),
         PlaygroundProps {
-            card,
+            entry,
             initial,
             side_panel: None,
         },

@@ -3,8 +3,8 @@
 use std::rc::Rc;
 
 use netsplit_core::labs::hashing::SchemeKind;
-use netsplit_web::components::hashing_lab::HashingLabView;
-use netsplit_web::components::hashing_state::{
+use netsplit_web::labs::hashing::page::HashingLabView;
+use netsplit_web::labs::hashing::state::{
     Action, Field, HashingState, KEY_DOTS_MAX, count, moved_sentence, parse_field,
 };
 use wasm_bindgen::JsCast;

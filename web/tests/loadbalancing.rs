@@ -2,11 +2,11 @@
 //! slow-server preset (round robin keeps feeding a slowed server) and the
 //! dead-server preset (requests to a crashed server fail until it is detected).
 
+use netsplit_core::labs::loadbalancing::lab::report_of;
+use netsplit_core::labs::loadbalancing::report::Report;
 use netsplit_core::presets;
-use netsplit_core::protocols::loadbalancing::lab::report_of;
-use netsplit_core::protocols::loadbalancing::report::Report;
 use netsplit_core::scenario::Scenario;
-use netsplit_web::components::loadbalancing_figures::{
+use netsplit_web::labs::loadbalancing::figures::{
     format_ms, latest_complete_window, loadbalancing_figures, nice_ceiling, server_condition,
 };
 use wasm_bindgen_test::*;
@@ -22,7 +22,7 @@ fn report_at(name: &str, until_ms: u64) -> Report {
         .map(|(_, text)| *text)
         .unwrap_or_else(|| panic!("no preset {name}"));
     let scenario = Scenario::parse(text).expect("the preset parses");
-    let mut run = netsplit_core::lab::build(&scenario).expect("the preset builds");
+    let mut run = netsplit_core::catalogue::build(&scenario).expect("the preset builds");
     run.run_until(until_ms * 1_000);
     report_of(run.as_ref()).expect("a load balancing run has a report")
 }

@@ -2,7 +2,8 @@
 //! box and applying writes the field into the scenario the run restarts from.
 
 use netsplit_core::{presets, scenario::Scenario};
-use netsplit_web::components::scenario_form::{RAFT_TOGGLES, ScenarioForm, edited, toggle_value};
+use netsplit_web::components::scenario_form::{ScenarioForm, edited, toggle_value};
+use netsplit_web::labs::raft::TOGGLES as RAFT_TOGGLES;
 use netsplit_web::state::PlaygroundState;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

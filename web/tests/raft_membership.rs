@@ -2,8 +2,21 @@
 //! configuration entry, and the Raft view reads the configuration and the pending change.
 
 use netsplit_core::{presets, scenario::Scenario};
-use netsplit_web::components::raft_view::LogRow;
-use netsplit_web::labs::{add_node_action, remove_node_action};
+use netsplit_web::labs::raft::view::LogRow;
+
+/// What the toolbar's "Add node" does in lab `lab`.
+fn add_node_action(lab: &str) -> netsplit_core::Action {
+    (netsplit_web::labs::entry(lab)
+        .expect("the lab is carried")
+        .add_node)()
+}
+
+/// What the inspector's "Remove node" does to `node` in lab `lab`.
+fn remove_node_action(lab: &str, node: u32) -> netsplit_core::Action {
+    (netsplit_web::labs::entry(lab)
+        .expect("the lab is carried")
+        .remove_node)(node)
+}
 use netsplit_web::state::{Action, PlaygroundState};
 use std::rc::Rc;
 use wasm_bindgen_test::*;
@@ -107,7 +120,7 @@ struct RaftViewUnderTestProps {
 fn RaftViewUnderTest(props: &RaftViewUnderTestProps) -> yew::Html {
     let initial = (*props.initial).clone();
     let state = yew::use_reducer(move || initial);
-    netsplit_web::components::raft_view::raft_view(&state)
+    netsplit_web::labs::raft::view::raft_view(&state)
 }
 
 #[wasm_bindgen_test]

@@ -6,13 +6,13 @@ use std::rc::Rc;
 use netsplit_core::labs::ratelimit::scenario::RateLimitScenario;
 use netsplit_core::labs::ratelimit::{AlgorithmKind, report};
 use netsplit_core::presets;
-use netsplit_web::components::ratelimit_distributed::distributed_scenario;
-use netsplit_web::components::ratelimit_model::{
+use netsplit_web::labs::ratelimit::distributed::distributed_scenario;
+use netsplit_web::labs::ratelimit::model::{
     FieldSpec, LEVEL_SAMPLES, SideBySideAction, SideBySideState, TrafficChoice, level_at,
     live_outcome, parse_field, percent_of, rate_limit_presets, requests_in_dispute,
     time_at_fraction,
 };
-use netsplit_web::components::ratelimit_timeline::thousandths;
+use netsplit_web::labs::ratelimit::timeline::thousandths;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use yew::Reducible;
@@ -309,7 +309,7 @@ async fn render_page() -> web_sys::Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
-    yew::Renderer::<netsplit_web::components::ratelimit_lab::RateLimitLab>::with_root(host.clone())
+    yew::Renderer::<netsplit_web::labs::ratelimit::page::RateLimitLab>::with_root(host.clone())
         .render();
     yew::scheduler::flush().await;
     host

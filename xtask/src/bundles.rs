@@ -8,33 +8,103 @@ use std::path::Path;
 
 use crate::steps::Steps;
 
-/// Every bundle, by the name its files carry (`netsplit-raft.js`, `netsplit-raft_bg.wasm`):
-/// the gallery, then each lab. web/src/bin/ has one `main` per name; www/loader.js lists
-/// the labs.
-pub const BUNDLES: &[&str] = &[
-    "home",
-    "raft",
-    "hashing",
-    "ratelimit",
-    "loadbalancing",
-    "broadcast",
-];
+/// The bundles of the site, read from web/src/bin/: one `main` per bundle, in
+/// `netsplit-<name>.rs`, named as its files are (`netsplit-raft.js`,
+/// `netsplit-raft_bg.wasm`). Nothing else lists them: a lab's bundle exists when its `main`
+/// does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The pages: the gallery (`home`) and each lab, by name, sorted.
+    pub pages: Vec<&'static str>,
+    /// Bundles that are a part of a page rather than a page (web/src/remote_part.rs; their
+    /// `main` calls `remote_part::mount`): the page downloads one when it first shows that
+    /// part. Each with the page that opens it, the part's name up to its first `-`.
+    pub parts: Vec<(&'static str, &'static str)>,
+}
 
-/// Bundles that are a part of a page rather than a page (web/src/remote_part.rs): the page
-/// downloads one when it first shows that part. Each with the page that opens it.
-pub const PARTS: &[(&str, &str)] = &[("ratelimit-distributed", "ratelimit")];
+impl Site {
+    /// Reads the bundles from `bin`'s file names (web/src/bin/).
+    pub fn read(bin: &Path) -> Result<Site, String> {
+        let mut mains: Vec<(String, String)> = Vec::new();
+        for entry in
+            std::fs::read_dir(bin).map_err(|error| format!("{}: {error}", bin.display()))?
+        {
+            let path = entry.map_err(|error| error.to_string())?.path();
+            let Some(name) = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .and_then(|name| {
+                    Some(
+                        name.strip_prefix("netsplit-")?
+                            .strip_suffix(".rs")?
+                            .to_string(),
+                    )
+                })
+            else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| format!("{}: {error}", path.display()))?;
+            mains.push((name, text));
+        }
+        mains.sort();
+        // Names live as long as the process: xtask reads them once and runs to its end.
+        let leak = |name: &str| -> &'static str { Box::leak(name.to_string().into_boxed_str()) };
+        let mut site = Site {
+            pages: Vec::new(),
+            parts: Vec::new(),
+        };
+        for (name, text) in &mains {
+            if !text.contains("remote_part::mount") {
+                site.pages.push(leak(name));
+            }
+        }
+        for (name, text) in &mains {
+            if text.contains("remote_part::mount") {
+                let page = name.split('-').next().unwrap_or(name);
+                let page = site
+                    .pages
+                    .iter()
+                    .find(|known| **known == page)
+                    .ok_or_else(|| {
+                        format!(
+                            "web/src/bin/netsplit-{name}.rs mounts a part, but no page {page:?} \
+                         (web/src/bin/netsplit-{page}.rs) shows it"
+                        )
+                    })?;
+                site.parts.push((leak(name), page));
+            }
+        }
+        if site.pages.is_empty() {
+            return Err(format!("{} has no netsplit-<page>.rs", bin.display()));
+        }
+        Ok(site)
+    }
 
-/// Every bundle to build: the pages, then the parts.
-fn all_bundles() -> impl Iterator<Item = &'static str> {
-    BUNDLES
-        .iter()
-        .copied()
-        .chain(PARTS.iter().map(|(part, _)| *part))
+    /// Every bundle to build: the pages, then the parts.
+    pub fn all(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.pages
+            .iter()
+            .copied()
+            .chain(self.parts.iter().map(|(part, _)| *part))
+    }
+}
+
+/// The site's bundles, read from the checkout's web/src/bin/.
+pub fn site(root: &Path) -> Result<Site, String> {
+    Site::read(&root.join("web/src/bin"))
 }
 
 /// Builds every bundle into `dist/` with the profile, wasm-bindgen and wasm-opt level
 /// Trunk uses for the whole app. Returns whether all of it worked.
 pub fn build(root: &Path, steps: &mut Steps) -> bool {
+    let site = match site(root) {
+        Ok(site) => site,
+        Err(why) => {
+            steps.failed("per-page bundles: the bundles in web/src/bin/", &why);
+            return false;
+        }
+    };
     // One cargo invocation builds every bin: the library compiles once and the bins
     // link (with link-time optimisation, which drops the labs a bin never reaches) in
     // parallel.
@@ -60,7 +130,7 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
         .unwrap_or_else(|| root.join("target"));
     let dist = root.join("dist").display().to_string();
     let mut commands = Vec::new();
-    for name in all_bundles() {
+    for name in site.all() {
         let input = target
             .join("wasm32-unknown-unknown/wasm-release")
             .join(format!("netsplit-{name}.wasm"))
@@ -106,7 +176,7 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
         return false;
     }
     // Short names for the functions each bundle imports from its glue (6 KB gzip a page).
-    for name in all_bundles() {
+    for name in site.all() {
         let wasm = format!("{dist}/netsplit-{name}_bg.wasm");
         let glue = format!("{dist}/netsplit-{name}.js");
         let shortened = std::fs::read(&wasm)
@@ -132,7 +202,8 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
     // The JS glue and the loader, minified (a fifth of their gzip bytes). (Trunk's own
     // minifier cannot read the glue, and its HTML minifier drops the `</head>` the bundle
     // list goes before, so Trunk copies everything as written.)
-    for file in all_bundles()
+    for file in site
+        .all()
         .map(|name| format!("{dist}/netsplit-{name}.js"))
         .chain([format!("{dist}/loader.js")])
     {
@@ -164,7 +235,7 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
     if !steps.check_all("per-page bundles: terser and csso", &commands) {
         return false;
     }
-    let unpacker = match pack_bundles(root) {
+    let unpacker = match pack_bundles(root, &site) {
         Ok(integrity) => integrity,
         Err(why) => {
             steps.failed("per-page bundles: pack the WebAssembly with xz", &why);
@@ -175,7 +246,7 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
         "per-page bundles: pack the WebAssembly with xz",
         "every bundle and the whole app, with the unpacker beside them",
     );
-    let page_styles = match split_styles(root) {
+    let page_styles = match split_styles(root, &site) {
         Ok(page_styles) => page_styles,
         Err(why) => {
             steps.failed("per-page bundles: styles by page", &why);
@@ -186,7 +257,12 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
         steps.failed("per-page bundles: integrity of the minified files", &why);
         return false;
     }
-    match list_in_page(&root.join("dist/index.html"), &page_styles, &unpacker) {
+    match list_in_page(
+        &root.join("dist/index.html"),
+        &site,
+        &page_styles,
+        &unpacker,
+    ) {
         Ok(()) => true,
         Err(why) => {
             steps.failed("per-page bundles: list them in dist/index.html", &why);
@@ -197,9 +273,9 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
 
 /// Packs every bundle's WebAssembly, and the whole app's, with xz (crate::pack) and copies
 /// the unpacker the loader uses into `dist/`. Returns the unpacker's sha384 integrity.
-fn pack_bundles(root: &Path) -> Result<String, String> {
+fn pack_bundles(root: &Path, site: &Site) -> Result<String, String> {
     let dist = root.join("dist");
-    for name in all_bundles().chain(["app"]) {
+    for name in site.all().chain(["app"]) {
         crate::pack::pack_file(&dist.join(format!("netsplit-{name}_bg.wasm")))?;
     }
     let source = root.join(crate::pack::UNPACKER_SOURCE);
@@ -221,12 +297,12 @@ fn integrity(bytes: &[u8]) -> String {
 /// Splits `dist/styles.css` (minified) into the rules every page needs, left there, and
 /// each page's own, written to `dist/styles-<page>.css` (crate::styles). Returns each
 /// page's file with its sha384 integrity, for the loader.
-fn split_styles(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
+fn split_styles(root: &Path, site: &Site) -> Result<Vec<(&'static str, String)>, String> {
     let dist = root.join("dist");
     let shared = dist.join("styles.css");
     let css = std::fs::read_to_string(&shared)
         .map_err(|error| format!("{}: {error}", shared.display()))?;
-    let owners = crate::styles::Owners::scan(root)?;
+    let owners = crate::styles::Owners::scan(root, &site.pages)?;
     let split = crate::styles::split(&css, &owners)?;
     std::fs::write(&shared, &split.shared)
         .map_err(|error| format!("{}: {error}", shared.display()))?;
@@ -243,10 +319,15 @@ fn split_styles(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
 /// of their own (with each file's integrity), and the integrity of the unpacker for the
 /// packed WebAssembly. Without them (`trunk serve`) the loader starts the whole app, whose
 /// `styles.css` is whole and whose WebAssembly is not packed.
-fn bundles_meta(page_styles: &[(&str, String)], unpacker: &str) -> String {
+fn bundles_meta(site: &Site, page_styles: &[(&str, String)], unpacker: &str) -> String {
     format!(
-        "<meta name=\"netsplit-bundles\" content=\"{}\" />\n  <meta name=\"netsplit-styles\" content=\"{}\" />\n  <meta name=\"netsplit-unpacker\" content=\"{unpacker}\" />",
-        all_bundles().collect::<Vec<_>>().join(" "),
+        "<meta name=\"netsplit-bundles\" content=\"{}\" />\n  <meta name=\"netsplit-parts\" content=\"{}\" />\n  <meta name=\"netsplit-styles\" content=\"{}\" />\n  <meta name=\"netsplit-unpacker\" content=\"{unpacker}\" />",
+        site.pages.join(" "),
+        site.parts
+            .iter()
+            .map(|(part, _)| *part)
+            .collect::<Vec<_>>()
+            .join(" "),
         page_styles
             .iter()
             .map(|(page, integrity)| format!("{page}:{integrity}"))
@@ -255,7 +336,12 @@ fn bundles_meta(page_styles: &[(&str, String)], unpacker: &str) -> String {
     )
 }
 
-fn list_in_page(page: &Path, page_styles: &[(&str, String)], unpacker: &str) -> Result<(), String> {
+fn list_in_page(
+    page: &Path,
+    site: &Site,
+    page_styles: &[(&str, String)],
+    unpacker: &str,
+) -> Result<(), String> {
     let html = std::fs::read_to_string(page)
         .map_err(|error| format!("could not read {}: {error}", page.display()))?;
     if html.contains(r#"name="netsplit-bundles""#) {
@@ -269,7 +355,7 @@ fn list_in_page(page: &Path, page_styles: &[(&str, String)], unpacker: &str) -> 
     let listed = format!(
         "{}  {}\n  {}",
         &html[..head_end],
-        bundles_meta(page_styles, unpacker),
+        bundles_meta(site, page_styles, unpacker),
         &html[head_end..]
     );
     std::fs::write(page, listed)
@@ -366,14 +452,17 @@ mod tests {
         )
         .expect("written");
         let styles = [("raft", "sha384-abc".to_string())];
-        list_in_page(&page, &styles, "sha384-xyz").expect("listed");
-        list_in_page(&page, &styles, "sha384-xyz").expect("listed again");
+        let site = Site {
+            pages: vec!["home", "raft"],
+            parts: vec![("raft-extra", "raft")],
+        };
+        list_in_page(&page, &site, &styles, "sha384-xyz").expect("listed");
+        list_in_page(&page, &site, &styles, "sha384-xyz").expect("listed again");
         let html = std::fs::read_to_string(&page).expect("read");
         assert_eq!(html.matches("netsplit-bundles").count(), 1, "{html}");
         assert!(html.find("netsplit-bundles") < html.find("</head>"));
-        assert!(html.contains(
-            "content=\"home raft hashing ratelimit loadbalancing broadcast ratelimit-distributed\""
-        ));
+        assert!(html.contains(r#"<meta name="netsplit-bundles" content="home raft" />"#));
+        assert!(html.contains(r#"<meta name="netsplit-parts" content="raft-extra" />"#));
         assert!(html.contains(r#"<meta name="netsplit-styles" content="raft:sha384-abc" />"#));
         assert!(html.contains(r#"<meta name="netsplit-unpacker" content="sha384-xyz" />"#));
         assert!(
@@ -412,9 +501,65 @@ mod tests {
         std::fs::create_dir_all(&directory).expect("a temporary directory");
         let page = directory.join("index.html");
         std::fs::write(&page, "<p>no head</p>").expect("written");
-        let error =
-            list_in_page(&page, &[], "sha384-xyz").expect_err("no </head> to put the list before");
+        let error = list_in_page(
+            &page,
+            &site(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .parent()
+                    .expect("the workspace"),
+            )
+            .expect("the bundles"),
+            &[],
+            "sha384-xyz",
+        )
+        .expect_err("no </head> to put the list before");
         assert!(error.contains("</head>"), "{error}");
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+
+    #[test]
+    fn the_bundles_are_the_mains_in_web_src_bin_and_parts_belong_to_their_page() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace");
+        let site = site(root).expect("web/src/bin is readable");
+        assert!(site.pages.contains(&"home"), "{site:?}");
+        for (part, page) in &site.parts {
+            assert!(site.pages.contains(page), "{part} belongs to {page}");
+            assert!(part.starts_with(&format!("{page}-")), "{part}");
+        }
+        let directory =
+            std::env::temp_dir().join(format!("netsplit-xtask-bin-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).expect("a temporary directory");
+        std::fs::write(
+            directory.join("netsplit-home.rs"),
+            "fn main() { start(&HOME) }",
+        )
+        .expect("written");
+        std::fs::write(
+            directory.join("netsplit-paxos.rs"),
+            "fn main() { start(&BUNDLE) }",
+        )
+        .expect("written");
+        std::fs::write(
+            directory.join("netsplit-paxos-log.rs"),
+            "fn main() { remote_part::mount(&X, \"paxos-log\") }",
+        )
+        .expect("written");
+        std::fs::write(directory.join("notes.txt"), "not a main").expect("written");
+        let read = Site::read(&directory).expect("readable");
+        assert_eq!(read.pages, vec!["home", "paxos"]);
+        assert_eq!(read.parts, vec![("paxos-log", "paxos")]);
+        std::fs::write(
+            directory.join("netsplit-raft-log.rs"),
+            "remote_part::mount(&X, \"raft-log\")",
+        )
+        .expect("written");
+        let error = Site::read(&directory).expect_err("no raft page");
+        assert!(
+            error.contains("netsplit-raft-log.rs") && error.contains("\"raft\""),
+            "{error}"
+        );
         let _ = std::fs::remove_dir_all(&directory);
     }
 }

@@ -11,6 +11,7 @@
 
 mod bundles;
 mod pack;
+mod registration;
 mod setup;
 mod shorten;
 mod sizes;
@@ -100,6 +101,15 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     setup::warn_if_disk_is_short(root);
     setup::ensure_all(root, setup::Needs::TEST)?;
     let mut steps = Steps::new(root);
+    let missing = registration::missing(root);
+    if missing.is_empty() {
+        steps.passed(
+            "every lab registered everywhere",
+            "core, presets, web and bundle",
+        );
+    } else {
+        steps.failed("every lab registered everywhere", &missing.join("\n"));
+    }
     steps.check("cargo fmt", "cargo", &["fmt", "--all", "--check"]);
     steps.check(
         "clippy (native)",
@@ -156,7 +166,9 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     let built = steps.check("trunk build --release", "trunk", &["build", "--release"])
         && bundles::build(root, &mut steps);
     if built {
-        match sizes::check_budgets(&root.join("dist"), bundles::BUNDLES, bundles::PARTS) {
+        let checked = bundles::site(root)
+            .and_then(|site| sizes::check_budgets(&root.join("dist"), &site.pages, &site.parts));
+        match checked {
             Ok(summary) => steps.passed("first-visit size budgets", &summary),
             Err(why) => steps.failed("first-visit size budgets", &why),
         }
@@ -183,7 +195,8 @@ fn dist(root: &Path) -> Result<(), String> {
     {
         return Err("the release build failed".into());
     }
-    sizes::report(&root.join("dist"), bundles::BUNDLES, bundles::PARTS)
+    let site = bundles::site(root)?;
+    sizes::report(&root.join("dist"), &site.pages, &site.parts)
 }
 
 fn bench(root: &Path, args: &[String]) -> Result<(), String> {

@@ -4,7 +4,8 @@
 //!
 //! `www/styles.css` stays one file (`trunk serve` and the example blog page use it whole).
 //! After Trunk copies it and csso minifies it, [`split`] sorts its rules by page: a rule
-//! whose every class is named only in one page's source files (see [`PAGE_SOURCES`])
+//! whose every class is named only in one page's source files (a lab's page: its folder
+//! `web/src/labs/<lab>/` and its `main`; the gallery: [`HOME_SOURCES`])
 //! belongs to that page and moves to `styles-<page>.css`; any other rule (no class, a
 //! class no source names, a class shared by pages or named by shared code) stays in
 //! `styles.css`. The test is conservative: a class spelled only at run time (never whole
@@ -14,16 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Which source files belong to one page only, by file-name prefix under `web/src/`. Every
-/// other file under `web/src/` and every file of `www/` is shared code.
-pub const PAGE_SOURCES: &[(&str, &[&str])] = &[
-    ("home", &["home_gallery", "lab_picture"]),
-    ("raft", &["raft_"]),
-    ("hashing", &["hashing_"]),
-    // The distributed tab's part (remote_part.rs) is shown on the rate limiting page only.
-    ("ratelimit", &["ratelimit_", "remote_part"]),
-    ("loadbalancing", &["loadbalancing_"]),
-];
+/// The gallery's own source file (every other page's own files are its lab's folder).
+const HOME_SOURCES: &[&str] = &["web/src/components/home_gallery.rs"];
 
 /// Where each class name is spelled: the pages whose own files name it, and `None` for
 /// shared code.
@@ -33,7 +26,11 @@ pub struct Owners(BTreeMap<String, BTreeSet<Option<&'static str>>>);
 impl Owners {
     /// Reads every class-like word of the sources under `root` (`web/src/**/*.rs` and the
     /// files of `www/`).
-    pub fn scan(root: &Path) -> Result<Owners, String> {
+    ///
+    /// `pages` are the site's pages (`crate::bundles::Site`): a lab's folder belongs to
+    /// its page only if the lab has a page of its own. A lab's gallery picture is drawn on
+    /// the home page from the lab's folder, so pictures use no classes of their own.
+    pub fn scan(root: &Path, pages: &[&'static str]) -> Result<Owners, String> {
         let mut sources = Vec::new();
         collect(&root.join("web/src"), &mut sources)?;
         collect(&root.join("www"), &mut sources)?;
@@ -41,12 +38,8 @@ impl Owners {
         for path in sources {
             let text = std::fs::read_to_string(&path)
                 .map_err(|error| format!("{}: {error}", path.display()))?;
-            let name = path
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let in_web = path.starts_with(root.join("web/src"));
-            owners.add(&text, if in_web { page_of(&name) } else { None });
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            owners.add(&text, page_of(relative, pages));
         }
         Ok(owners)
     }
@@ -77,13 +70,22 @@ impl Owners {
     }
 }
 
-fn page_of(file_name: &str) -> Option<&'static str> {
-    PAGE_SOURCES.iter().find_map(|(page, prefixes)| {
-        prefixes
-            .iter()
-            .any(|prefix| file_name.starts_with(prefix))
-            .then_some(*page)
-    })
+/// The one page a source file belongs to, if it is that page's own: `web/src/labs/<lab>/`
+/// and `web/src/bin/netsplit-<lab>.rs` are the lab's, [`HOME_SOURCES`] the gallery's.
+fn page_of(relative: &Path, pages: &[&'static str]) -> Option<&'static str> {
+    let text = relative.to_string_lossy().replace('\\', "/");
+    if HOME_SOURCES.contains(&text.as_str()) {
+        return pages.iter().copied().find(|page| *page == "home");
+    }
+    let lab = text
+        .strip_prefix("web/src/labs/")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(lab, _)| lab)
+        .or_else(|| {
+            text.strip_prefix("web/src/bin/netsplit-")
+                .and_then(|rest| rest.strip_suffix(".rs"))
+        })?;
+    pages.iter().copied().find(|page| *page == lab)
 }
 
 fn collect(directory: &Path, into: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
@@ -294,7 +296,8 @@ mod tests {
     #[test]
     fn the_projects_styles_split_and_every_class_of_a_page_file_is_that_pages() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let owners = Owners::scan(&root).expect("the sources read");
+        let site = crate::bundles::site(&root).expect("the bundles");
+        let owners = Owners::scan(&root, &site.pages).expect("the sources read");
         let css = std::fs::read_to_string(root.join("www/styles.css")).expect("styles");
         // The source has comments; the build splits csso's output, which has none.
         let mut without_comments = String::new();
@@ -321,5 +324,35 @@ mod tests {
         assert!(!split.shared.contains(".rl-timeline"));
         // The playground's own rules stay shared.
         assert!(split.shared.contains(".canvas-wrap"));
+    }
+
+    #[test]
+    fn a_labs_folder_and_main_are_its_pages_and_everything_else_is_shared() {
+        let pages = ["home", "raft", "hashing"];
+        assert_eq!(
+            page_of(Path::new("web/src/labs/raft/view.rs"), &pages),
+            Some("raft")
+        );
+        assert_eq!(
+            page_of(Path::new("web/src/labs/raft/mod.rs"), &pages),
+            Some("raft")
+        );
+        assert_eq!(
+            page_of(Path::new("web/src/bin/netsplit-hashing.rs"), &pages),
+            Some("hashing")
+        );
+        assert_eq!(
+            page_of(Path::new("web/src/components/home_gallery.rs"), &pages),
+            Some("home")
+        );
+        // A lab without a page of its own, the catalogue, shared components, www/: shared.
+        for shared in [
+            "web/src/labs/paxos/mod.rs",
+            "web/src/labs/mod.rs",
+            "web/src/components/lab_page.rs",
+            "www/loader.js",
+        ] {
+            assert_eq!(page_of(Path::new(shared), &pages), None, "{shared}");
+        }
     }
 }

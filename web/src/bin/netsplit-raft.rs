@@ -1,4 +1,4 @@
 //! The bundle of the Raft lab alone (see `netsplit_web::bundle`).
 fn main() {
-    netsplit_web::bundle::start(&netsplit_web::bundle::RAFT);
+    netsplit_web::bundle::start(&netsplit_web::labs::raft::BUNDLE);
 }

@@ -2,7 +2,7 @@
 //! is first opened (see `netsplit_web::remote_part`).
 fn main() {
     netsplit_web::remote_part::mount(
-        &netsplit_web::bundle::RATELIMIT_DISTRIBUTED,
+        &netsplit_web::labs::ratelimit::DISTRIBUTED,
         "ratelimit-distributed",
     );
 }

@@ -9,10 +9,12 @@ use crate::state::{Action, PlaygroundHandle, Tool};
 /// The toolbar above the canvas, with the lab's client request if it takes any.
 pub fn fault_toolbar(state: &PlaygroundHandle, client_request: Option<serde_json::Value>) -> Html {
     let state = state.clone();
+    let entry = crate::labs::entry(&state.lab);
     let add = {
         let state = state.clone();
         Callback::from(move |_| {
-            state.dispatch(Action::Apply(crate::labs::add_node_action(&state.lab)))
+            let action = entry.map_or(SimAction::AddNode, |entry| (entry.add_node)());
+            state.dispatch(Action::Apply(action))
         })
     };
     let heal = {
@@ -59,7 +61,8 @@ pub fn fault_toolbar(state: &PlaygroundHandle, client_request: Option<serde_json
             }
         })
     });
-    let lab_buttons = crate::labs::lab_buttons(&state.lab)
+    let lab_buttons = entry
+        .map_or(&[][..], |entry| entry.buttons)
         .iter()
         .map(|button| {
             let state = state.clone();
@@ -89,33 +92,13 @@ pub fn fault_toolbar(state: &PlaygroundHandle, client_request: Option<serde_json
             html! { <button onclick={onclick} aria-label={button.label}>{ button.label }</button> }
         })
         .collect::<Vec<Html>>();
-    let policy_menu = (state.lab == "loadbalancing").then(|| {
-        let state = state.clone();
-        let onchange = Callback::from(move |event: Event| {
-            use wasm_bindgen::JsCast;
-            let value = event
-                .target()
-                .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                .map(|select| select.value())
-                .unwrap_or_default();
-            state.dispatch(Action::Apply(SimAction::Lab {
-                name: "set_policy".into(),
-                args: serde_json::json!({ "policy": { "type": value } }),
-            }));
-        });
-        html! {
-            <label>{ "Policy " }
-                <select aria-label="Balancing policy" onchange={onchange}>
-                    <option value="" selected=true disabled=true>{ "(as the scenario says)" }</option>
-                    { for crate::labs::BALANCING_POLICIES.iter().map(|(label, value)| html! { <option value={*value}>{ *label }</option> }) }
-                </select>
-            </label>
-        }
-    });
+    let controls = entry
+        .and_then(|entry| entry.controls)
+        .map(|controls| controls(&state));
     html! {
         <div class="toolbar" role="toolbar" aria-label="Fault tools">
             <div class="group">
-                <button onclick={add} aria-label="Add node" title={(state.lab == "raft").then_some("Start a server and ask the leader to add it to the configuration")}>{ "+ Add node" }</button>
+                <button onclick={add} aria-label="Add node" title={entry.and_then(|entry| entry.add_node_hint)}>{ "+ Add node" }</button>
             </div>
             <div class="group">
                 <button onclick={partition} aria-pressed={partitioning.to_string()} aria-label="Partition"
@@ -126,8 +109,8 @@ pub fn fault_toolbar(state: &PlaygroundHandle, client_request: Option<serde_json
                 }
                 <button onclick={heal} aria-label="Heal all">{ "Heal all" }</button>
             </div>
-            if !lab_buttons.is_empty() || policy_menu.is_some() {
-                <div class="group">{ lab_buttons }{ policy_menu.unwrap_or_default() }</div>
+            if !lab_buttons.is_empty() || controls.is_some() {
+                <div class="group">{ lab_buttons }{ controls.unwrap_or_default() }</div>
             }
             if let Some(client) = client {
                 <div class="group">

@@ -2,8 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::components::lab_picture::LabPicture;
-use crate::labs::LABS;
+use crate::components::lab_picture::lab_picture;
+use crate::labs::CARDS;
 use crate::route::Route;
 
 /// The home page with the lab gallery.
@@ -17,12 +17,12 @@ pub fn HomeGallery() -> Html {
                    then watch consensus, hashing and rate limiting react. Every run replays exactly from its seed." }
             </p>
             <ul class="gallery" aria-label="Labs">
-                { for LABS.iter().map(|lab| html! {
+                { for CARDS.iter().map(|lab| html! {
                     <li class="lab-card">
-                        <LabPicture lab={lab.id} />
+                        { lab_picture((lab.picture)()) }
                         <h2>{ lab.title }</h2>
                         <p>{ lab.description }</p>
-                        <p class="papers">{ lab.papers }</p>
+                        <p class="papers">{ lab.papers.join("; ") }</p>
                         <a class="button primary open" href={Route::Lab(lab.id.to_string()).href()}
                            aria-label={format!("Open the {} lab", lab.title)}>{ "Open lab" }</a>
                     </li>

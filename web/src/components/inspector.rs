@@ -82,7 +82,7 @@ pub fn inspector(state: &PlaygroundHandle) -> Html {
                 } }
                 if node.status != NodeStatus::Removed {
                     <button onclick={act(SimAction::Isolate { node: id })} aria-label="Isolate">{ "Isolate" }</button>
-                    <button onclick={act(crate::labs::remove_node_action(&state.lab, id))} aria-label="Remove node">{ "Remove node" }</button>
+                    <button onclick={act(crate::labs::entry(&state.lab).map_or(SimAction::RemoveNode { node: id }, |entry| (entry.remove_node)(id)))} aria-label="Remove node">{ "Remove node" }</button>
                 }
             </div>
             if !others.is_empty() {

@@ -1,12 +1,11 @@
 //! The lab's own figures: every gauge and counter as a live readout, and the lab's key
 //! gauges drawn over virtual time (for example Raft's term). The load balancing lab
 //! draws its own charts from its typed report instead (see
-//! [`crate::components::loadbalancing_figures`]).
+//! [`crate::labs::loadbalancing::figures`]).
 
 use yew::prelude::*;
 
 use crate::components::playback_bar::format_time;
-use crate::labs::charted_gauges;
 use crate::state::PlaygroundHandle;
 
 const W: f64 = 600.0;
@@ -45,11 +44,11 @@ pub fn lab_figures(state: &PlaygroundHandle) -> Html {
     }
     // The load balancing lab draws its own charts from its typed report; the other
     // labs chart the gauges `charted_gauges` names.
-    let lab_figures = crate::bundle::current()
-        .lab(&state.lab)
+    let entry = crate::labs::entry(&state.lab);
+    let lab_figures = entry
         .map(|lab| (lab.figures)(&**state.run.borrow()))
         .unwrap_or_default();
-    let charted = charted_gauges(&state.lab);
+    let charted = entry.map_or(&[][..], |lab| lab.charted_gauges);
     let history = state.gauge_history.borrow();
     let colours = ["var(--bad)", "var(--accent)", "var(--ok)"];
     let dashes = ["none", "6 3", "2 3"];

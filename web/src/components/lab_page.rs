@@ -19,7 +19,7 @@ use crate::components::scenario_form::ScenarioForm;
 use crate::components::share_dialog::ShareDialog;
 use crate::hooks::use_animation_frame::use_animation_frame;
 use crate::hooks::use_key_shortcuts::{Shortcut, use_key_shortcuts};
-use crate::labs::LabCard;
+use crate::labs::LabEntry;
 use crate::layout;
 use crate::state::{Action, PlaygroundState};
 
@@ -37,14 +37,14 @@ pub fn lab_presets(lab: &str) -> Vec<(&'static str, Scenario)> {
 /// Props of [`LabPage`].
 #[derive(Properties, PartialEq)]
 pub struct LabPageProps {
-    /// The lab's card.
-    pub card: &'static LabCard,
+    /// The lab.
+    pub entry: &'static LabEntry,
 }
 
 /// A lab's page: picks its first preset and runs it.
 #[component]
 pub fn LabPage(props: &LabPageProps) -> Html {
-    let card = props.card;
+    let card = &props.entry.card;
     let presets = lab_presets(card.id);
     let embed = crate::embed::current();
     // A share link in the address is opened once, when the page starts; the browser
@@ -60,10 +60,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         crate::share::OpenedLink::Read(read) => Some(*read),
         crate::share::OpenedLink::Absent => None,
     };
-    let preset = embed
-        .preset
-        .as_deref()
-        .or(crate::labs::default_preset(card.id));
+    let preset = embed.preset.as_deref().or(props.entry.default_preset);
     let Some(start) = crate::share::initial_run(card.id, link, preset, &presets) else {
         return html! {
             <main class="home">
@@ -76,7 +73,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     match PlaygroundState::new(card.id, start.scenario) {
         Ok(mut initial) => {
             crate::share::prepare(&mut initial, start.time_us, start.notice, &embed);
-            html! { <Playground key={card.id} card={card} initial={initial} /> }
+            html! { <Playground key={card.id} entry={props.entry} initial={initial} /> }
         }
         Err(reason) => html! {
             <main class="home">
@@ -90,8 +87,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 /// Props of [`Playground`].
 #[derive(Properties)]
 pub struct PlaygroundProps {
-    /// The lab's card.
-    pub card: &'static LabCard,
+    /// The lab.
+    pub entry: &'static LabEntry,
     /// The state to start from.
     pub initial: PlaygroundState,
     /// A lab's own panel, drawn at the top of the side column from the live state.
@@ -101,7 +98,7 @@ pub struct PlaygroundProps {
 
 impl PartialEq for PlaygroundProps {
     fn eq(&self, other: &Self) -> bool {
-        self.card == other.card
+        self.entry == other.entry
     }
 }
 
@@ -110,7 +107,8 @@ impl PartialEq for PlaygroundProps {
 pub fn Playground(props: &PlaygroundProps) -> Html {
     let initial = props.initial.clone();
     let state = use_reducer(move || initial);
-    let card = props.card;
+    let entry = props.entry;
+    let card = &entry.card;
 
     {
         let state = state.clone();
@@ -150,7 +148,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
     };
     let base_title = state.base.title.clone();
     let description = state.base.description.clone().unwrap_or_default();
-    let client_request = crate::labs::client_request(card.id);
+    let client_request = entry.client_request();
 
     let popover = state.selected_link.and_then(|(a, b)| {
         let nodes = state.run.borrow().nodes();
@@ -215,7 +213,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
             { metrics_strip(&state) }
             <div class="lab-extras">
                 { lab_figures(&state) }
-                { crate::bundle::current().lab(card.id).map(|lab| (lab.extras)(&state)).unwrap_or_default() }
+                { (entry.extras)(&state) }
             </div>
         </main>
     }

@@ -1,6 +1,6 @@
 //! The run's parameters as a form: cluster size, network latency and loss, the client request
-//! rate, and for Raft the election timeout range, the heartbeat interval, the options (PreVote,
-//! CheckQuorum, log compaction) and the bug switches. "Apply" restarts the run from the edited
+//! rate, and the lab's own parameters, options and bug switches (its entry's `form`: for Raft
+//! the election timeout range, the heartbeat interval, PreVote, CheckQuorum, log compaction). "Apply" restarts the run from the edited
 //! scenario, so every choice lands in the scenario's `params` and travels with share links and
 //! exported files; a value out of range is refused next to the form with the field and the
 //! reason, and the current run keeps going.
@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use std::rc::Rc;
 
+use crate::labs::{LabForm, Toggle};
 use crate::state::{Action, PlaygroundState};
 
 /// Props of [`ScenarioForm`].
@@ -31,80 +32,18 @@ struct Field {
     value: f64,
     min: f64,
     max: f64,
+    /// The lab parameter it edits, if it is one.
+    lab_param: Option<&'static crate::labs::ParamField>,
 }
 
-/// One of Raft's switchable parameters: where it lives in the scenario's `params`, what the
-/// checkbox says, and one sentence on what it changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Toggle {
-    /// The form field's name.
-    pub id: &'static str,
-    /// The path of the boolean inside `params`, e.g. `["bugs", "vote_without_log_check"]`.
-    pub path: &'static [&'static str],
-    /// The checkbox's label (also its accessible name).
-    pub label: &'static str,
-    /// One line on what switching it on does.
-    pub explanation: &'static str,
-    /// Whether it deliberately breaks Raft (shown among the bug switches).
-    pub bug: bool,
+/// The lab entry of the scenario's lab in the bundle this page runs, if any.
+fn form_of(lab: &str) -> LabForm {
+    crate::labs::entry(lab).map_or(crate::labs::NO_FORM, |entry| entry.form)
 }
 
-/// Raft's options and bug switches, in the order the form shows them.
-pub const RAFT_TOGGLES: &[Toggle] = &[
-    Toggle {
-        id: "pre_vote",
-        path: &["pre_vote"],
-        label: "PreVote",
-        explanation: "A server first asks whether it could win before it raises its term, so a server coming back from a partition cannot force an election (thesis 9.6).",
-        bug: false,
-    },
-    Toggle {
-        id: "check_quorum",
-        path: &["check_quorum"],
-        label: "CheckQuorum",
-        explanation: "A leader that has not heard from a majority for an election timeout steps down, and servers that heard from a leader recently ignore vote requests, so a removed or cut-off server cannot depose a healthy leader (thesis 6.2, 4.2.3).",
-        bug: false,
-    },
-    Toggle {
-        id: "read_index",
-        path: &["read_index"],
-        label: "ReadIndex reads",
-        explanation: "Reads skip the log: the leader notes its commit index, confirms it still leads with a heartbeat round a majority answers, waits until it has applied that index, then answers (thesis 6.4). A lease would skip the heartbeat round by trusting clocks; this lab never serves reads on a lease alone.",
-        bug: false,
-    },
-    Toggle {
-        id: "commit_earlier_terms_by_counting",
-        path: &["bugs", "commit_earlier_terms_by_counting"],
-        label: "Commit earlier-term entries by counting replicas",
-        explanation: "A leader commits an entry of an older term once a majority stores it; Figure 8 shows such an entry being overwritten after it was applied (section 5.4.2).",
-        bug: true,
-    },
-    Toggle {
-        id: "vote_without_log_check",
-        path: &["bugs", "vote_without_log_check"],
-        label: "Grant votes without the up-to-date check",
-        explanation: "Voters skip the log comparison of section 5.4.1, so a server missing committed entries can become leader and overwrite them.",
-        bug: true,
-    },
-    Toggle {
-        id: "no_timeout_randomization",
-        path: &["bugs", "no_timeout_randomization"],
-        label: "No timeout randomization",
-        explanation: "Every server waits exactly the minimum election timeout, so candidates start together and keep splitting the vote (section 5.2).",
-        bug: true,
-    },
-    Toggle {
-        id: "forget_voted_for_on_restart",
-        path: &["bugs", "forget_voted_for_on_restart"],
-        label: "Forget votedFor on restart",
-        explanation: "votedFor is kept in memory only, so a server that restarts can vote twice in one term and two leaders can share it (Figure 2 makes it persistent).",
-        bug: true,
-    },
-];
-
-/// The switches the form shows for `lab` (Raft's; none for other labs).
+/// The switches the form shows for `lab`.
 pub fn toggles(lab: &str) -> &'static [Toggle] {
-    if lab == "raft" { RAFT_TOGGLES } else { &[] }
+    form_of(lab).toggles
 }
 
 /// Whether `toggle` is on in `params` (absent means off, as the core's defaults say).
@@ -158,11 +97,8 @@ fn fields(scenario: &Scenario) -> Vec<Field> {
     let mut fields = Vec::new();
     // Only labs whose every node plays the same part take a node count here; the load balancing
     // and rate limiting labs derive theirs from their roles.
-    let nodes_max = match scenario.lab.as_str() {
-        "raft" => Some(15.0),
-        "broadcast" => Some(1_000.0),
-        _ => None,
-    };
+    let form = form_of(&scenario.lab);
+    let nodes_max = form.nodes_max;
     if let Some(max) = nodes_max {
         fields.push(Field {
             id: "nodes",
@@ -170,6 +106,7 @@ fn fields(scenario: &Scenario) -> Vec<Field> {
             value: f64::from(scenario.nodes),
             min: 1.0,
             max,
+            lab_param: None,
         });
     }
     fields.extend([
@@ -179,6 +116,7 @@ fn fields(scenario: &Scenario) -> Vec<Field> {
             value: latency_min,
             min: 0.0,
             max: 10_000.0,
+            lab_param: None,
         },
         Field {
             id: "latency_max",
@@ -186,6 +124,7 @@ fn fields(scenario: &Scenario) -> Vec<Field> {
             value: latency_max,
             min: 0.0,
             max: 10_000.0,
+            lab_param: None,
         },
         Field {
             id: "loss",
@@ -193,6 +132,7 @@ fn fields(scenario: &Scenario) -> Vec<Field> {
             value: scenario.network.loss_probability * 100.0,
             min: 0.0,
             max: 100.0,
+            lab_param: None,
         },
         Field {
             id: "rate",
@@ -204,43 +144,21 @@ fn fields(scenario: &Scenario) -> Vec<Field> {
                 .map_or(0.0, |generator| generator.rate_per_second),
             min: 0.0,
             max: 10_000.0,
+            lab_param: None,
         },
     ]);
-    if scenario.lab == "raft" {
+    for field in form.params {
         fields.push(Field {
-            id: "election_min",
-            label: "Election timeout min (ms)",
-            value: param("election_timeout_ms_min", 150.0),
-            min: 1.0,
-            max: 60_000.0,
-        });
-        fields.push(Field {
-            id: "election_max",
-            label: "Election timeout max (ms)",
-            value: param("election_timeout_ms_max", 300.0),
-            min: 1.0,
-            max: 60_000.0,
-        });
-        fields.push(Field {
-            id: "heartbeat",
-            label: "Heartbeat interval (ms)",
-            value: param("heartbeat_interval_ms", 50.0),
-            min: 1.0,
-            max: 60_000.0,
-        });
-        fields.push(Field {
-            id: SNAPSHOT_FIELD,
-            label: "Snapshot every N applied entries (0 = off)",
-            value: param("snapshot_threshold", 0.0),
-            min: 0.0,
-            max: 1_000_000.0,
+            id: field.id,
+            label: field.label,
+            value: param(field.param, field.default),
+            min: field.min,
+            max: field.max,
+            lab_param: Some(field),
         });
     }
     fields
 }
-
-/// The field for log compaction, which the form shows among the options.
-const SNAPSHOT_FIELD: &str = "snapshot";
 
 /// Applies the edited values to a copy of `base`, or says which field is wrong and why.
 pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, String> {
@@ -285,58 +203,60 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
     if let (Some(rate), Some(generator)) = (number("rate")?, scenario.workload.generator.as_mut()) {
         generator.rate_per_second = rate;
     }
-    let election_min = number("election_min")?;
-    let election_max = number("election_max")?;
-    let heartbeat = number("heartbeat")?;
-    let snapshot = number(SNAPSHOT_FIELD)?;
-    if let Some(threshold) = snapshot
-        && threshold.fract() != 0.0
-    {
-        return Err(format!(
-            "Snapshot every N applied entries: must be a whole number, got {threshold}"
-        ));
-    }
-    if scenario.lab == "raft" {
-        if let (Some(min), Some(max)) = (election_min, election_max)
-            && max < min
-        {
+    let mut lab_values = Vec::new();
+    for field in templates.iter().filter_map(|field| field.lab_param) {
+        let Some(value) = number(field.id)? else {
+            continue;
+        };
+        if field.whole && value.fract() != 0.0 {
             return Err(format!(
-                "Election timeout max (ms): must be at least the minimum ({min}), got {max}"
+                "{}: must be a whole number, got {value}",
+                field.label
             ));
         }
+        if let Some(minimum) = field.at_least
+            && let Some(min) = number(minimum)?
+            && value < min
+        {
+            return Err(format!(
+                "{}: must be at least the minimum ({min}), got {value}",
+                field.label
+            ));
+        }
+        lab_values.push((field.param, value));
+    }
+    if !lab_values.is_empty() {
         if !scenario.params.is_object() {
             scenario.params = serde_json::json!({});
         }
         if let Some(params) = scenario.params.as_object_mut() {
-            for (name, value) in [
-                ("election_timeout_ms_min", election_min),
-                ("election_timeout_ms_max", election_max),
-                ("heartbeat_interval_ms", heartbeat),
-                ("snapshot_threshold", snapshot),
-            ] {
-                if let Some(value) = value {
-                    params.insert(name.to_string(), Value::from(value as u64));
-                }
+            for (name, value) in lab_values {
+                let value = if value.fract() == 0.0 && value >= 0.0 {
+                    Value::from(value as u64)
+                } else {
+                    Value::from(value)
+                };
+                params.insert(name.to_string(), value);
             }
         }
-        for toggle in toggles(&scenario.lab) {
-            let Some((_, text)) = values.iter().find(|(field, _)| *field == toggle.id) else {
-                continue;
-            };
-            let on = match text.as_str() {
-                "true" => true,
-                "false" => false,
-                other => {
-                    return Err(format!(
-                        "{}: must be on or off, got {other:?}",
-                        toggle.label
-                    ));
-                }
-            };
-            // Only a change is written, so an untouched switch leaves the scenario as it was.
-            if on != toggle_value(&scenario.params, toggle) {
-                set_toggle(&mut scenario.params, toggle, on);
+    }
+    for toggle in toggles(&scenario.lab) {
+        let Some((_, text)) = values.iter().find(|(field, _)| *field == toggle.id) else {
+            continue;
+        };
+        let on = match text.as_str() {
+            "true" => true,
+            "false" => false,
+            other => {
+                return Err(format!(
+                    "{}: must be on or off, got {other:?}",
+                    toggle.label
+                ));
             }
+        };
+        // Only a change is written, so an untouched switch leaves the scenario as it was.
+        if on != toggle_value(&scenario.params, toggle) {
+            set_toggle(&mut scenario.params, toggle, on);
         }
     }
     // The core's own checks (ranges, cross-field rules) name the field if anything is still off.
@@ -418,28 +338,29 @@ pub fn ScenarioForm(props: &ScenarioFormProps) -> Html {
         })
     };
     let invalid = error.is_some();
-    let snapshot = shown.iter().find(|field| field.id == SNAPSHOT_FIELD);
+    // Lab parameters with a hint of their own are options, shown among the switches.
+    let is_option = |field: &&Field| field.lab_param.is_some_and(|param| param.hint.is_some());
     html! {
         <details class="panel scenario-form">
             <summary>{ "Parameters" }</summary>
             <form ref={form_ref} onsubmit={onsubmit} aria-label="Run parameters">
                 <div class="form-grid">
-                    { for shown.iter().filter(|field| field.id != SNAPSHOT_FIELD).map(|field| number_input(field, invalid)) }
+                    { for shown.iter().filter(|field| !is_option(field)).map(|field| number_input(field, invalid)) }
                 </div>
                 if !switches.is_empty() {
                     <fieldset class="options">
                         <legend>{ "Options" }</legend>
                         { for switches.iter().filter(|toggle| !toggle.bug).map(|toggle| toggle_input(toggle, &base.params)) }
-                        if let Some(field) = snapshot {
-                            <div class="toggle">
+                        { for shown.iter().filter(is_option).map(|field| html! {
+                            <div class="toggle" key={field.id}>
                                 { number_input(field, invalid) }
-                                <p class="hint">{ "Log compaction (section 7): servers fold applied entries into a snapshot, and a follower too far behind receives InstallSnapshot." }</p>
+                                <p class="hint">{ field.lab_param.and_then(|param| param.hint).unwrap_or_default() }</p>
                             </div>
-                        }
+                        }) }
                     </fieldset>
                     <fieldset class="bug-switches">
                         <legend>{ "⚠ Bug switches" }</legend>
-                        <p class="warning">{ "Each one removes a rule of Raft and breaks safety on purpose; the safety panel reports the violation when the run provokes it." }</p>
+                        <p class="warning">{ "Each one removes a rule of the protocol and breaks safety on purpose; the safety panel reports the violation when the run provokes it." }</p>
                         { for switches.iter().filter(|toggle| toggle.bug).map(|toggle| toggle_input(toggle, &base.params)) }
                     </fieldset>
                 }

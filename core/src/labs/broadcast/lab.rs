@@ -10,10 +10,10 @@ use crate::sim::LabActionFn;
 /// What the lab is.
 pub const INFO: LabInfo = LabInfo {
     name: "broadcast",
-    title: "Broadcast and acknowledgements",
-    description: "Each node pings every other node in rounds and counts the answers; \
-                  see loss, partitions, crashes and duplicates at work.",
-    papers: &[],
+    title: "Broadcast",
+    description: "The simulator's warm-up: nodes ping each other in rounds and count the \
+                  answers; cut links, lose and duplicate messages and watch them drop.",
+    papers: &["The network model every lab runs on"],
 };
 
 /// The lab as the catalogue lists it.

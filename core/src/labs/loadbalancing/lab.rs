@@ -17,9 +17,8 @@ use crate::sim::{LabActionFn, ObserverFn, Simulator, decode_json};
 pub const INFO: LabInfo = LabInfo {
     name: "loadbalancing",
     title: "Load balancing",
-    description: "Clients, balancers and servers: compare round robin, weighted round robin, \
-                  least connections, least response time, consistent hashing and power of two \
-                  choices as servers slow down, fail and come and go.",
+    description: "Slow a server and watch the p99 climb, then switch to least-loaded or \
+                  two choices.",
     papers: &[
         "Mitzenmacher, The Power of Two Choices in Randomized Load Balancing (2001)",
         "Mitzenmacher, How Useful Is Old Information? (2000)",

@@ -45,9 +45,8 @@ use crate::sim::{LabActionFn, ObserverFn, SimView, Simulator};
 pub const INFO: LabInfo = LabInfo {
     name: "raft",
     title: "Raft consensus",
-    description: "Leader election, log replication and a replicated key-value store, with \
-                  the five safety properties checked after every event and bug switches to \
-                  watch them break.",
+    description: "Crash the leader, split the cluster, flip a bug switch, and watch the \
+                  safety checker.",
     papers: &[
         "Diego Ongaro and John Ousterhout, In Search of an Understandable Consensus Algorithm (extended version), 2014",
         "Diego Ongaro, Consensus: Bridging Theory and Practice (PhD thesis), 2014",

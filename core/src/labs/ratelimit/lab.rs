@@ -44,9 +44,8 @@ use crate::sim::{SimView, decode_json};
 pub const INFO: LabInfo = LabInfo {
     name: "ratelimit",
     title: "Rate limiting",
-    description: "Six rate limiters decide the same traffic side by side; then one global \
-                  limit spread over limiter nodes meets a partition and a crashed central \
-                  counter.",
+    description: "Feed one burst to six limiters and see where fixed windows let twice the \
+                  limit through; then spread one limit over nodes and cut them apart.",
     papers: &[
         "ITU-T Recommendation I.371, Traffic control and congestion control in B-ISDN (GCRA)",
         "J. Turner, New directions in communications (or which way to the information age?), 1986 (the leaky bucket)",

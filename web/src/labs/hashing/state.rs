@@ -12,7 +12,7 @@ use std::rc::Rc;
 use netsplit_core::labs::hashing::{
     Change, ComparisonRow, HashingLab, HashingParams, KEYS_MAX, LoadSummary, LookupCost,
     Membership, RingView, SchemeConfig, SchemeKind, VNODES_MAX, Workload, ZipfParams,
-    parse_scenario, presets, scheme::LOAD_EPSILON_MAX, workload::ZIPF_EXPONENT_MAX,
+    parse_scenario, scheme::LOAD_EPSILON_MAX, workload::ZIPF_EXPONENT_MAX,
 };
 use netsplit_core::protocol::NodeId;
 use yew::prelude::*;
@@ -191,7 +191,9 @@ impl HashingState {
 
     /// The state at preset `name`'s starting point.
     pub fn from_preset(name: &str) -> Result<Self, String> {
-        let text = presets::get(name).ok_or_else(|| format!("there is no preset {name:?}"))?;
+        let text = netsplit_core::labs::hashing::lab::LAB
+            .preset(name)
+            .ok_or_else(|| format!("there is no preset {name:?}"))?;
         let scenario = parse_scenario(text).map_err(|error| error.to_string())?;
         let lab = lab_of(&scenario.params)?;
         let preset = LoadedPreset {

@@ -11,8 +11,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::lab_page::Playground;
-use crate::components::ratelimit_model::{live_outcome, rate_limit_presets};
-use crate::labs;
+use crate::labs::ratelimit::model::{live_outcome, rate_limit_presets};
 use crate::state::{PlaygroundHandle, PlaygroundState};
 
 /// How the limiter nodes share their counts, as the scenario spells it, with the menu's words.
@@ -180,7 +179,7 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
     let preset = use_state(|| first);
     let sharing = use_state(|| None::<String>);
     let policy = use_state(|| None::<String>);
-    let Some(card) = labs::find("ratelimit") else {
+    let Some(entry) = crate::labs::entry("ratelimit") else {
         return html! {};
     };
     if link == crate::share::OpenedLink::Opening {
@@ -245,7 +244,7 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
                 );
             }
             let panel = Callback::from(|state: PlaygroundHandle| rate_limit_global_figure(&state));
-            html! { <Playground key={key} card={card} initial={initial} side_panel={panel} /> }
+            html! { <Playground key={key} entry={entry} initial={initial} side_panel={panel} /> }
         }
         Err(reason) => html! {
             <p class="field-error" role="alert">{ format!("The distributed limiter could not start: {reason}") }</p>

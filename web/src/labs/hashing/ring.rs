@@ -7,9 +7,7 @@
 
 use yew::prelude::*;
 
-use super::hashing_state::{
-    Action, HashingHandle, TOKEN_TICKS_MAX, count, node_colour, node_label,
-};
+use super::state::{Action, HashingHandle, TOKEN_TICKS_MAX, count, node_colour, node_label};
 
 const SIZE: f64 = 360.0;
 const CENTRE: f64 = SIZE / 2.0;

@@ -8,7 +8,7 @@ use netsplit_core::labs::hashing::{LoadSummary, Member, SchemeKind};
 use netsplit_core::protocol::NodeId;
 use yew::prelude::*;
 
-use super::hashing_state::{HashingHandle, count, node_colour, node_label, percent};
+use super::state::{HashingHandle, count, node_colour, node_label, percent};
 
 /// The most nodes a bar chart draws; the table below it still lists every node.
 pub const BARS_MAX: usize = 64;

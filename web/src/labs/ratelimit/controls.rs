@@ -6,7 +6,7 @@ use netsplit_core::labs::ratelimit::AlgorithmKind;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::components::ratelimit_model::{
+use crate::labs::ratelimit::model::{
     FieldSpec, LIMIT_FIELDS, RUN_FIELDS, SideBySideAction, SideBySideState, TrafficChoice,
     algorithm_label, parse_field,
 };

@@ -1,5 +1,5 @@
 //! The load balancing lab's own charts, drawn from the lab's typed report
-//! (`netsplit_core::protocols::loadbalancing::report`): latency and error rate over
+//! (`netsplit_core::labs::loadbalancing::report`): latency and error rate over
 //! time, the latency histogram of the whole run, and each server's utilization and
 //! queue over time.
 //!
@@ -17,7 +17,7 @@
 
 use std::fmt::Write;
 
-use netsplit_core::protocols::loadbalancing::report::{
+use netsplit_core::labs::loadbalancing::report::{
     HistogramBar, LatencySummary, Report, ServerReport, ServerWindowReport, WindowReport,
 };
 use yew::prelude::*;

@@ -13,7 +13,7 @@ use netsplit_core::protocol::Time;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::components::ratelimit_model::{
+use crate::labs::ratelimit::model::{
     LevelSeries, algorithm_label, decision_class, format_ms, level_at, percent_of, time_at_fraction,
 };
 

@@ -4,15 +4,13 @@
 //! Unlike the message-passing labs nothing here moves by itself: every view is a pure
 //! function of the lab, recomputed when the learner changes something.
 
-use netsplit_core::labs::hashing::{SchemeKind, parse_scenario, presets};
+use netsplit_core::labs::hashing::{SchemeKind, parse_scenario};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::hashing_charts::{HashingChange, HashingComparison, HashingLoadChart, scheme_title};
-use super::hashing_ring::HashingRing;
-use super::hashing_state::{
-    Action, Field, HashingHandle, HashingState, moved_sentence, node_label,
-};
+use super::charts::{HashingChange, HashingComparison, HashingLoadChart, scheme_title};
+use super::ring::HashingRing;
+use super::state::{Action, Field, HashingHandle, HashingState, moved_sentence, node_label};
 
 fn event_value(event: &Event) -> String {
     let Some(target) = event.target() else {
@@ -179,7 +177,7 @@ pub fn HashingLabView(props: &HashingLabViewProps) -> Html {
                     { "Preset " }
                     <select aria-label="Preset" onchange={on_preset}>
                         <option value="" selected={preset_name.is_none()} disabled=true>{ "Custom" }</option>
-                        { for presets::all().iter().map(|(name, text)| {
+                        { for netsplit_core::labs::hashing::lab::LAB.presets.iter().map(|(name, text)| {
                             let title = parse_scenario(text).map(|scenario| scenario.name).unwrap_or_else(|_| name.to_string());
                             html! { <option value={*name} selected={preset_name.as_deref() == Some(*name)}>{ title }</option> }
                         }) }
@@ -248,7 +246,7 @@ pub fn HashingLabView(props: &HashingLabViewProps) -> Html {
                     { format!("{} live nodes{}, {} keys, {}.",
                         membership.live.len(),
                         if membership.crashed.is_empty() { String::new() } else { format!(" and {} crashed", membership.crashed.len()) },
-                        super::hashing_state::count(lab.keys().len() as u64),
+                        super::state::count(lab.keys().len() as u64),
                         state.derived.lookup_cost.as_ref().map_or_else(String::new, |cost| format!("lookup {}", cost.complexity))) }
                 </p>
                 if let Some(error) = membership_error { <p class="field-error" role="alert">{ error }</p> }

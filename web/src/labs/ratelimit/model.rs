@@ -13,7 +13,7 @@ use netsplit_core::labs::ratelimit::compare::{SideBySide, compare};
 use netsplit_core::labs::ratelimit::distributed::{
     DistributedDecision, DistributedOutcome, Reason, summarize,
 };
-use netsplit_core::labs::ratelimit::engine::rate_limit_scenario;
+use netsplit_core::labs::ratelimit::lab::rate_limit_scenario;
 use netsplit_core::labs::ratelimit::scenario::RateLimitScenario;
 use netsplit_core::labs::ratelimit::traffic::generate;
 use netsplit_core::labs::ratelimit::{

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use netsplit_core::protocols::raft::experiment::{self, ElectionTimeSeries, PAPER_RANGES_MS};
+use netsplit_core::labs::raft::experiment::{self, ElectionTimeSeries, PAPER_RANGES_MS};
 use netsplit_core::scenario::Scenario;
 use yew::prelude::*;
 

@@ -12,19 +12,18 @@ use netsplit_core::protocol::Time;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::components::ratelimit_controls::{
+use crate::hooks::use_animation_frame::use_animation_frame;
+use crate::labs::ratelimit::controls::{
     RateLimitAlgorithms, RateLimitLimitFields, RateLimitTraffic,
 };
-use crate::components::ratelimit_model::{
+use crate::labs::ratelimit::model::{
     SideBySideAction, SideBySideState, algorithm_label, format_ms, rate_limit_presets,
     reference_algorithm, requests_in_dispute, requests_until,
 };
-use crate::components::ratelimit_timeline::{RateLimitMarkShapes, RateLimitTimeline};
-use crate::hooks::use_animation_frame::use_animation_frame;
+use crate::labs::ratelimit::timeline::{RateLimitMarkShapes, RateLimitTimeline};
 use crate::remote_part::{PartRequest, RemotePart};
 
-/// The part (and, in the published site, the bundle) that carries the distributed view.
-const DISTRIBUTED_PART: &str = "ratelimit-distributed";
+use super::DISTRIBUTED_PART;
 
 /// Whether the page's address holds a share link (`#/ratelimit?s=...`).
 fn opens_share_link() -> bool {
