@@ -168,6 +168,8 @@ impl Cluster {
                     let durable = self.nodes[&id].durable();
                     self.disks.insert(id, durable);
                 }
+                // Every write is instant here, so nothing is ever under way.
+                Effect::AwaitDisk => {}
                 Effect::Reply { request, result } => {
                     if let Some(call) = self.history.iter_mut().find(|call| call.request == request)
                         && call.answer.is_none()
