@@ -638,10 +638,20 @@ impl Raft {
         self.role = Role::Candidate(votes);
         self.leader_hint = None;
         self.reset_election_timer(out);
-        // The vote for itself must be on disk before anyone can count on this candidacy.
+        // The vote for itself must be on disk before anyone can count on this candidacy,
+        // itself included: a server alone in its configuration wins with its own vote, and
+        // counts it from a note it sends itself, which leaves once the write lands. (Taking
+        // office at once would let a crash before the write bring it back in the old term,
+        // to lead the same term a second time with a different log.)
         self.persist_if_dirty(out);
         if won {
-            self.become_leader(out);
+            out.send(
+                self.id,
+                Message::RequestVoteResponse {
+                    term: self.current_term,
+                    vote_granted: true,
+                },
+            );
             return;
         }
         let message = Message::RequestVote {
