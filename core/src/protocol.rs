@@ -80,6 +80,15 @@ pub enum Effect<M, T, R> {
     /// handler call is held until the write completes, and is lost if the node crashes
     /// first. This is how "persist before you answer" is modelled.
     Persist,
+    /// Hold every `Send` and `Reply` recorded after this effect in the same handler call
+    /// until every disk write the node has under way (recorded by this call or an earlier
+    /// one) has completed; they are lost if the node crashes first. It writes nothing
+    /// itself, so with no write under way nothing is held. This is how "answer only for
+    /// what is on disk" is modelled when the answer covers state that an earlier handler
+    /// changed: a write completes in order, so once the last one lands everything the node
+    /// holds in memory is on disk. etcd-io/raft does the same: a follower's acknowledgement
+    /// goes out only after the storage append recorded before it, even an empty one.
+    AwaitDisk,
     /// Answer the client request `request` with `result`.
     Reply {
         /// The request being answered.
@@ -140,6 +149,11 @@ impl<M: Clone, T, R> Out<M, T, R> {
     /// Records a write of the persistent state; later sends wait for it.
     pub fn persist(&mut self) {
         self.effects.push(Effect::Persist);
+    }
+
+    /// Records that later sends and replies wait for every disk write under way.
+    pub fn await_disk(&mut self) {
+        self.effects.push(Effect::AwaitDisk);
     }
 
     /// Records the answer to a client request.

@@ -1376,7 +1376,10 @@ impl<P: Protocol + 'static> Simulator<P> {
                     match effect {
                         Effect::Send { to, message } => self.send(node, to, message),
                         Effect::Reply { request, result } => self.reply(node, request, result),
-                        Effect::SetTimer { .. } | Effect::CancelTimer { .. } | Effect::Persist => {}
+                        Effect::SetTimer { .. }
+                        | Effect::CancelTimer { .. }
+                        | Effect::Persist
+                        | Effect::AwaitDisk => {}
                     }
                 }
             }
@@ -1644,7 +1647,11 @@ impl<P: Protocol + 'static> Simulator<P> {
             };
             handler(&mut slot.state, &context, &mut out);
         }
+        // Sends and replies recorded after a `Persist` (or after an `AwaitDisk` while a
+        // write is under way) wait for that write; `writes` says whether this call
+        // recorded one of its own.
         let mut held: Option<Vec<HeldEffect<P>>> = None;
+        let mut writes = false;
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, message } => match held.as_mut() {
@@ -1685,29 +1692,44 @@ impl<P: Protocol + 'static> Simulator<P> {
                     self.nodes[node as usize].timers.remove(&timer);
                 }
                 Effect::Persist => {
+                    writes = true;
                     if held.is_none() {
+                        held = Some(Vec::new());
+                    }
+                }
+                Effect::AwaitDisk => {
+                    if held.is_none() && !self.nodes[node as usize].pending_writes.is_empty() {
                         held = Some(Vec::new());
                     }
                 }
             }
         }
         self.out = out;
-        if let Some(held) = held {
-            let write = self.next_write;
-            self.next_write += 1;
-            let latency = self.config.disk_write_latency;
-            let now = self.now;
-            let slot = &mut self.nodes[node as usize];
-            // The disk writes one thing at a time, in order.
-            let done_at = slot.disk_busy_until.max(now).saturating_add(latency);
-            slot.disk_busy_until = done_at;
-            slot.pending_writes.push_back(PendingWrite {
-                id: write,
-                durable: slot.state.durable(),
-                held,
-            });
-            self.push(done_at, EventKind::DiskWriteDone { node, write });
+        let Some(mut held) = held else {
+            return;
+        };
+        if !writes {
+            // Only an `AwaitDisk`: the effects leave with the last write under way, which
+            // completes after every earlier one.
+            if let Some(last) = self.nodes[node as usize].pending_writes.back_mut() {
+                last.held.append(&mut held);
+            }
+            return;
         }
+        let write = self.next_write;
+        self.next_write += 1;
+        let latency = self.config.disk_write_latency;
+        let now = self.now;
+        let slot = &mut self.nodes[node as usize];
+        // The disk writes one thing at a time, in order.
+        let done_at = slot.disk_busy_until.max(now).saturating_add(latency);
+        slot.disk_busy_until = done_at;
+        slot.pending_writes.push_back(PendingWrite {
+            id: write,
+            durable: slot.state.durable(),
+            held,
+        });
+        self.push(done_at, EventKind::DiskWriteDone { node, write });
     }
 }
 
@@ -1777,6 +1799,8 @@ mod tests {
         Put(u64),
         /// Send a note with this value to node 1.
         Tell(u64),
+        /// Answer with the value held, once every write under way is on disk.
+        Confirm,
         /// Arm timer `id` for `delay` µs.
         Arm(u8, Time),
         /// Disarm timer `id`.
@@ -1844,6 +1868,10 @@ mod tests {
                     out.reply(id, value);
                 }
                 Command::Tell(value) => out.send(1, Note(value)),
+                Command::Confirm => {
+                    out.await_disk();
+                    out.reply(id, self.value);
+                }
                 Command::Arm(timer, delay) => out.set_timer(timer, delay, delay),
                 Command::Disarm(timer) => out.cancel_timer(timer),
             }
@@ -1891,6 +1919,46 @@ mod tests {
             sim.node(1).map(|node| node.received.clone()),
             Some(vec![(0, 7, 13_000)])
         );
+    }
+
+    #[test]
+    fn an_answer_awaiting_the_disk_leaves_when_the_last_write_under_way_lands() {
+        let mut sim = probe_cluster(SimConfig {
+            disk_write_latency: 3_000,
+            ..SimConfig::default()
+        });
+        ask(&mut sim, 0, Command::Put(7));
+        sim.run_until(1_000);
+        ask(&mut sim, 0, Command::Put(8));
+        let confirm = ask(&mut sim, 0, Command::Confirm);
+        assert_eq!(sim.client_history()[confirm as usize].reply, None);
+        // The writes land at 3 ms and 6 ms: the answer waits for the second one and
+        // records no write of its own.
+        sim.run_until(5_999);
+        assert_eq!(sim.client_history()[confirm as usize].reply, None);
+        sim.run_until(10_000);
+        assert_eq!(
+            sim.client_history()[confirm as usize].replied_at,
+            Some(6_000)
+        );
+        assert_eq!(sim.durable(0), Some(&8));
+    }
+
+    #[test]
+    fn an_answer_awaiting_an_idle_disk_leaves_at_once() {
+        let mut sim = probe_cluster(SimConfig::default());
+        let confirm = ask(&mut sim, 0, Command::Confirm);
+        assert_eq!(sim.client_history()[confirm as usize].replied_at, Some(0));
+    }
+
+    #[test]
+    fn a_crash_before_the_awaited_write_lands_loses_the_answer() {
+        let mut sim = probe_cluster(SimConfig::default());
+        ask(&mut sim, 0, Command::Put(7));
+        let confirm = ask(&mut sim, 0, Command::Confirm);
+        sim.apply(&Action::Crash { node: 0 }).expect("node 0 is up");
+        sim.run_until(50_000);
+        assert_eq!(sim.client_history()[confirm as usize].reply, None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub const CORRECT_PRESETS: &[&str] = &[
     "raft-flaky-network",
     "raft-membership-change",
     "raft-election-time",
+    "raft-durable-ack",
 ];
 
 /// Bug-switch presets and the property each one breaks.
@@ -23,4 +24,5 @@ pub const BUG_PRESETS: &[(&str, &str)] = &[
     ("raft-bug-vote-without-log-check", "Leader Completeness"),
     ("raft-bug-forget-voted-for-on-restart", "Election Safety"),
     ("raft-bug-no-timeout-randomization", "Election Progress"),
+    ("raft-bug-acknowledge-before-disk", "Leader Completeness"),
 ];

@@ -80,6 +80,12 @@ pub struct Bugs {
     /// A restarted server forgets whom it voted for (Figure 2 makes votedFor persistent),
     /// so it can vote twice in one term and two leaders can share a term.
     pub forget_voted_for_on_restart: bool,
+    /// A server answers an AppendEntries, InstallSnapshot or RequestVote at once when that
+    /// message changed nothing, even if the entries or the vote it confirms are still being
+    /// written by an earlier one (Figure 2: persistent state is "updated on stable storage
+    /// before responding to RPCs"). A crash before the write lands then loses an entry the
+    /// leader counted as stored, and a committed entry can vanish.
+    pub acknowledge_before_disk: bool,
 }
 
 /// Why a configuration was refused, naming the field.

@@ -19,14 +19,26 @@
 //! - **State Machine Safety**: if a server has applied a log entry at a given index to its
 //!   state machine, no other server will ever apply a different log entry for that index.
 //!
-//! A sixth, **Election Progress**, is not a safety property but a bounded liveness check:
-//! split votes must not repeat forever. It fails when [`SPLIT_TERMS_MAX`] consecutive terms
-//! each had no leader and at least two candidates that heard answers from a majority and
-//! still lost: the signature of identical election timeouts (section 5.2). With the
-//! default range (150 to 300 ms) that many splits in a row is vanishingly rare (none in
-//! 300 seeds of the election-time preset), but a very narrow range such as 150 to 155 ms
-//! trips it in correct Raft too, which is the point of Figure 16: the property then
-//! reports a real loss of progress, not a broken rule.
+//! Three more say what a reviewer of an implementation checks, and look at each server's
+//! disk as well as its memory (a crashed server's disk counts):
+//! - **Acknowledged Entries Are Durable**: every entry a leader counts as stored on a
+//!   server (its matchIndex for that server, or its own durable index) is on that
+//!   server's disk, unless the server has since moved to a later term.
+//! - **Commit Index Never Decreases**: while a server runs, its commitIndex only grows.
+//! - **Applied Entries Are Committed**: when a server applies an entry, the disks of a
+//!   majority of the configuration hold it (or a snapshot covering it).
+//!
+//! Entries are compared by identity, as the paper identifies an entry by the leader that
+//! created it: each entry is one allocation (`Arc`) made when a leader appended it, shared
+//! by every copy in messages, logs and disks. Two leaders that wrongly share a term and
+//! each append an identical blank entry at one index therefore hold two different entries.
+//!
+//! **Election Progress** is not a safety property but a bounded liveness expectation:
+//! split votes must not repeat forever. It is met unless [`SPLIT_TERMS_MAX`] consecutive
+//! terms each had no leader and at least two candidates that heard answers from a majority
+//! and still lost: the signature of identical election timeouts (section 5.2). A very
+//! narrow range such as 150 to 155 ms misses it in correct Raft too, which is the point of
+//! Figure 16, so the engine reports it as a warning, never as a violation.
 
 use crate::collections::{SortedMap, SortedSet};
 use std::collections::BTreeMap;
@@ -35,7 +47,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::log::{Entry, LogIndex, Term};
-use super::{Command, Raft};
+use super::{Command, Durable, Raft, Role};
 use crate::{NodeId, Time};
 
 /// The most records each history map keeps. Past this the checker stops recording new
@@ -65,19 +77,41 @@ pub enum Property {
     LeaderCompleteness,
     /// No two servers apply different entries at one index.
     StateMachineSafety,
-    /// Split votes do not repeat forever (bounded liveness, not safety).
+    /// What a leader counts as stored on a server is on that server's disk.
+    AcknowledgedEntriesAreDurable,
+    /// A running server's commit index never decreases.
+    CommitIndexNeverDecreases,
+    /// A server applies only entries stored on the disks of a majority.
+    AppliedEntriesAreCommitted,
+    /// Split votes do not repeat forever (bounded liveness, not safety): reported as a
+    /// warning, never as a violation.
     ElectionProgress,
 }
 
 impl Property {
     /// Every property, the paper's five first.
-    pub const ALL: [Property; 6] = [
+    pub const ALL: [Property; 9] = [
         Property::ElectionSafety,
         Property::LeaderAppendOnly,
         Property::LogMatching,
         Property::LeaderCompleteness,
         Property::StateMachineSafety,
+        Property::AcknowledgedEntriesAreDurable,
+        Property::CommitIndexNeverDecreases,
+        Property::AppliedEntriesAreCommitted,
         Property::ElectionProgress,
+    ];
+
+    /// The safety properties: every property but the liveness check Election Progress.
+    pub const SAFETY: [Property; 8] = [
+        Property::ElectionSafety,
+        Property::LeaderAppendOnly,
+        Property::LogMatching,
+        Property::LeaderCompleteness,
+        Property::StateMachineSafety,
+        Property::AcknowledgedEntriesAreDurable,
+        Property::CommitIndexNeverDecreases,
+        Property::AppliedEntriesAreCommitted,
     ];
 
     /// The property's name as the paper writes it.
@@ -88,6 +122,9 @@ impl Property {
             Property::LogMatching => "Log Matching",
             Property::LeaderCompleteness => "Leader Completeness",
             Property::StateMachineSafety => "State Machine Safety",
+            Property::AcknowledgedEntriesAreDurable => "Acknowledged Entries Are Durable",
+            Property::CommitIndexNeverDecreases => "Commit Index Never Decreases",
+            Property::AppliedEntriesAreCommitted => "Applied Entries Are Committed",
             Property::ElectionProgress => "Election Progress",
         }
     }
@@ -107,6 +144,15 @@ impl Property {
             }
             Property::StateMachineSafety => {
                 "If a server has applied a log entry at a given index to its state machine, no other server will ever apply a different log entry for the same index."
+            }
+            Property::AcknowledgedEntriesAreDurable => {
+                "Every entry a leader counts as stored on a server (its matchIndex for that server, or its own log) is on that server's disk, so a crash cannot erase it (Figure 2: persistent state is updated on stable storage before responding to RPCs)."
+            }
+            Property::CommitIndexNeverDecreases => {
+                "While a server runs, its commitIndex only grows: an entry it knows to be committed stays committed."
+            }
+            Property::AppliedEntriesAreCommitted => {
+                "A server applies an entry only once the disks of a majority hold it, which is what committed means (section 5.3)."
             }
             Property::ElectionProgress => {
                 "Split votes do not repeat forever: at most a few consecutive terms in which several candidates heard from a majority and none won (a liveness check, not a safety property)."
@@ -179,6 +225,8 @@ pub struct RaftSafety {
     completeness_cursors: SortedMap<NodeId, (Term, usize)>,
     applied: BTreeMap<LogIndex, (Arc<Entry>, NodeId)>,
     apply_cursors: SortedMap<NodeId, LogIndex>,
+    stored_cursors: SortedMap<NodeId, LogIndex>,
+    commit_seen: SortedMap<NodeId, LogIndex>,
     candidates: SortedMap<Term, SortedSet<NodeId>>,
     reported: SortedSet<(Property, u64, NodeId)>,
     violations_total: u64,
@@ -199,9 +247,14 @@ fn describe(entry: &Entry) -> String {
     }
 }
 
+/// Whether two entries are the same entry: the one a leader created, not merely an equal
+/// one (see the module's documentation).
 fn same(a: &Arc<Entry>, b: &Arc<Entry>) -> bool {
-    Arc::ptr_eq(a, b) || a == b
+    Arc::ptr_eq(a, b)
 }
+
+/// What a server's disk holds, looked up by server (`None`: unknown server).
+pub type Disks<'a> = dyn Fn(NodeId) -> Option<&'a Durable> + 'a;
 
 impl RaftSafety {
     /// A checker that has seen nothing yet.
@@ -233,8 +286,15 @@ impl RaftSafety {
     }
 
     /// Checks every property against the servers' states after one event at `now`, and
-    /// returns the violations not reported before.
-    pub fn observe(&mut self, now: Time, nodes: &[(NodeId, &Raft)]) -> Vec<SafetyViolation> {
+    /// returns the violations not reported before. `nodes` are the running servers (a
+    /// crashed server's memory is gone); `disks` gives what any server's disk holds,
+    /// crashed or not.
+    pub fn observe<'a>(
+        &mut self,
+        now: Time,
+        nodes: &[(NodeId, &Raft)],
+        disks: &Disks<'a>,
+    ) -> Vec<SafetyViolation> {
         let mut found = Vec::new();
         let leaders =
             self.wants(Property::ElectionSafety) || self.wants(Property::ElectionProgress);
@@ -254,6 +314,15 @@ impl RaftSafety {
             if self.wants(Property::StateMachineSafety) {
                 self.check_state_machine_safety(now, id, node, &mut found);
             }
+            if self.wants(Property::AcknowledgedEntriesAreDurable) {
+                self.check_acknowledged_entries_are_durable(now, id, node, disks, &mut found);
+            }
+            if self.wants(Property::AppliedEntriesAreCommitted) {
+                self.check_applied_entries_are_committed(now, id, node, disks, &mut found);
+            }
+        }
+        if self.wants(Property::CommitIndexNeverDecreases) {
+            self.check_commit_index_never_decreases(now, nodes, &mut found);
         }
         if self.wants(Property::LeaderCompleteness) {
             for &(id, node) in nodes {
@@ -264,6 +333,155 @@ impl RaftSafety {
             self.check_election_progress(now, nodes, &mut found);
         }
         found
+    }
+
+    fn check_acknowledged_entries_are_durable<'a>(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        node: &Raft,
+        disks: &Disks<'a>,
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        let Role::Leader(state) = node.role_state() else {
+            return;
+        };
+        let term = node.current_term();
+        let log = node.log();
+        let counted: Vec<(NodeId, LogIndex)> = state
+            .match_index
+            .iter()
+            .map(|(&follower, &matched)| (follower, matched))
+            .chain([(id, state.durable_index)])
+            .collect();
+        for (server, matched) in counted {
+            // At or below the leader's snapshot the entries are committed and applied.
+            if matched == 0 || matched <= log.snapshot_index() {
+                continue;
+            }
+            let Some(disk) = disks(server) else {
+                continue;
+            };
+            // A server that moved on to a later term may have replaced entries that were
+            // never committed; the leader will learn of the later term.
+            if disk.current_term > term {
+                continue;
+            }
+            let Some(entry) = log.entry(matched) else {
+                continue;
+            };
+            let on_disk = matched <= disk.log.snapshot_index()
+                || disk
+                    .log
+                    .entry(matched)
+                    .is_some_and(|held| same(held, entry));
+            if !on_disk {
+                let holds = match disk.log.entry(matched) {
+                    Some(held) => format!("{} there", describe(held)),
+                    None => format!("a log ending at index {}", disk.log.last_index()),
+                };
+                let whose = if server == id {
+                    "its own log".to_string()
+                } else {
+                    format!("server {server}")
+                };
+                self.report(
+                    found,
+                    (Property::AcknowledgedEntriesAreDurable, term, server),
+                    SafetyViolation {
+                        property: Property::AcknowledgedEntriesAreDurable,
+                        time: now,
+                        nodes: vec![id, server],
+                        message: format!(
+                            "Server {id}, leader of term {term}, counts {whose} as storing {} at index {matched}, but server {server}'s disk holds {holds}: it was acknowledged before it was written, and a crash now would erase an entry the leader may commit.",
+                            describe(entry)
+                        ),
+                    },
+                );
+            }
+        }
+    }
+
+    fn check_applied_entries_are_committed<'a>(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        node: &Raft,
+        disks: &Disks<'a>,
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        let log = node.log();
+        let applied = node.last_applied();
+        let cursor = self
+            .stored_cursors
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
+            .min(applied);
+        let from = (cursor + 1).max(log.snapshot_index() + 1);
+        for index in from..=applied {
+            let Some(entry) = log.entry(index) else {
+                continue;
+            };
+            let members = log.members_as_of(index);
+            let holders: Vec<NodeId> = members
+                .iter()
+                .copied()
+                .filter(|&member| {
+                    disks(member).is_some_and(|disk| {
+                        index <= disk.log.snapshot_index()
+                            || disk.log.entry(index).is_some_and(|held| same(held, entry))
+                    })
+                })
+                .collect();
+            if holders.len() < super::quorum::majority(members.len()) {
+                self.report(
+                    found,
+                    (Property::AppliedEntriesAreCommitted, index, id),
+                    SafetyViolation {
+                        property: Property::AppliedEntriesAreCommitted,
+                        time: now,
+                        nodes: vec![id],
+                        message: format!(
+                            "Server {id} applied {} at index {index}, but only the disks of servers {holders:?} of the configuration {members:?} hold it, not a majority: it was not committed, and crashes can still erase it.",
+                            describe(entry)
+                        ),
+                    },
+                );
+            }
+        }
+        self.stored_cursors.insert(id, applied);
+    }
+
+    fn check_commit_index_never_decreases(
+        &mut self,
+        now: Time,
+        nodes: &[(NodeId, &Raft)],
+        found: &mut Vec<SafetyViolation>,
+    ) {
+        // A server that is not running lost its volatile commit index; it starts afresh.
+        self.commit_seen
+            .retain(|id, _| nodes.iter().any(|(node, _)| node == id));
+        for &(id, node) in nodes {
+            let commit_index = node.commit_index();
+            if let Some(&before) = self.commit_seen.get(&id)
+                && commit_index < before
+            {
+                self.report(
+                    found,
+                    (Property::CommitIndexNeverDecreases, before, id),
+                    SafetyViolation {
+                        property: Property::CommitIndexNeverDecreases,
+                        time: now,
+                        nodes: vec![id],
+                        message: format!(
+                            "Server {id}'s commit index went back from {before} to {commit_index} while it ran: an entry it knew to be committed is no longer known as committed."
+                        ),
+                    },
+                );
+            }
+            self.commit_seen.insert(id, commit_index);
+        }
     }
 
     fn report(

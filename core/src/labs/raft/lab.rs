@@ -108,7 +108,8 @@ impl Invariant<Raft> for SafetyInvariant {
 
     fn check(&mut self, view: &SimView<Raft>) -> Option<Violation> {
         let nodes = running(view);
-        let found = self.checker.observe(view.now(), &nodes);
+        let disks = |id: NodeId| view.durable(id);
+        let found = self.checker.observe(view.now(), &nodes, &disks);
         found.into_iter().next().map(|violation| Violation {
             property: self.property.name().to_string(),
             time: violation.time,

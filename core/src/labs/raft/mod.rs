@@ -534,6 +534,23 @@ impl Raft {
         }
     }
 
+    /// Makes sure that everything this server holds in memory is on its disk before the
+    /// answer recorded next leaves: records a write if the durable state changed, and
+    /// otherwise waits for any write still under way. An acknowledgement may cover entries
+    /// that an earlier message changed (a heartbeat naming them, a duplicate or reordered
+    /// AppendEntries, a vote granted again): answering at once because this message changed
+    /// nothing would promise entries a crash can still erase. Writes land in order, so
+    /// waiting for the last one is enough. This is etcd-io/raft's rule: a follower's
+    /// MsgAppResp goes out only after the storage append recorded before it completes.
+    fn durable_before_answering(&mut self, out: &mut RaftOut) {
+        if self.dirty || self.config.bugs.acknowledge_before_disk {
+            // With the bug, an answer waits only for what the current message changed.
+            self.persist_if_dirty(out);
+        } else {
+            out.await_disk();
+        }
+    }
+
     /// Whether a leader is believed to be alive: this server leads, or it heard from a
     /// leader within the minimum election timeout (thesis 4.2.3).
     fn in_leader_lease(&self, now: Time) -> bool {
@@ -621,10 +638,20 @@ impl Raft {
         self.role = Role::Candidate(votes);
         self.leader_hint = None;
         self.reset_election_timer(out);
-        // The vote for itself must be on disk before anyone can count on this candidacy.
+        // The vote for itself must be on disk before anyone can count on this candidacy,
+        // itself included: a server alone in its configuration wins with its own vote, and
+        // counts it from a note it sends itself, which leaves once the write lands. (Taking
+        // office at once would let a crash before the write bring it back in the old term,
+        // to lead the same term a second time with a different log.)
         self.persist_if_dirty(out);
         if won {
-            self.become_leader(out);
+            out.send(
+                self.id,
+                Message::RequestVoteResponse {
+                    term: self.current_term,
+                    vote_granted: true,
+                },
+            );
             return;
         }
         let message = Message::RequestVote {
@@ -668,12 +695,10 @@ impl Raft {
     /// simulator holds until the write is done. The leader counts itself toward a majority
     /// only up to what that acknowledgement covers, as etcd-io/raft's leader acknowledges
     /// its own appends after its storage write: otherwise a lone leader would commit, and
-    /// apply, entries that a crash a moment later erases from its disk. A write is recorded
-    /// even when nothing changed, so that the acknowledgement also waits for any earlier
-    /// write still under way.
+    /// apply, entries that a crash a moment later erases from its disk. When nothing
+    /// changed, the acknowledgement still waits for any earlier write under way.
     fn persist_and_acknowledge_own_log(&mut self, out: &mut RaftOut) {
-        out.persist();
-        self.dirty = false;
+        self.durable_before_answering(out);
         out.send(
             self.id,
             Message::AppendEntriesResponse {
@@ -901,8 +926,9 @@ impl Raft {
             self.dirty = true;
             self.reset_election_timer(out);
         }
-        // The vote must be on disk before the candidate can count it (Figure 2).
-        self.persist_if_dirty(out);
+        // The vote must be on disk before the candidate can count it (Figure 2), also when
+        // this request repeats one whose vote is still being written.
+        self.durable_before_answering(out);
         out.send(
             candidate,
             Message::RequestVoteResponse {
@@ -1089,8 +1115,9 @@ impl Raft {
             self.commit_index = self.commit_index.max(leader_commit.min(last_new));
             self.apply_committed(out);
         }
-        // The acknowledgement promises the entries are stored: write them first.
-        self.persist_if_dirty(out);
+        // The acknowledgement promises that every entry up to `last_new` is stored: write
+        // what this message changed, or wait for the write of what an earlier one did.
+        self.durable_before_answering(out);
         out.send(
             leader,
             Message::AppendEntriesResponse {
@@ -1214,7 +1241,9 @@ impl Raft {
             self.snapshot = Some(snapshot);
             self.dirty = true;
         }
-        self.persist_if_dirty(out);
+        // A snapshot at or below the commit index is not installed, but the answer still
+        // says the follower holds everything up to it: that must be on disk first.
+        self.durable_before_answering(out);
         out.send(
             leader,
             Message::InstallSnapshotResponse {

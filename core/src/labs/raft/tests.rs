@@ -168,6 +168,8 @@ impl Cluster {
                     let durable = self.nodes[&id].durable();
                     self.disks.insert(id, durable);
                 }
+                // Every write is instant here, so nothing is ever under way.
+                Effect::AwaitDisk => {}
                 Effect::Reply { request, result } => {
                     if let Some(call) = self.history.iter_mut().find(|call| call.request == request)
                         && call.answer.is_none()
@@ -181,10 +183,16 @@ impl Cluster {
         self.check();
     }
 
+    /// Checks every property: the running servers' memory and every server's disk.
     fn check(&mut self) {
-        let states: Vec<(NodeId, &Raft)> =
-            self.nodes.iter().map(|(&id, node)| (id, node)).collect();
-        let found = self.safety.observe(self.now, &states);
+        let states: Vec<(NodeId, &Raft)> = self
+            .nodes
+            .iter()
+            .filter(|(id, _)| self.up.contains(id))
+            .map(|(&id, node)| (id, node))
+            .collect();
+        let disks = |id: NodeId| self.disks.get(&id);
+        let found = self.safety.observe(self.now, &states, &disks);
         self.violations.extend(found);
     }
 
@@ -288,6 +296,7 @@ impl Cluster {
         self.up.remove(&id);
         self.timers.retain(|(node, _), _| *node != id);
         self.network.retain(|flight| flight.to != id);
+        self.check();
     }
 
     fn restart(&mut self, id: NodeId) {
@@ -1556,6 +1565,157 @@ fn a_request_decodes_from_scenario_json_and_refuses_unknown_fields() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Every invariant can fail: each test breaks one rule on purpose in a built state
+// ---------------------------------------------------------------------------------------
+
+/// Server `id` of `members` holding one blank entry of term 1 of its own making, in term 1.
+fn server_with_one_entry(id: NodeId, members: &[NodeId]) -> Raft {
+    let mut node = Raft::new(id, members, &Config::default());
+    node.current_term = 1;
+    node.log.append(Arc::new(Entry {
+        term: 1,
+        command: Command::Noop,
+    }));
+    node
+}
+
+/// Makes `node` the leader of its term, counting `matched` for each follower.
+fn make_leader(node: &mut Raft, matched: &[(NodeId, LogIndex)]) {
+    let mut state = LeaderState::default();
+    for &(follower, index) in matched {
+        state.match_index.insert(follower, index);
+        state.next_index.insert(follower, index + 1);
+    }
+    node.role = Role::Leader(state);
+}
+
+/// The properties `observe` reports for these servers and disks.
+fn broken(
+    safety: &mut RaftSafety,
+    nodes: &[&Raft],
+    disks: &BTreeMap<NodeId, Durable>,
+) -> Vec<Property> {
+    let states: Vec<(NodeId, &Raft)> = nodes.iter().map(|node| (node.id(), *node)).collect();
+    let lookup = |id: NodeId| disks.get(&id);
+    safety
+        .observe(0, &states, &lookup)
+        .into_iter()
+        .map(|violation| violation.property)
+        .collect()
+}
+
+/// Every server's disk holding exactly what its memory holds.
+fn disks_matching(nodes: &[&Raft]) -> BTreeMap<NodeId, Durable> {
+    nodes
+        .iter()
+        .map(|node| (node.id(), node.durable()))
+        .collect()
+}
+
+#[test]
+fn leader_append_only_fails_when_a_leader_deletes_an_entry_of_its_own_log() {
+    // Figure 3: "a leader never overwrites or deletes entries in its log".
+    let mut leader = server_with_one_entry(1, &[1]);
+    make_leader(&mut leader, &[]);
+    let mut safety = RaftSafety::new();
+    let disks = disks_matching(&[&leader]);
+    assert_eq!(broken(&mut safety, &[&leader], &disks), []);
+    leader.log.truncate_from(1);
+    assert_eq!(
+        broken(&mut safety, &[&leader], &disks),
+        [Property::LeaderAppendOnly]
+    );
+}
+
+#[test]
+fn log_matching_fails_when_two_leaders_create_equal_entries_at_one_index_in_one_term() {
+    // Section 5.3: an entry is identified by its index and the term of the leader that
+    // created it, and one leader per term creates at most one entry per index. Two equal
+    // blank entries from two leaders of term 1 are two entries, not one.
+    let first = server_with_one_entry(1, &[1, 2]);
+    let second = server_with_one_entry(2, &[1, 2]);
+    let mut safety = RaftSafety::only(Property::LogMatching);
+    let disks = disks_matching(&[&first, &second]);
+    assert_eq!(
+        broken(&mut safety, &[&first, &second], &disks),
+        [Property::LogMatching]
+    );
+    // The same entry on both servers (one shared allocation) is not a violation.
+    let mut copy = Raft::new(2, &[1, 2], &Config::default());
+    copy.current_term = 1;
+    copy.log
+        .append(Arc::clone(first.log.entry(1).expect("an entry")));
+    let mut safety = RaftSafety::only(Property::LogMatching);
+    assert_eq!(broken(&mut safety, &[&first, &copy], &disks), []);
+}
+
+#[test]
+fn acknowledged_entries_are_durable_fails_when_a_leader_counts_an_entry_missing_from_a_disk() {
+    // Figure 2: persistent state is "updated on stable storage before responding to RPCs",
+    // so whatever a leader's matchIndex counts must be on the follower's disk.
+    let mut leader = server_with_one_entry(1, &[1, 2, 3]);
+    let mut follower = Raft::new(2, &[1, 2, 3], &Config::default());
+    follower.current_term = 1;
+    follower
+        .log
+        .append(Arc::clone(leader.log.entry(1).expect("an entry")));
+    make_leader(&mut leader, &[(2, 1), (3, 0)]);
+    let mut disks = disks_matching(&[&leader, &follower]);
+    let mut safety = RaftSafety::only(Property::AcknowledgedEntriesAreDurable);
+    assert_eq!(broken(&mut safety, &[&leader, &follower], &disks), []);
+    // The follower's memory holds the entry, its disk does not yet.
+    disks.insert(2, Durable::default());
+    assert_eq!(
+        broken(&mut safety, &[&leader, &follower], &disks),
+        [Property::AcknowledgedEntriesAreDurable]
+    );
+}
+
+#[test]
+fn commit_index_never_decreases_fails_when_a_running_server_forgets_a_commitment() {
+    let mut node = server_with_one_entry(1, &[1]);
+    node.commit_index = 1;
+    let disks = disks_matching(&[&node]);
+    let mut safety = RaftSafety::only(Property::CommitIndexNeverDecreases);
+    assert_eq!(broken(&mut safety, &[&node], &disks), []);
+    node.commit_index = 0;
+    assert_eq!(
+        broken(&mut safety, &[&node], &disks),
+        [Property::CommitIndexNeverDecreases]
+    );
+    // A crash loses the volatile commit index: a restarted server starts afresh.
+    let mut safety = RaftSafety::only(Property::CommitIndexNeverDecreases);
+    node.commit_index = 1;
+    assert_eq!(broken(&mut safety, &[&node], &disks), []);
+    assert_eq!(broken(&mut safety, &[], &disks), []);
+    node.commit_index = 0;
+    assert_eq!(broken(&mut safety, &[&node], &disks), []);
+}
+
+#[test]
+fn applied_entries_are_committed_fails_when_a_server_applies_an_entry_a_majority_has_not_stored() {
+    // Section 5.3: an entry is committed once stored on a majority; only then may it be
+    // applied.
+    let mut node = server_with_one_entry(1, &[1, 2, 3]);
+    node.commit_index = 1;
+    node.last_applied = 1;
+    let mut other = Raft::new(2, &[1, 2, 3], &Config::default());
+    other
+        .log
+        .append(Arc::clone(node.log.entry(1).expect("an entry")));
+    let mut disks = disks_matching(&[&node]);
+    let mut safety = RaftSafety::only(Property::AppliedEntriesAreCommitted);
+    assert_eq!(
+        broken(&mut safety, &[&node], &disks),
+        [Property::AppliedEntriesAreCommitted]
+    );
+    // With a second disk holding it, a majority of three has it.
+    disks.insert(2, other.durable());
+    let mut safety = RaftSafety::only(Property::AppliedEntriesAreCommitted);
+    assert_eq!(broken(&mut safety, &[&node], &disks), []);
+}
+
+// ---------------------------------------------------------------------------------------
 // Random fault schedules
 // ---------------------------------------------------------------------------------------
 
@@ -1704,13 +1864,27 @@ mod random_faults {
 }
 
 #[test]
-fn a_lone_leader_commits_only_after_its_own_write_is_acknowledged() {
+fn a_lone_server_leads_and_commits_only_after_its_own_writes_are_acknowledged() {
     // Figure 2 counts the leader among the servers that store an entry; storing means
     // on disk, so the leader counts itself only once its own write is done.
     let members = [1];
     let mut node = Raft::new(1, &members, &Config::default());
     let mut out = RaftOut::new();
     node.on_timer(&ctx(1, 0, &members), Timer::Election, &mut out);
+    // Figure 2: a vote is on disk before anyone counts it, the candidate's own included.
+    assert!(
+        !node.is_leader(),
+        "a lone candidate waits for its vote's write"
+    );
+    let (persist, send) = persist_and_send_positions(&out);
+    assert!(persist.expect("persisted") < send.expect("its own vote"));
+    let own_vote = sends(&out)
+        .into_iter()
+        .find(|(to, _)| *to == 1)
+        .map(|(_, message)| message.clone())
+        .expect("the candidate sends itself its vote");
+    let mut out = RaftOut::new();
+    node.on_message(&ctx(1, 0, &members), 1, own_vote, &mut out);
     assert!(node.is_leader());
     let mut out = RaftOut::new();
     node.on_client(

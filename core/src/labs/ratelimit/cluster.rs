@@ -564,7 +564,7 @@ mod tests {
                     Effect::Reply { request, result } => {
                         self.replies.insert(request, (node, now, result));
                     }
-                    Effect::Persist => {}
+                    Effect::Persist | Effect::AwaitDisk => {}
                 }
             }
         }
