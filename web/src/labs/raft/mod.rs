@@ -175,6 +175,13 @@ pub const TOGGLES: &[Toggle] = &[
         explanation: "votedFor is kept in memory only, so a server that restarts can vote twice in one term and two leaders can share it (Figure 2 makes it persistent).",
         bug: true,
     },
+    Toggle {
+        id: "acknowledge_before_disk",
+        path: &["bugs", "acknowledge_before_disk"],
+        label: "Acknowledge before the disk write lands",
+        explanation: "A follower answers success for entries whose write is still under way; a crash before it lands loses an entry the leader counted, and a committed entry can vanish (Figure 2: persistent state is updated on stable storage before responding to RPCs).",
+        bug: true,
+    },
 ];
 
 fn extras(state: &PlaygroundHandle) -> Html {
