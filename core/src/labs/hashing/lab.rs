@@ -88,8 +88,8 @@ pub struct KeyWalk {
     pub owner_before: Option<NodeId>,
     /// Its preference list (owner first), when the scheme has one.
     pub replicas: Option<Vec<NodeId>>,
-    /// The ring tokens visited clockwise from the key (ring schemes only): up to the
-    /// last replica for the ring, up to the owner for bounded loads.
+    /// The ring tokens visited clockwise from the key up to the last replica (ring schemes
+    /// only); under bounded loads the walk passes the full nodes before the owner.
     pub visited: Vec<RingToken>,
 }
 
@@ -429,24 +429,11 @@ impl HashingLab {
                 (Some(owners), tokens_at(&ring, &visited))
             }
             SchemeKind::BoundedLoads => {
+                // The list starts with the owner the capped placement chose, not the plain
+                // ring's (see `bounded`'s module documentation).
                 let bounded = BoundedLoads::build(&self.membership.live, &self.config)?;
-                let ring = bounded.ring();
-                let start = ring.token_index(hash);
-                let total = ring.positions().len();
-                let visited: Vec<usize> = (0..total)
-                    .map(|step| (start + step) % total)
-                    .scan(false, |found, token| {
-                        if *found {
-                            return None;
-                        }
-                        *found = ring.owners()[token] == owner;
-                        Some(token)
-                    })
-                    .collect();
-                (
-                    bounded.replicas(hash, replica_count),
-                    tokens_at(ring, &visited),
-                )
+                let (visited, owners) = bounded.walk(hash, owner, replica_count);
+                (Some(owners), tokens_at(bounded.ring(), &visited))
             }
             kind => {
                 let scheme = build_scheme(kind, &self.membership.live, &self.config)?;
@@ -610,6 +597,44 @@ mod tests {
         // Typing it again finds the same key rather than adding a second copy.
         assert_eq!(lab.add_typed_key("alice").unwrap(), 100);
         assert_eq!(lab.keys().len(), 101);
+    }
+
+    #[test]
+    fn under_bounded_loads_a_key_s_preference_list_starts_with_the_owner_the_caps_chose() {
+        // Issue 18: ten nodes of one token, epsilon 0.25, 100,000 keys. Full nodes turn
+        // "dave" away, and its list used to come from the plain ring, without its owner.
+        let config = SchemeConfig {
+            vnodes: 1,
+            load_epsilon: 0.25,
+            ..SchemeConfig::default()
+        };
+        let workload = Workload {
+            keys: 100_000,
+            typed_keys: vec!["dave".to_owned()],
+            zipf: None,
+            seed: 1,
+        };
+        let lab = HashingLab::new(
+            SchemeKind::BoundedLoads,
+            config.clone(),
+            Membership::with_nodes(10, "nodes").unwrap(),
+            workload,
+            3,
+        )
+        .unwrap();
+        let ring = Ring::build(&lab.membership().live, &config).unwrap();
+        let dave = lab.keys().find("dave").unwrap() as u32;
+        let walk = lab.key_walk(dave).unwrap();
+        let ring_owner = ring.lookup(lab.keys().hashes[dave as usize]);
+        assert_ne!(walk.owner, ring_owner, "dave is no longer a key the caps move");
+        let replicas = walk.replicas.unwrap();
+        assert_eq!(replicas[0], walk.owner);
+        assert_eq!(replicas.len(), 3);
+        assert!(replicas[0] != replicas[1] && replicas[1] != replicas[2]);
+        assert!(replicas[0] != replicas[2]);
+        // The walk passes the full nodes, reaches the owner, and ends at the last replica.
+        assert_eq!(walk.visited[0].node, ring_owner);
+        assert_eq!(walk.visited.last().map(|token| token.node), Some(replicas[2]));
     }
 
     #[test]

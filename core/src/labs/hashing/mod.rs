@@ -26,7 +26,8 @@
 //!   clockwise. No node exceeds the cap, at the price of some extra movement.
 //!
 //! Replication follows Dynamo: a key's preference list is the first N distinct nodes met
-//! walking clockwise from it on the ring.
+//! walking clockwise from it on the ring. Under bounded loads the list starts with the
+//! owner the capped walk chose and continues clockwise from that owner's token.
 //!
 //! Everything here is pure and deterministic: the same parameters and seed give the
 //! same keys, placements, moves and metrics on every platform. [`HashingLab`] is the
