@@ -89,7 +89,7 @@ fn members(count: u32) -> Vec<Member> {
 fn config() -> SchemeConfig {
     SchemeConfig {
         vnodes: VNODES,
-        maglev_table_size: MAGLEV_TABLE_SIZE,
+        maglev_table_size: Some(MAGLEV_TABLE_SIZE),
         load_epsilon: 0.25,
     }
 }

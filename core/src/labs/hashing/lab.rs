@@ -124,7 +124,8 @@ pub struct HashingLab {
 
 impl HashingLab {
     /// A lab placing `workload`'s keys on `membership` with `scheme`, showing
-    /// preference lists of `replicas` nodes.
+    /// preference lists of `replicas` nodes. A Maglev table size left out of `config` is
+    /// chosen here for the cluster (live and crashed nodes) and kept through later changes.
     pub fn new(
         scheme: SchemeKind,
         config: SchemeConfig,
@@ -133,6 +134,7 @@ impl HashingLab {
         replicas: u32,
     ) -> Result<Self, HashingError> {
         config.validate("")?;
+        let config = config.with_maglev_table_for(cluster_size(&membership));
         check_replicas(replicas)?;
         let keys = workload.generate("")?;
         let mut lab = Self {
@@ -272,8 +274,10 @@ impl HashingLab {
     }
 
     /// Changes the scheme parameters, re-placing the keys and recounting the last change.
+    /// A Maglev table size left out is chosen for the cluster as it is now.
     pub fn set_config(&mut self, config: SchemeConfig) -> Result<(), HashingError> {
         config.validate("")?;
+        let config = config.with_maglev_table_for(cluster_size(&self.membership));
         let previous = std::mem::replace(&mut self.config, config);
         self.recompute().inspect_err(|_| self.config = previous)
     }
@@ -454,6 +458,12 @@ impl HashingLab {
             visited,
         })
     }
+}
+
+/// The nodes a Maglev table is sized for: the live ones and the crashed ones, which may
+/// come back.
+fn cluster_size(membership: &Membership) -> usize {
+    membership.live.len() + membership.crashed.len()
 }
 
 fn check_replicas(replicas: u32) -> Result<(), HashingError> {

@@ -228,7 +228,7 @@ proptest! {
         // Eisenbud et al., section 3.4: turns alternate, so counts differ by at most one.
         prop_assume!(size >= u64::from(nodes));
         let cluster: Vec<Member> = (0..nodes).map(|index| Member::new(first_id + index * 7)).collect();
-        let config = SchemeConfig { maglev_table_size: size, ..SchemeConfig::default() };
+        let config = SchemeConfig { maglev_table_size: Some(size), ..SchemeConfig::default() };
         let maglev = Maglev::build(&cluster, &config).unwrap();
         let floor = size / u64::from(nodes);
         let ceil = size.div_ceil(u64::from(nodes));

@@ -19,7 +19,7 @@ use super::lab::{HashingLab, KeyWalk};
 use super::membership::{Change, Member, Membership};
 use super::metrics::{ChangeMetrics, ComparisonRow, LoadSummary};
 use super::scheme::{
-    LookupCost, MAGLEV_TABLE_SIZE_DEFAULT, SchemeConfig, SchemeKind, check_rendezvous_work,
+    LookupCost, SchemeConfig, SchemeKind, check_rendezvous_work, maglev_table_size_for,
     token_count,
 };
 use super::workload::{Workload, ZipfParams};
@@ -60,10 +60,6 @@ fn vnodes_default() -> u32 {
     SchemeConfig::default().vnodes
 }
 
-fn maglev_table_size_default() -> u64 {
-    MAGLEV_TABLE_SIZE_DEFAULT
-}
-
 fn load_epsilon_default() -> f64 {
     SchemeConfig::default().load_epsilon
 }
@@ -98,9 +94,12 @@ pub struct HashingParams {
     /// The seed of key names and request draws.
     #[serde(default)]
     pub seed: u64,
-    /// Maglev's prime table size; default 65,537.
-    #[serde(default = "maglev_table_size_default")]
-    pub maglev_table_size: u64,
+    /// Maglev's prime table size. Left out, it is chosen for the largest cluster the
+    /// scenario reaches (live and crashed nodes), with
+    /// [`maglev_table_size_for`](super::scheme::maglev_table_size_for): the smallest prime
+    /// at least 65,537 and more than 100 slots per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maglev_table_size: Option<u64>,
     /// Bounded loads' epsilon; 0 to 10, default 0.25.
     #[serde(default = "load_epsilon_default")]
     pub load_epsilon: f64,
@@ -123,9 +122,29 @@ impl HashingParams {
     fn config(&self) -> SchemeConfig {
         SchemeConfig {
             vnodes: self.vnodes,
-            maglev_table_size: self.maglev_table_size,
+            maglev_table_size: Some(self.maglev_table_size()),
             load_epsilon: self.load_epsilon,
         }
+    }
+
+    /// The Maglev table size the scenario runs with: the one given, or the one for the
+    /// most nodes (live and crashed) the scenario's cluster holds at any point. One size
+    /// serves the whole run, because a table of another size would move almost every key.
+    pub fn maglev_table_size(&self) -> u64 {
+        if let Some(size) = self.maglev_table_size {
+            return size;
+        }
+        let mut membership = Membership::with_nodes(self.nodes, "params.nodes")
+            .unwrap_or_default();
+        let mut most = membership.live.len() + membership.crashed.len();
+        for change in &self.changes {
+            // An impossible change is refused by `validate`; the size before it stands.
+            if membership.apply(change, "params.changes").is_err() {
+                break;
+            }
+            most = most.max(membership.live.len() + membership.crashed.len());
+        }
+        maglev_table_size_for(most)
     }
 
     fn workload(&self) -> Workload {
@@ -200,12 +219,13 @@ impl HashingScenario {
         let params = &self.params;
         Membership::with_nodes(params.nodes, "params.nodes")?;
         params.config().validate("params.")?;
-        if params.maglev_table_size < u64::from(params.nodes) {
+        let maglev_table_size = params.maglev_table_size();
+        if maglev_table_size < u64::from(params.nodes) {
             return Err(HashingError::invalid(
                 "params.maglev_table_size",
                 format!(
-                    "must be at least the number of nodes ({}), got {}",
-                    params.nodes, params.maglev_table_size
+                    "must be at least the number of nodes ({}), got {maglev_table_size}",
+                    params.nodes
                 ),
             ));
         }
@@ -246,13 +266,13 @@ impl HashingScenario {
             if rendezvous_runs {
                 check_rendezvous_work(key_count, membership.live.len(), &field)?;
             }
-            if (params.maglev_table_size as usize) < membership.live.len() {
+            if (maglev_table_size as usize) < membership.live.len() {
                 return Err(HashingError::invalid(
                     field,
                     format!(
-                        "leaves {} live nodes, more than params.maglev_table_size ({})",
+                        "leaves {} live nodes, more than params.maglev_table_size \
+                         ({maglev_table_size})",
                         membership.live.len(),
-                        params.maglev_table_size
                     ),
                 ));
             }
@@ -472,6 +492,29 @@ mod tests {
     }
 
     #[test]
+    fn a_maglev_table_left_out_is_sized_for_the_largest_cluster_and_kept_through_changes() {
+        // 945 nodes grow to 1,000: the table has more than 100 slots per node from the
+        // start, and a crash afterwards moves a few keys, not the almost all that a table
+        // resized for 999 nodes would.
+        let adds: Vec<String> = (945..1_000)
+            .map(|node| format!(r#"{{"add": {{"node": {node}}}}}"#))
+            .collect();
+        let params = format!(
+            r#"{{"scheme": "maglev", "nodes": 945, "keys": 20000, "compare": false,
+                "changes": [{}, {{"crash": {{"node": 3}}}}]}}"#,
+            adds.join(", ")
+        );
+        let parsed = parse_scenario(&scenario(&params)).unwrap();
+        let size = parsed.params.maglev_table_size();
+        assert_eq!(size, maglev_table_size_for(1_000));
+        assert!(size > 100_000);
+        let report = report(&parsed).unwrap();
+        assert!(report.lookup_cost.description.contains(&size.to_string()));
+        let crash = &report.changes.last().unwrap().metrics;
+        assert!(crash.moved_fraction < 0.05, "moved {}", crash.moved_fraction);
+    }
+
+    #[test]
     fn a_preset_loads_into_a_lab_that_replays_its_changes_like_the_report() {
         let parsed = parse_scenario(&scenario(
             r#"{"scheme": "maglev", "nodes": 4, "keys": 500, "maglev_table_size": 251,
@@ -494,7 +537,8 @@ mod tests {
         let parsed =
             parse_scenario(&scenario(r#"{"scheme": "ring", "nodes": 3, "keys": 10}"#)).unwrap();
         assert_eq!(parsed.params.vnodes, 100);
-        assert_eq!(parsed.params.maglev_table_size, 65_537);
+        assert_eq!(parsed.params.maglev_table_size, None);
+        assert_eq!(parsed.params.maglev_table_size(), 65_537);
         assert_eq!(parsed.params.replicas, 3);
         assert!(parsed.params.compare);
     }
