@@ -232,6 +232,17 @@ pub fn HashingComparison(props: &HashingComparisonProps) -> Html {
     let body = match &state.derived.comparison {
         Err(reason) => html! { <p class="field-error" role="alert">{ reason.clone() }</p> },
         Ok(rows) => {
+            // A scheme that moved more than the ideal by its structure says why, beside
+            // the table (the sentences come from the core).
+            let notes = rows.iter().filter_map(|row| {
+                row.note.as_ref().map(|note| {
+                    html! {
+                        <p class="muted comparison-note" data-scheme={row.scheme.name()}>
+                            <strong>{ format!("{}: ", scheme_title(row.scheme)) }</strong>{ note.clone() }
+                        </p>
+                    }
+                })
+            });
             let rows = rows.iter().map(|row| {
                 let (moved, ideal) = match &row.change {
                     Some(change) => (
@@ -258,6 +269,7 @@ pub fn HashingComparison(props: &HashingComparisonProps) -> Html {
                 }
             });
             html! {
+                <>
                 <div class="table-wrap">
                     <table class="numbers comparison">
                         <thead><tr>
@@ -271,6 +283,8 @@ pub fn HashingComparison(props: &HashingComparisonProps) -> Html {
                         <tbody>{ for rows }</tbody>
                     </table>
                 </div>
+                { for notes }
+                </>
             }
         }
     };

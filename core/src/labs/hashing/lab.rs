@@ -13,7 +13,8 @@ use super::bounded::BoundedLoads;
 use super::hash::ring_fraction;
 use super::membership::{Change, Member, Membership};
 use super::metrics::{
-    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, compare_schemes, load_summary, moved_keys,
+    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, change_note, compare_schemes,
+    load_summary, moved_keys,
 };
 use super::ring::Ring;
 use super::scheme::{
@@ -338,6 +339,13 @@ impl HashingLab {
         Ok(())
     }
 
+    /// Why the last change moved more keys than the ideal under the current scheme for a
+    /// reason of structure (jump hash renumbering its buckets), if it did.
+    pub fn last_change_note(&self) -> Option<String> {
+        let last = self.last_change.as_ref()?;
+        change_note(self.scheme, &last.members_before, &last.metrics.change)
+    }
+
     /// The load of every live node now.
     pub fn load(&self) -> LoadSummary {
         load_summary(&self.membership.live, &self.assignment, &self.keys)
@@ -636,7 +644,10 @@ mod tests {
         let dave = lab.keys().find("dave").unwrap() as u32;
         let walk = lab.key_walk(dave).unwrap();
         let ring_owner = ring.lookup(lab.keys().hashes[dave as usize]);
-        assert_ne!(walk.owner, ring_owner, "dave is no longer a key the caps move");
+        assert_ne!(
+            walk.owner, ring_owner,
+            "dave is no longer a key the caps move"
+        );
         let replicas = walk.replicas.unwrap();
         assert_eq!(replicas[0], walk.owner);
         assert_eq!(replicas.len(), 3);
@@ -644,7 +655,10 @@ mod tests {
         assert!(replicas[0] != replicas[2]);
         // The walk passes the full nodes, reaches the owner, and ends at the last replica.
         assert_eq!(walk.visited[0].node, ring_owner);
-        assert_eq!(walk.visited.last().map(|token| token.node), Some(replicas[2]));
+        assert_eq!(
+            walk.visited.last().map(|token| token.node),
+            Some(replicas[2])
+        );
     }
 
     #[test]

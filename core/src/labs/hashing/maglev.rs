@@ -202,7 +202,10 @@ mod tests {
                 ..SchemeConfig::default()
             };
             let after = Maglev::build(&survivors, &config).unwrap();
-            let owned = keys.iter().filter(|&&key| before.lookup(key) == 500).count();
+            let owned = keys
+                .iter()
+                .filter(|&&key| before.lookup(key) == 500)
+                .count();
             let moved = keys
                 .iter()
                 .filter(|&&key| before.lookup(key) != after.lookup(key))
@@ -212,8 +215,14 @@ mod tests {
                 "{size} slots: crashing node 500 of 1,000 moves {:.3}% of keys (ideal 0.100%)",
                 moved_fraction * 100.0
             );
-            assert!(moved >= owned, "{size} slots: moved {moved}, the node held {owned}");
-            assert!(moved_fraction < 0.01, "{size} slots: moved {moved_fraction}");
+            assert!(
+                moved >= owned,
+                "{size} slots: moved {moved}, the node held {owned}"
+            );
+            assert!(
+                moved_fraction < 0.01,
+                "{size} slots: moved {moved_fraction}"
+            );
         }
     }
 

@@ -122,6 +122,25 @@ pub struct ComparisonRow {
     pub requests_max_over_mean: f64,
     /// What a lookup costs.
     pub lookup_cost: LookupCost,
+    /// Why this scheme moved more than the ideal for a reason of structure, when it did
+    /// (see [`change_note`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Why `kind` moves more keys than the ideal on `change` for a reason of structure, as a
+/// sentence to show beside the numbers; `None` when there is no such reason. `before` is
+/// the live members before the change, in join order. Jump hash is the scheme with
+/// such a reason (see [`super::jump::change_note`]).
+pub fn change_note(kind: SchemeKind, before: &[Member], change: &Change) -> Option<String> {
+    match kind {
+        SchemeKind::Jump => super::jump::change_note(before, change).map(str::to_owned),
+        SchemeKind::Modulo
+        | SchemeKind::Ring
+        | SchemeKind::Rendezvous
+        | SchemeKind::Maglev
+        | SchemeKind::BoundedLoads => None,
+    }
 }
 
 fn fraction(part: u64, whole: u64) -> f64 {
@@ -253,6 +272,7 @@ pub fn compare_schemes(
             keys_max_over_mean: load.keys_max_over_mean,
             requests_max_over_mean: load.requests_max_over_mean,
             lookup_cost: scheme_after.lookup_cost(),
+            note: change.and_then(|(change, _)| change_note(kind, before, change)),
         });
     }
     Ok(rows)

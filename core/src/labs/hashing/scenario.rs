@@ -19,8 +19,7 @@ use super::lab::{HashingLab, KeyWalk};
 use super::membership::{Change, Member, Membership};
 use super::metrics::{ChangeMetrics, ComparisonRow, LoadSummary};
 use super::scheme::{
-    LookupCost, SchemeConfig, SchemeKind, check_rendezvous_work, maglev_table_size_for,
-    token_count,
+    LookupCost, SchemeConfig, SchemeKind, check_rendezvous_work, maglev_table_size_for, token_count,
 };
 use super::workload::{Workload, ZipfParams};
 use super::{HashingError, NODES_MAX};
@@ -134,8 +133,7 @@ impl HashingParams {
         if let Some(size) = self.maglev_table_size {
             return size;
         }
-        let mut membership = Membership::with_nodes(self.nodes, "params.nodes")
-            .unwrap_or_default();
+        let mut membership = Membership::with_nodes(self.nodes, "params.nodes").unwrap_or_default();
         let mut most = membership.live.len() + membership.crashed.len();
         for change in &self.changes {
             // An impossible change is refused by `validate`; the size before it stands.
@@ -316,6 +314,10 @@ pub struct ChangeReport {
     pub load: LoadSummary,
     /// The first few keys that moved.
     pub moved_examples: Vec<MovedExample>,
+    /// Why the scheme moved more keys than the ideal for a reason of structure, if it did
+    /// (jump hash after a crash or re-add in the middle of its buckets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Every scheme on the same keys and change (empty when `compare` is off).
     pub comparison: Vec<ComparisonRow>,
 }
@@ -398,6 +400,7 @@ pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError>
                 .collect(),
             load: lab.load(),
             moved_examples,
+            note: lab.last_change_note(),
             comparison: if params.compare {
                 lab.compare()?
             } else {
@@ -511,7 +514,11 @@ mod tests {
         let report = report(&parsed).unwrap();
         assert!(report.lookup_cost.description.contains(&size.to_string()));
         let crash = &report.changes.last().unwrap().metrics;
-        assert!(crash.moved_fraction < 0.05, "moved {}", crash.moved_fraction);
+        assert!(
+            crash.moved_fraction < 0.05,
+            "moved {}",
+            crash.moved_fraction
+        );
     }
 
     #[test]
@@ -693,6 +700,9 @@ mod preset_tests {
                     row.keys_max_over_mean,
                     row.requests_max_over_mean
                 );
+                if let Some(note) = &row.note {
+                    let _ = writeln!(text, "    {note}");
+                }
             }
         }
         if let Some(walk) = &report.selected_key {
@@ -790,6 +800,35 @@ mod preset_tests {
         let crash = &report.changes[0].metrics;
         assert!(crash.moves_between_bystanders > 0);
         assert!(crash.moved_fraction < 2.0 * crash.ideal_fraction);
+    }
+
+    #[test]
+    fn jump_moves_far_above_the_ideal_after_a_crash_in_the_middle_and_the_report_says_why() {
+        let report = run_preset("hashing-maglev-vs-ring");
+        let (crash, readd, add) = (&report.changes[0], &report.changes[1], &report.changes[2]);
+        let jump = row(crash, SchemeKind::Jump);
+        let metrics = jump.change.as_ref().unwrap();
+        // Node 3 of ten: the ideal is its tenth, but every node after it shifts one bucket.
+        assert!(metrics.moved_fraction > 5.0 * metrics.ideal_fraction);
+        assert!(jump.note.as_ref().unwrap().contains("only the last bucket"));
+        // Re-added at the end, node 3 takes the last bucket: the re-add moves only keys to
+        // it, and the note says why the crash's moves between survivors stay.
+        let jump_readd = row(readd, SchemeKind::Jump);
+        assert_eq!(
+            jump_readd.change.as_ref().unwrap().moves_between_bystanders,
+            0
+        );
+        assert!(jump_readd.note.as_ref().unwrap().contains("not restored"));
+        // Adding a node at the end is what jump hash does cheaply: no note.
+        assert!(row(add, SchemeKind::Jump).note.is_none());
+        assert!(
+            crash
+                .comparison
+                .iter()
+                .filter(|row| row.note.is_some())
+                .count()
+                == 1
+        );
     }
 
     #[test]
