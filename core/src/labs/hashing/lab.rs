@@ -13,8 +13,8 @@ use super::bounded::BoundedLoads;
 use super::hash::ring_fraction;
 use super::membership::{Change, Member, Membership};
 use super::metrics::{
-    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, change_note, compare_schemes,
-    load_summary, moved_keys,
+    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, PlacementSpread, change_note,
+    compare_schemes, load_summary, moved_keys, placement_spread,
 };
 use super::ring::Ring;
 use super::scheme::{
@@ -346,16 +346,31 @@ impl HashingLab {
         change_note(self.scheme, &last.members_before, &last.metrics.change)
     }
 
-    /// The load of every live node now.
+    /// The load of every live node now, with the exact spread of the scheme's shares
+    /// where it has them.
     pub fn load(&self) -> LoadSummary {
-        load_summary(&self.membership.live, &self.assignment, &self.keys)
+        let mut load = load_summary(&self.membership.live, &self.assignment, &self.keys);
+        load.placement = self.placement(&self.membership.live);
+        load
     }
 
     /// The load before the last change (for the before/after picture).
     pub fn load_before(&self) -> Option<LoadSummary> {
-        self.last_change
-            .as_ref()
-            .map(|last| load_summary(&last.members_before, &last.assignment_before, &self.keys))
+        self.last_change.as_ref().map(|last| {
+            let mut load = load_summary(&last.members_before, &last.assignment_before, &self.keys);
+            load.placement = self.placement(&last.members_before);
+            load
+        })
+    }
+
+    /// The exact spread of the current scheme's shares for `members`, for the schemes
+    /// that have exact shares (only those are built here).
+    fn placement(&self, members: &[Member]) -> Option<PlacementSpread> {
+        if !matches!(self.scheme, SchemeKind::Ring | SchemeKind::Maglev) {
+            return None;
+        }
+        let scheme = build_scheme(self.scheme, members, &self.config).ok()?;
+        placement_spread(scheme.as_ref(), members)
     }
 
     /// What a lookup costs under the current scheme and members.
@@ -659,6 +674,22 @@ mod tests {
             walk.visited.last().map(|token| token.node),
             Some(replicas[2])
         );
+    }
+
+    #[test]
+    fn the_load_and_the_comparison_carry_the_exact_spread_where_a_scheme_has_one() {
+        let mut lab = lab(SchemeKind::Ring, 10, 2_000);
+        let exact = lab
+            .load()
+            .placement
+            .expect("the ring's arcs give exact shares");
+        assert!(exact.std_dev_over_mean > 0.0 && exact.max_over_mean > 1.0);
+        lab.set_scheme(SchemeKind::Rendezvous).unwrap();
+        assert_eq!(lab.load().placement, None);
+        for row in lab.compare().unwrap() {
+            let expected = matches!(row.scheme, SchemeKind::Ring | SchemeKind::Maglev);
+            assert_eq!(row.placement.is_some(), expected, "{:?}", row.scheme);
+        }
     }
 
     #[test]

@@ -121,6 +121,19 @@ impl Scheme for Maglev {
         self.table[(key_hash % self.table.len() as u64) as usize]
     }
 
+    /// A node's share is its slots over M. It is exact to about one part in 10^14: the
+    /// 2^64 hashes do not divide evenly by M, so the first `2^64 mod M` slots get one hash
+    /// more than the others.
+    fn hash_space_shares(&self) -> Option<Vec<(NodeId, f64)>> {
+        let size = self.table.len() as f64;
+        Some(
+            self.entries_per_node()
+                .into_iter()
+                .map(|(node, slots)| (node, slots as f64 / size))
+                .collect(),
+        )
+    }
+
     fn lookup_cost(&self) -> LookupCost {
         let size = self.table.len() as u64;
         LookupCost {

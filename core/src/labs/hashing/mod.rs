@@ -58,8 +58,8 @@ pub use lab::{HashingLab, KeyDot, KeyWalk, LastChange, RingArc, RingToken, RingV
 pub use maglev::Maglev;
 pub use membership::{Change, Member, Membership};
 pub use metrics::{
-    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, NodeLoad, change_note, compare_schemes,
-    load_summary, moved_keys,
+    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, NodeLoad, PlacementSpread, change_note,
+    compare_schemes, load_summary, moved_keys, placement_spread,
 };
 pub use modulo::Modulo;
 pub use rendezvous::Rendezvous;

@@ -666,9 +666,20 @@ mod preset_tests {
     use std::fmt::Write as _;
 
     use super::*;
+    use crate::labs::hashing::PlacementSpread;
 
     fn run(json: &str) -> HashingReport {
         report_from_json(json).unwrap()
+    }
+
+    /// The exact spread of a scheme's shares, or `-` where it has none.
+    fn exact(placement: Option<&PlacementSpread>) -> String {
+        placement.map_or("-".to_owned(), |spread| {
+            format!(
+                "std/mean {:.6} max/mean {:.6}",
+                spread.std_dev_over_mean, spread.max_over_mean
+            )
+        })
     }
 
     /// The figures of a report, one line per fact, with fixed decimals.
@@ -677,13 +688,14 @@ mod preset_tests {
         let load = &report.initial_load;
         let _ = writeln!(
             text,
-            "{} keys {} requests {} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6}",
+            "{} keys {} requests {} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6} | exact {}",
             report.scheme.name(),
             report.keys,
             report.requests,
             load.keys_std_dev_over_mean,
             load.keys_max_over_mean,
-            load.requests_max_over_mean
+            load.requests_max_over_mean,
+            exact(load.placement.as_ref())
         );
         for change in &report.changes {
             let _ = writeln!(text, "{}", change.description);
@@ -691,14 +703,15 @@ mod preset_tests {
                 let metrics = row.change.as_ref();
                 let _ = writeln!(
                     text,
-                    "  {:<13} moved {:>6} ideal {:>9.1} bystanders {:>6} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6}",
+                    "  {:<13} moved {:>6} ideal {:>9.1} bystanders {:>6} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6} | exact {}",
                     row.scheme.name(),
                     metrics.map_or(0, |m| m.keys_moved),
                     metrics.map_or(0.0, |m| m.ideal_keys),
                     metrics.map_or(0, |m| m.moves_between_bystanders),
                     row.keys_std_dev_over_mean,
                     row.keys_max_over_mean,
-                    row.requests_max_over_mean
+                    row.requests_max_over_mean,
+                    exact(row.placement.as_ref())
                 );
                 if let Some(note) = &row.note {
                     let _ = writeln!(text, "    {note}");

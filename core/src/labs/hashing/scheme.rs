@@ -223,6 +223,14 @@ pub trait Scheme {
 
     /// What a lookup costs now.
     fn lookup_cost(&self) -> LookupCost;
+
+    /// Each node's exact share of the 2^64 key hashes, from the scheme's structure (the
+    /// ring's arcs, Maglev's table), or `None` where only placing keys tells (rendezvous,
+    /// bounded loads) or the shares are equal by construction (modulo, jump). Counting
+    /// placed keys adds the noise of sampling them to these shares.
+    fn hash_space_shares(&self) -> Option<Vec<(NodeId, f64)>> {
+        None
+    }
 }
 
 /// Builds the scheme `kind` for `members`.
