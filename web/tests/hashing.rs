@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use netsplit_core::labs::hashing::SchemeKind;
+use netsplit_core::labs::hashing::{Ring, Scheme, SchemeKind};
 use netsplit_web::labs::hashing::page::HashingLabView;
 use netsplit_web::labs::hashing::state::{
     Action, Field, HashingState, KEY_DOTS_MAX, count, moved_sentence, parse_field,
@@ -261,4 +261,47 @@ fn selecting_a_key_shows_a_preference_list_of_n_distinct_nodes_owner_first() {
     assert_eq!(state.lab.keys().len(), KEYS as usize + 2);
     assert_eq!(state.derived.ring.selected.as_ref().unwrap().name, "bob");
     assert!(!state.errors.contains_key(&Field::TypedKey));
+}
+
+#[wasm_bindgen_test]
+fn under_bounded_loads_the_key_panel_lists_the_owner_the_caps_chose_first() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
+    // One token per node makes some arcs far too large, so full nodes turn keys away.
+    let state = reduce(
+        HashingState::with_keys(KEYS),
+        Action::SetScheme(SchemeKind::BoundedLoads),
+    );
+    let state = reduce(state, Action::SetField(Field::Vnodes, "1".into()));
+    let ring = Ring::build(&state.lab.membership().live, state.lab.config()).unwrap();
+    let turned_away = (0..state.lab.keys().len())
+        .find(|&key| state.lab.assignment()[key] != ring.lookup(state.lab.keys().hashes[key]))
+        .expect("a key the caps moved off its ring owner") as u32;
+    let state = reduce(state, Action::SelectKey(Some(turned_away)));
+    let walk = state.derived.ring.selected.as_ref().expect("a walk");
+    // The page shows the core's list: the placed owner first, then N - 1 other nodes.
+    let replicas = walk.replicas.as_ref().unwrap();
+    assert_eq!(replicas[0], walk.owner);
+    assert_eq!(replicas.len(), 3);
+    assert!(replicas[0] != replicas[1] && replicas[1] != replicas[2] && replicas[0] != replicas[2]);
+}
+
+#[wasm_bindgen_test]
+fn a_jump_hash_crash_in_the_middle_says_why_it_moves_far_more_than_the_ideal() {
+    netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
+    let state = reduce(
+        HashingState::with_keys(KEYS),
+        Action::SetScheme(SchemeKind::Jump),
+    );
+    let state = reduce(state, Action::SetTarget(3));
+    let state = reduce(state, Action::CrashNode);
+    let sentence = moved_sentence(&state).unwrap();
+    assert!(sentence.starts_with("crash node 3: moved "), "{sentence}");
+    assert!(sentence.contains("ideal 10.0%"), "{sentence}");
+    assert!(sentence.contains("only the last bucket"), "{sentence}");
+    let metrics = &state.lab.last_change().unwrap().metrics;
+    assert!(
+        metrics.moved_fraction > 0.5,
+        "moved {}",
+        metrics.moved_fraction
+    );
 }

@@ -6,8 +6,9 @@
 //! - `cargo xtask dist`: an optimized static build in `dist/`, with each file's size raw and gzipped.
 //! - `cargo xtask bench`: the engine and lab benchmarks natively, and the browser benchmarks.
 //!
-//! Everything a fresh machine needs is installed from the package registries (crates.io, npm,
-//! Debian); nothing is downloaded from anywhere else, and trunk is told to stay offline.
+//! Everything a fresh machine needs is installed from the package registries (the Rust package
+//! registry, npm, Debian's archive); nothing is downloaded from anywhere else, and trunk is told
+//! to stay offline.
 
 mod bundles;
 mod pack;

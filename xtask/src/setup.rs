@@ -72,7 +72,7 @@ pub fn ensure_all(root: &Path, needs: Needs) -> Result<(), String> {
 }
 
 const REGISTRY_HINT: &str = "Is the package registry reachable from this machine? \
-     (crates.io for cargo, the npm registry for npm, Debian's mirrors for apt-get)";
+     (the Rust package registry for cargo, npm for npm, Debian's archive for apt-get)";
 
 fn ensure_wasm_target() -> Result<(), String> {
     let installed = output_of("rustup", &["target", "list", "--installed"]).map_err(|_| {

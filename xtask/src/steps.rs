@@ -1,11 +1,19 @@
 //! Runs check and test steps one after another, echoing their output, counting the tests each
 //! runner reports, and closing with one `N passed, M failed` line.
 //!
-//! Every step runs with `TMPDIR` pointed at a scratch folder under `target/xtask-tmp/` (one per
-//! xtask process) that is emptied when the step ends. Chromium and ChromeDriver make a profile
-//! folder of about 80 MB in the temporary folder for each browser they start, and
-//! wasm-bindgen-test-runner does not remove it when it stops the browser: left in `/tmp`, a few
-//! hundred test runs filled the disk.
+//! Every step runs with `TMPDIR` pointed at a scratch folder of its own, made fresh under `/tmp`
+//! (as `mktemp -d` would, `/tmp/netsplit-xtask-<pid>-XXXXXX`) and removed when the step ends.
+//! Two things decide that:
+//!
+//! - Chromium and ChromeDriver make a profile folder of about 80 MB in the temporary folder for
+//!   each browser they start, and wasm-bindgen-test-runner does not remove it when it stops the
+//!   browser: left behind, a few hundred test runs filled the disk. So a step's folder goes when
+//!   the step ends, and the folders of an xtask that was killed mid-step go when the next one
+//!   starts.
+//! - Chromium puts its `SingletonSocket` in `$TMPDIR/org.chromium.Chromium.XXXXXX/`, and the
+//!   path of a Unix socket is limited to 107 bytes. A scratch folder inside the checkout (it was
+//!   `target/xtask-tmp/<pid>/`) made every browser test fail ("Socket path too long") from a
+//!   checkout about 60 characters deep; under `/tmp` the path is short whatever the checkout's.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -13,10 +21,16 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use tempfile::TempDir;
+
+/// How every scratch folder's name starts; the xtask's process id and random characters follow.
+const SCRATCH_PREFIX: &str = "netsplit-xtask-";
+
 /// The running tally of a `cargo xtask` invocation.
 pub struct Steps {
     root: PathBuf,
-    scratch: PathBuf,
+    /// The folder scratch folders are made in.
+    scratch_base: PathBuf,
     passed: u64,
     failed: u64,
     failures: Vec<String>,
@@ -32,14 +46,11 @@ pub struct Counts {
 
 impl Steps {
     pub fn new(root: &Path) -> Self {
+        let scratch_base = scratch_base();
+        remove_stale_scratch(&scratch_base);
         Self {
             root: root.to_path_buf(),
-            // One folder per xtask process, so two commands at once (a `dist` during a
-            // `test`) do not delete each other's browser profiles.
-            scratch: root
-                .join("target")
-                .join("xtask-tmp")
-                .join(std::process::id().to_string()),
+            scratch_base,
             passed: 0,
             failed: 0,
             failures: Vec::new(),
@@ -139,8 +150,20 @@ impl Steps {
     fn run(&self, name: &str, program: &str, args: &[&str]) -> (bool, String) {
         println!("\n==> {name}: {program} {}", args.join(" "));
         let started = Instant::now();
-        let (ok, output) = self.run_in_scratch(program, args);
-        remove_scratch(&self.scratch);
+        let (ok, output) = match self.make_scratch() {
+            Ok(scratch) => {
+                let result = self.run_in_scratch(scratch.path(), program, args);
+                remove_scratch(scratch);
+                result
+            }
+            Err(error) => {
+                println!(
+                    "could not make a scratch folder in {}: {error}",
+                    self.scratch_base.display()
+                );
+                (false, String::new())
+            }
+        };
         let verdict = if ok { "ok" } else { "FAILED" };
         println!(
             "==> {name}: {verdict} in {:.1} s",
@@ -149,18 +172,18 @@ impl Steps {
         (ok, output)
     }
 
-    fn run_in_scratch(&self, program: &str, args: &[&str]) -> (bool, String) {
-        remove_scratch(&self.scratch);
-        if let Err(error) = std::fs::create_dir_all(&self.scratch) {
-            println!(
-                "could not make the scratch folder {}: {error}",
-                self.scratch.display()
-            );
-            return (false, String::new());
-        }
+    /// A new, empty scratch folder for one step. Its name is random, so two xtask commands at
+    /// once (a `dist` during a `test`) never share or delete each other's browser profiles.
+    fn make_scratch(&self) -> std::io::Result<TempDir> {
+        tempfile::Builder::new()
+            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
+            .tempdir_in(&self.scratch_base)
+    }
+
+    fn run_in_scratch(&self, scratch: &Path, program: &str, args: &[&str]) -> (bool, String) {
         let child = Command::new(program)
             .current_dir(&self.root)
-            .env("TMPDIR", &self.scratch)
+            .env("TMPDIR", scratch)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -212,15 +235,53 @@ impl Steps {
     }
 }
 
-/// Empties a step's scratch folder; a folder that is not there is already empty.
-fn remove_scratch(scratch: &Path) {
-    match std::fs::remove_dir_all(scratch) {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => println!(
+/// The folder scratch folders are made in: `/tmp`, short on every Unix whatever `TMPDIR` the
+/// xtask itself was given (which may be as deep as the checkout); elsewhere the system's
+/// temporary folder.
+fn scratch_base() -> PathBuf {
+    let tmp = Path::new("/tmp");
+    if cfg!(unix) && tmp.is_dir() {
+        tmp.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// Removes a step's scratch folder and everything the step left in it.
+fn remove_scratch(scratch: TempDir) {
+    let path = scratch.path().to_path_buf();
+    if let Err(error) = scratch.close() {
+        println!(
             "xtask: could not remove the scratch folder {}: {error}",
-            scratch.display()
-        ),
+            path.display()
+        );
+    }
+}
+
+/// Removes the scratch folders in `base` of xtask processes that no longer run (one killed
+/// mid-step by Ctrl+C cannot remove its own). Where there is no `/proc` to tell whether a
+/// process runs, nothing is removed. A folder that cannot be removed (another user's) is
+/// left alone.
+fn remove_stale_scratch(base: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let Some(pid) = pid else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -268,6 +329,12 @@ fn number_before(text: &str, marker: &str) -> u64 {
 mod tests {
     use super::*;
 
+    /// The longest path a Unix socket may have, in bytes (`sun_path` holds 108 with the final NUL).
+    const SOCKET_PATH_BYTES_MAX: usize = 107;
+
+    /// Where under `TMPDIR` Chromium puts its singleton socket; `XXXXXX` is six random characters.
+    const CHROMIUM_SOCKET_UNDER_TMPDIR: &str = "org.chromium.Chromium.XXXXXX/SingletonSocket";
+
     #[test]
     fn cargo_and_node_summaries_are_added_up() {
         let output = "\
@@ -288,9 +355,8 @@ test result: FAILED. 3 passed; 2 failed; 0 ignored
 
     #[test]
     fn a_step_gets_its_own_temporary_folder_and_it_is_gone_afterwards() {
-        let root = std::env::temp_dir().join(format!("xtask-steps-{}", std::process::id()));
-        std::fs::create_dir_all(&root).unwrap();
-        let mut steps = Steps::new(&root);
+        let root = tempfile::tempdir().unwrap();
+        let mut steps = Steps::new(root.path());
         let ok = steps.check(
             "leaves a browser profile behind",
             "sh",
@@ -300,17 +366,104 @@ test result: FAILED. 3 passed; 2 failed; 0 ignored
             ],
         );
         assert!(ok);
-        let seen = std::fs::read_to_string(root.join("tmpdir.txt")).unwrap();
-        let scratch = root
-            .join("target")
-            .join("xtask-tmp")
-            .join(std::process::id().to_string());
-        assert_eq!(Path::new(&seen), scratch);
+        let seen = PathBuf::from(std::fs::read_to_string(root.path().join("tmpdir.txt")).unwrap());
+        assert_eq!(seen.parent(), Some(scratch_base().as_path()));
+        let name = seen.file_name().unwrap().to_str().unwrap();
         assert!(
-            !scratch.exists(),
-            "the step's scratch folder was left behind"
+            name.starts_with(&format!("{SCRATCH_PREFIX}{}-", std::process::id())),
+            "the scratch folder {name} does not name its xtask process"
         );
-        std::fs::remove_dir_all(&root).unwrap();
+        assert!(!seen.exists(), "the step's scratch folder was left behind");
+    }
+
+    #[test]
+    fn two_steps_never_share_a_temporary_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let mut steps = Steps::new(root.path());
+        for file in ["first.txt", "second.txt"] {
+            let script = format!("printf %s \"$TMPDIR\" > {file}");
+            assert!(steps.check("says where its TMPDIR is", "sh", &["-c", &script]));
+        }
+        let first = std::fs::read_to_string(root.path().join("first.txt")).unwrap();
+        let second = std::fs::read_to_string(root.path().join("second.txt")).unwrap();
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn a_scratch_folder_left_by_an_xtask_that_no_longer_runs_is_removed() {
+        // No process has the id u32::MAX (Linux ids stop at 2^22).
+        let stale = scratch_base().join(format!("{SCRATCH_PREFIX}{}-stale", u32::MAX));
+        std::fs::create_dir_all(stale.join("org.chromium.Chromium.abcdef")).unwrap();
+        let mine = tempfile::Builder::new()
+            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
+            .tempdir_in(scratch_base())
+            .unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let _steps = Steps::new(root.path());
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists(), "{} was left behind", stale.display());
+        }
+        assert!(mine.path().exists(), "a running xtask's folder was removed");
+        let _ = std::fs::remove_dir_all(&stale);
+    }
+
+    /// Chromium makes `$TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket`, and a Unix
+    /// socket's path may not pass 107 bytes; with the scratch folder inside a checkout this
+    /// deep, every browser test failed ("Socket path too long").
+    #[test]
+    fn a_step_s_temporary_folder_leaves_room_for_chromium_s_socket_however_deep_the_checkout() {
+        let outer = tempfile::tempdir().unwrap();
+        let mut root = outer.path().to_path_buf();
+        while root.as_os_str().len() <= 100 {
+            root.push("a-checkout-folder-nested-deep");
+        }
+        std::fs::create_dir_all(&root).unwrap();
+        let mut steps = Steps::new(&root);
+        assert!(steps.check(
+            "says where its TMPDIR is",
+            "sh",
+            &["-c", "printf %s \"$TMPDIR\" > tmpdir.txt"],
+        ));
+        let scratch = PathBuf::from(std::fs::read_to_string(root.join("tmpdir.txt")).unwrap());
+        let socket = scratch.join(CHROMIUM_SOCKET_UNDER_TMPDIR);
+        assert!(
+            socket.as_os_str().len() <= SOCKET_PATH_BYTES_MAX,
+            "from a checkout {} bytes deep, Chromium's socket would be {} ({} bytes, more than \
+             {SOCKET_PATH_BYTES_MAX})",
+            root.as_os_str().len(),
+            socket.display(),
+            socket.as_os_str().len()
+        );
+
+        // Where Chromium is installed, start it for real with the step's TMPDIR: it aborts
+        // when its socket path is too long.
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        if !Path::new(&chromium).exists() {
+            println!("{chromium} is not installed: checked the socket path's length only");
+            return;
+        }
+        let started = steps.check(
+            "headless Chromium from a deep checkout",
+            &chromium,
+            &[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--dump-dom",
+                "about:blank",
+            ],
+        );
+        assert!(
+            started,
+            "headless Chromium failed with a step's TMPDIR, from a checkout {} bytes deep",
+            root.as_os_str().len()
+        );
     }
 
     #[test]

@@ -14,6 +14,20 @@
 //!
 //! The bound is on key counts. Under a skewed workload a single hot key still lands on
 //! one node: its requests cannot be split without breaking "one key, one owner".
+//!
+//! **Replicas.** The paper places one copy of each key; its users (Vimeo's HAProxy
+//! balancer, Google's Cloud Pub/Sub) route each request to that one owner. For a Dynamo
+//! style preference list we keep the ring's rule and start it where the key landed: the
+//! list is the owner the capped walk chose, then the next distinct nodes met walking on
+//! clockwise from the owner's token, skipping nodes already chosen. The nodes the key
+//! walked past because they were full come last, only if the walk goes all the way round.
+//! Replicas do not count against the caps: the cap bounds how many keys a node owns,
+//! which is the load the paper bounds. Continuing from the owner keeps the list a window
+//! of the ring, so when a full node turns a key away, the key goes to the node that was
+//! already its second replica on the plain ring, and the list shifts by one rather than
+//! being rebuilt. [`Scheme::replicas`] knows only the key, not the keys placed before
+//! it, so it gives the list for the plain ring's owner; [`BoundedLoads::walk`] gives it
+//! for the owner the placement chose, and is what the lab shows.
 
 use super::HashingError;
 use super::membership::{Member, total_weight};
@@ -81,6 +95,48 @@ impl BoundedLoads {
         }
         (assignment, probes)
     }
+
+    /// The key's preference list when the placement gave it to `owner`, and the ring
+    /// tokens visited to build it: clockwise from the key to `owner`'s first token at or
+    /// after it (the token the capped walk stopped at), then on until `count` distinct
+    /// nodes (or every live node) are in the list. The list starts with `owner`; see the
+    /// module documentation. An `owner` that is not a member (which the placement never
+    /// gives) gets the plain ring's walk.
+    pub fn walk(&self, key_hash: u64, owner: NodeId, count: usize) -> (Vec<usize>, Vec<NodeId>) {
+        let ring_owners = self.ring.owners();
+        let total = ring_owners.len();
+        let start = self.ring.token_index(key_hash);
+        let Some(to_owner) = (0..total).find(|&step| ring_owners[(start + step) % total] == owner)
+        else {
+            return self.ring.walk(key_hash, count);
+        };
+        let wanted = count.min(self.ring.members().len());
+        let mut visited: Vec<usize> = (0..=to_owner).map(|step| (start + step) % total).collect();
+        let mut list = Vec::with_capacity(wanted);
+        if wanted > 0 {
+            list.push(owner);
+        }
+        let owner_token = start + to_owner;
+        // One turn of the ring from the owner's token sees every node, so the walk ends.
+        for step in 1..total {
+            if list.len() >= wanted {
+                break;
+            }
+            let index = (owner_token + step) % total;
+            visited.push(index);
+            let node = ring_owners[index];
+            if !list.contains(&node) {
+                list.push(node);
+            }
+        }
+        (visited, list)
+    }
+
+    /// The preference list of `count` distinct nodes for a key the placement gave to
+    /// `owner`, owner first: the list of [`BoundedLoads::walk`].
+    pub fn preference_list(&self, key_hash: u64, owner: NodeId, count: usize) -> Vec<NodeId> {
+        self.walk(key_hash, owner, count).1
+    }
 }
 
 impl Scheme for BoundedLoads {
@@ -105,8 +161,11 @@ impl Scheme for BoundedLoads {
         self.assign_with_probes(key_hashes).0
     }
 
+    /// The list for the owner [`Scheme::lookup`] gives, the plain ring's, because a key's
+    /// loaded owner depends on the keys placed before it. With the placement's owner at
+    /// hand, use [`BoundedLoads::preference_list`].
     fn replicas(&self, key_hash: u64, count: usize) -> Option<Vec<NodeId>> {
-        self.ring.replicas(key_hash, count)
+        Some(self.preference_list(key_hash, self.lookup(key_hash), count))
     }
 
     fn lookup_cost(&self) -> LookupCost {

@@ -16,6 +16,10 @@
 //! does not depend on join order. A node of weight w takes w turns per round, the
 //! simple form of the paper's remark that weights adjust the frequency of turns.
 //!
+//! The table size M is a prime more than 100 times the number of nodes, as the paper
+//! asks, and at least 65,537 ([`super::scheme::maglev_table_size_for`]); the lab chooses
+//! it when a cluster is set up and keeps it through membership changes.
+//!
 //! Permutations are computed as needed rather than stored (the paper precomputes an
 //! N x M array; for 1,000 nodes and M = 65,537 that would be half a gigabyte).
 
@@ -58,7 +62,10 @@ impl Maglev {
 impl Scheme for Maglev {
     fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
         check_inputs(members, config)?;
-        let size = config.maglev_table_size;
+        // A configuration without a size gets the one for this cluster; the lab and
+        // scenarios choose it once for the cluster instead, so that it stays the same
+        // across membership changes.
+        let size = config.maglev_table_size_or_for(members.len());
         if (size as usize) < members.len() {
             return Err(HashingError::invalid(
                 "maglev_table_size",
@@ -114,6 +121,19 @@ impl Scheme for Maglev {
         self.table[(key_hash % self.table.len() as u64) as usize]
     }
 
+    /// A node's share is its slots over M. It is exact to about one part in 10^14: the
+    /// 2^64 hashes do not divide evenly by M, so the first `2^64 mod M` slots get one hash
+    /// more than the others.
+    fn hash_space_shares(&self) -> Option<Vec<(NodeId, f64)>> {
+        let size = self.table.len() as f64;
+        Some(
+            self.entries_per_node()
+                .into_iter()
+                .map(|(node, slots)| (node, slots as f64 / size))
+                .collect(),
+        )
+    }
+
     fn lookup_cost(&self) -> LookupCost {
         let size = self.table.len() as u64;
         LookupCost {
@@ -128,11 +148,15 @@ impl Scheme for Maglev {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labs::hashing::hash::hash_u64;
+    use crate::labs::hashing::scheme::{
+        MAGLEV_TABLE_SIZE_DEFAULT, is_prime, maglev_table_size_for,
+    };
 
     fn build(count: u32, size: u64) -> Maglev {
         let members: Vec<Member> = (0..count).map(Member::new).collect();
         let config = SchemeConfig {
-            maglev_table_size: size,
+            maglev_table_size: Some(size),
             ..SchemeConfig::default()
         };
         Maglev::build(&members, &config).unwrap()
@@ -158,6 +182,64 @@ mod tests {
     }
 
     #[test]
+    fn a_table_sized_for_a_thousand_nodes_keeps_their_shares_within_one_percent() {
+        // Eisenbud et al., section 3.4: M larger than 100 N keeps the nodes' shares of the
+        // table within about 1% of each other. 65,537 slots give a thousand nodes 65 or 66
+        // each, 1.5% apart.
+        let spread = |size: u64| {
+            let entries = build(1_000, size).entries_per_node();
+            let most = entries.iter().map(|&(_, count)| count).max().unwrap();
+            let fewest = entries.iter().map(|&(_, count)| count).min().unwrap();
+            (most - fewest) as f64 / fewest as f64
+        };
+        let scaled_size = maglev_table_size_for(1_000);
+        assert!(scaled_size > 100_000 && is_prime(scaled_size));
+        assert!(spread(MAGLEV_TABLE_SIZE_DEFAULT) > 0.01);
+        assert!(spread(scaled_size) <= 0.01);
+    }
+
+    #[test]
+    fn a_crash_of_one_node_in_a_thousand_moves_its_keys_and_under_one_percent_in_all() {
+        // The crashed node's keys must move (its thousandth); Maglev also moves some keys
+        // between nodes that stayed (section 3.4), well under 1% of all keys here at either
+        // table size. The run prints both sizes' figures.
+        let keys: Vec<u64> = (0..200_000u64).map(|key| hash_u64(key, 18)).collect();
+        for size in [MAGLEV_TABLE_SIZE_DEFAULT, maglev_table_size_for(1_000)] {
+            let before = build(1_000, size);
+            let survivors: Vec<Member> = (0..1_000)
+                .filter(|&node| node != 500)
+                .map(Member::new)
+                .collect();
+            let config = SchemeConfig {
+                maglev_table_size: Some(size),
+                ..SchemeConfig::default()
+            };
+            let after = Maglev::build(&survivors, &config).unwrap();
+            let owned = keys
+                .iter()
+                .filter(|&&key| before.lookup(key) == 500)
+                .count();
+            let moved = keys
+                .iter()
+                .filter(|&&key| before.lookup(key) != after.lookup(key))
+                .count();
+            let moved_fraction = moved as f64 / keys.len() as f64;
+            println!(
+                "{size} slots: crashing node 500 of 1,000 moves {:.3}% of keys (ideal 0.100%)",
+                moved_fraction * 100.0
+            );
+            assert!(
+                moved >= owned,
+                "{size} slots: moved {moved}, the node held {owned}"
+            );
+            assert!(
+                moved_fraction < 0.01,
+                "{size} slots: moved {moved_fraction}"
+            );
+        }
+    }
+
+    #[test]
     fn every_slot_of_the_table_is_filled() {
         let maglev = build(13, 1_009);
         assert_eq!(maglev.table().len(), 1_009);
@@ -168,7 +250,7 @@ mod tests {
     fn a_table_smaller_than_the_cluster_is_refused() {
         let members: Vec<Member> = (0..10).map(Member::new).collect();
         let config = SchemeConfig {
-            maglev_table_size: 7,
+            maglev_table_size: Some(7),
             ..SchemeConfig::default()
         };
         let error = Maglev::build(&members, &config).unwrap_err();

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::HashingError;
 use super::membership::{Change, Member, ideal_moved_fraction, total_weight};
-use super::scheme::{LookupCost, SchemeConfig, SchemeKind, build_scheme, check_rendezvous_work};
+use super::scheme::{
+    LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme, check_rendezvous_work,
+};
 use super::workload::KeySet;
 use crate::protocol::NodeId;
 
@@ -48,6 +50,29 @@ pub struct LoadSummary {
     pub requests_max_over_mean: f64,
     /// The node receiving the most requests (the lowest id among equals).
     pub busiest_node: NodeId,
+    /// The spread of the shares the scheme gives the nodes, exactly, without the noise
+    /// of sampling keys; `None` where the scheme has no exact shares (see
+    /// [`Scheme::hash_space_shares`](super::scheme::Scheme::hash_space_shares)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<PlacementSpread>,
+}
+
+/// How uneven the shares of the hash space a scheme gives the nodes are, computed
+/// exactly from its structure (the ring's arcs, Maglev's table) rather than from counted
+/// keys.
+///
+/// The key figures of [`LoadSummary`] count placed keys, so they add the noise of the
+/// sample to the placement's own unevenness: with a hundred nodes of 1,000 tokens and
+/// 100,000 keys the keys' std/mean reads about 0.044 where the arcs' is 0.031 (near the
+/// ring's 1/sqrt(1,000)), and the binomial noise of 1,000 keys a node, also about
+/// 1/sqrt(1,000), makes up the difference (0.031² + 0.032² ≈ 0.044²). This is the figure
+/// the counts would reach with infinitely many keys.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PlacementSpread {
+    /// The standard deviation of `share / fair share` over the live nodes.
+    pub std_dev_over_mean: f64,
+    /// The largest `share / fair share`; 1 is perfect.
+    pub max_over_mean: f64,
 }
 
 /// A key that changed owner.
@@ -120,8 +145,31 @@ pub struct ComparisonRow {
     pub keys_max_over_mean: f64,
     /// Worst request load over the mean after the change.
     pub requests_max_over_mean: f64,
+    /// The exact spread of the shares the scheme gives the nodes after the change, where
+    /// it has exact shares (the ring, Maglev).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<PlacementSpread>,
     /// What a lookup costs.
     pub lookup_cost: LookupCost,
+    /// Why this scheme moved more than the ideal for a reason of structure, when it did
+    /// (see [`change_note`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Why `kind` moves more keys than the ideal on `change` for a reason of structure, as a
+/// sentence to show beside the numbers; `None` when there is no such reason. `before` is
+/// the live members before the change, in join order. Jump hash is the scheme with
+/// such a reason (see [`super::jump::change_note`]).
+pub fn change_note(kind: SchemeKind, before: &[Member], change: &Change) -> Option<String> {
+    match kind {
+        SchemeKind::Jump => super::jump::change_note(before, change).map(str::to_owned),
+        SchemeKind::Modulo
+        | SchemeKind::Ring
+        | SchemeKind::Rendezvous
+        | SchemeKind::Maglev
+        | SchemeKind::BoundedLoads => None,
+    }
 }
 
 fn fraction(part: u64, whole: u64) -> f64 {
@@ -148,7 +196,8 @@ pub fn moved_keys(before: &[NodeId], after: &[NodeId]) -> Vec<MovedKey> {
 }
 
 /// The load of each of `members` when key `i` of `keys` belongs to `assignment[i]`.
-/// Owners that are not members (which a correct scheme never returns) are ignored.
+/// Owners that are not members (which a correct scheme never returns) are ignored. The
+/// exact `placement` spread needs the scheme: [`placement_spread`] gives it.
 pub fn load_summary(members: &[Member], assignment: &[NodeId], keys: &KeySet) -> LoadSummary {
     let index_of: SortedMap<NodeId, usize> = members
         .iter()
@@ -196,6 +245,7 @@ pub fn load_summary(members: &[Member], assignment: &[NodeId], keys: &KeySet) ->
         requests_std_dev_over_mean,
         requests_max_over_mean,
         busiest_node: members.get(busiest).map_or(0, |member| member.node),
+        placement: None,
     }
 }
 
@@ -210,6 +260,14 @@ fn spread(counts: &[u64], fair_shares: &[f64]) -> (f64, f64) {
         .zip(fair_shares)
         .map(|(&count, &share)| count as f64 / (total as f64 * share))
         .collect();
+    spread_of_ratios(&ratios)
+}
+
+/// The standard deviation of `ratios` around 1 and their maximum.
+fn spread_of_ratios(ratios: &[f64]) -> (f64, f64) {
+    if ratios.is_empty() {
+        return (0.0, 0.0);
+    }
     // Squares by multiplication and `sqrt` are exact IEEE-754 operations, so the figure
     // is the same on every platform.
     let variance = ratios
@@ -219,6 +277,28 @@ fn spread(counts: &[u64], fair_shares: &[f64]) -> (f64, f64) {
         / ratios.len() as f64;
     let max = ratios.iter().copied().fold(0.0, f64::max);
     (variance.sqrt(), max)
+}
+
+/// The exact spread of the shares `scheme`, built for `members`, gives them against their
+/// fair (weight) shares; `None` when the scheme has no exact shares.
+pub fn placement_spread(scheme: &dyn Scheme, members: &[Member]) -> Option<PlacementSpread> {
+    let shares = scheme.hash_space_shares()?;
+    let weight_total = total_weight(members);
+    let ratios: Vec<f64> = members
+        .iter()
+        .map(|member| {
+            let share = shares
+                .iter()
+                .find(|(node, _)| *node == member.node)
+                .map_or(0.0, |&(_, share)| share);
+            share / fraction(u64::from(member.weight), weight_total)
+        })
+        .collect();
+    let (std_dev_over_mean, max_over_mean) = spread_of_ratios(&ratios);
+    Some(PlacementSpread {
+        std_dev_over_mean,
+        max_over_mean,
+    })
 }
 
 /// Every scheme on the same keys: placed for `before`, then for `after` the change (when
@@ -252,7 +332,9 @@ pub fn compare_schemes(
             keys_std_dev_over_mean: load.keys_std_dev_over_mean,
             keys_max_over_mean: load.keys_max_over_mean,
             requests_max_over_mean: load.requests_max_over_mean,
+            placement: placement_spread(scheme_after.as_ref(), members_after),
             lookup_cost: scheme_after.lookup_cost(),
+            note: change.and_then(|(change, _)| change_note(kind, before, change)),
         });
     }
     Ok(rows)
@@ -295,6 +377,88 @@ mod tests {
         let members = [Member { node: 1, weight: 3 }, Member::new(2)];
         let summary = load_summary(&members, &[1, 1, 1, 2], &keys(4));
         assert!(summary.keys_std_dev_over_mean.abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_ring_s_exact_shares_are_what_evenly_spaced_hashes_find() {
+        // Karger et al.: a node owns the arcs that end at its tokens. 2^21 hashes spaced
+        // evenly round the ring fall on each arc in proportion to its length, give or take
+        // one hash at each of a node's 100 tokens' ends.
+        let members: Vec<Member> = (0..10).map(Member::new).collect();
+        let ring = crate::labs::hashing::Ring::build(&members, &SchemeConfig::default()).unwrap();
+        let shares = ring.hash_space_shares().unwrap();
+        let probes = 1u64 << 21;
+        let mut counts = [0u64; 10];
+        for probe in 0..probes {
+            counts[ring.lookup(probe << 43) as usize] += 1;
+        }
+        let total: f64 = shares.iter().map(|&(_, share)| share).sum();
+        assert!((total - 1.0).abs() < 1e-12, "the shares add up to {total}");
+        for (node, share) in shares {
+            let probed = counts[node as usize] as f64 / probes as f64;
+            assert!(
+                (probed - share).abs() < 1e-4,
+                "node {node}: {share} exact, {probed} probed"
+            );
+        }
+        let exact = placement_spread(&ring, &members).unwrap();
+        let fair = vec![0.1; 10];
+        let (probed_std, probed_max) = spread(&counts, &fair);
+        assert!((exact.std_dev_over_mean - probed_std).abs() < 1e-3);
+        assert!((exact.max_over_mean - probed_max).abs() < 1e-3);
+    }
+
+    #[test]
+    fn counting_keys_adds_sampling_noise_that_the_exact_spread_leaves_out() {
+        // Issue 18: a hundred nodes of 1,000 tokens and 100,000 keys. The arcs' spread is
+        // about 1/sqrt(1,000) (Dynamo, section 6.2); the keys' adds the binomial noise of
+        // 1,000 keys a node, so it is near the root of the sum of their squares.
+        let members: Vec<Member> = (0..100).map(Member::new).collect();
+        let config = SchemeConfig {
+            vnodes: 1_000,
+            ..SchemeConfig::default()
+        };
+        let ring = build_scheme(SchemeKind::Ring, &members, &config).unwrap();
+        let exact = placement_spread(ring.as_ref(), &members).unwrap();
+        assert!(
+            (0.028..0.034).contains(&exact.std_dev_over_mean),
+            "{exact:?}"
+        );
+        let keys = crate::labs::hashing::Workload {
+            keys: 100_000,
+            typed_keys: Vec::new(),
+            zipf: None,
+            seed: 1,
+        }
+        .generate("")
+        .unwrap();
+        let counted = load_summary(&members, &ring.assign(&keys.hashes), &keys);
+        let noise = ((1.0 - 0.01) / 1_000.0_f64).sqrt();
+        let expected = (exact.std_dev_over_mean.powi(2) + noise * noise).sqrt();
+        assert!(counted.keys_std_dev_over_mean > exact.std_dev_over_mean);
+        assert!(
+            (counted.keys_std_dev_over_mean / expected - 1.0).abs() < 0.25,
+            "counted {}, exact {}, expected about {expected}",
+            counted.keys_std_dev_over_mean,
+            exact.std_dev_over_mean
+        );
+    }
+
+    #[test]
+    fn maglev_s_exact_spread_is_one_slot_in_m_over_n() {
+        // Eisenbud et al., section 3.4: every node holds floor(M/N) or ceil(M/N) slots.
+        let members: Vec<Member> = (0..7).map(Member::new).collect();
+        let config = SchemeConfig {
+            maglev_table_size: Some(251),
+            ..SchemeConfig::default()
+        };
+        let maglev = build_scheme(SchemeKind::Maglev, &members, &config).unwrap();
+        let exact = placement_spread(maglev.as_ref(), &members).unwrap();
+        // 251 = 7 * 35 + 6: six nodes hold 36 slots, one holds 35.
+        assert!((exact.max_over_mean - 36.0 * 7.0 / 251.0).abs() < 1e-12);
+        assert!(exact.std_dev_over_mean < 1.0 / 35.0);
+        let jump = build_scheme(SchemeKind::Jump, &members, &config).unwrap();
+        assert_eq!(placement_spread(jump.as_ref(), &members), None);
     }
 
     #[test]

@@ -26,7 +26,8 @@
 //!   clockwise. No node exceeds the cap, at the price of some extra movement.
 //!
 //! Replication follows Dynamo: a key's preference list is the first N distinct nodes met
-//! walking clockwise from it on the ring.
+//! walking clockwise from it on the ring. Under bounded loads the list starts with the
+//! owner the capped walk chose and continues clockwise from that owner's token.
 //!
 //! Everything here is pure and deterministic: the same parameters and seed give the
 //! same keys, placements, moves and metrics on every platform. [`HashingLab`] is the
@@ -56,8 +57,8 @@ pub use jump::{Jump, jump_consistent_hash};
 pub use maglev::Maglev;
 pub use membership::{Change, Member, Membership};
 pub use metrics::{
-    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, NodeLoad, compare_schemes, load_summary,
-    moved_keys,
+    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, NodeLoad, PlacementSpread, change_note,
+    compare_schemes, load_summary, moved_keys, placement_spread,
 };
 pub use modulo::Modulo;
 pub use rendezvous::Rendezvous;

@@ -185,6 +185,41 @@ proptest! {
     }
 
     #[test]
+    fn bounded_loads_preference_lists_start_with_the_placed_owner_and_hold_n_distinct_nodes(
+        nodes in 1u32..20,
+        vnodes in 1u32..8,
+        epsilon in 0.0f64..1.0,
+        replicas in 1usize..8,
+        key_count in 1u64..1_500,
+        seed in any::<u64>(),
+    ) {
+        // The list is the owner the capped walk chose, then the ring's next distinct nodes
+        // clockwise from the owner's token (DeCandia et al., section 4.3, started where
+        // Mirrokni et al.'s walk stopped).
+        let config = SchemeConfig { vnodes, load_epsilon: epsilon, ..SchemeConfig::default() };
+        let scheme = BoundedLoads::build(&members(nodes), &config).unwrap();
+        let ring = scheme.ring();
+        let keys = key_hashes(key_count, seed);
+        let owners = scheme.assign(&keys);
+        for (&key, &owner) in keys.iter().zip(&owners) {
+            let (visited, list) = scheme.walk(key, owner, replicas);
+            prop_assert_eq!(list[0], owner, "key {:x}", key);
+            prop_assert_eq!(list.len(), replicas.min(nodes as usize));
+            let mut sorted = list.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            prop_assert_eq!(sorted.len(), list.len(), "repeated node in {:?}", list);
+            let owner_token = visited
+                .iter()
+                .copied()
+                .find(|&index| ring.owners()[index] == owner)
+                .unwrap();
+            prop_assert_eq!(&ring.walk(ring.positions()[owner_token], replicas).1, &list);
+            prop_assert_eq!(scheme.preference_list(key, owner, replicas), list);
+        }
+    }
+
+    #[test]
     fn maglev_gives_equal_nodes_floor_or_ceil_of_m_over_n_entries(
         nodes in 1u32..60,
         size in prop::sample::select(vec![61u64, 251, 1_009, 4_099, 65_537]),
@@ -193,7 +228,7 @@ proptest! {
         // Eisenbud et al., section 3.4: turns alternate, so counts differ by at most one.
         prop_assume!(size >= u64::from(nodes));
         let cluster: Vec<Member> = (0..nodes).map(|index| Member::new(first_id + index * 7)).collect();
-        let config = SchemeConfig { maglev_table_size: size, ..SchemeConfig::default() };
+        let config = SchemeConfig { maglev_table_size: Some(size), ..SchemeConfig::default() };
         let maglev = Maglev::build(&cluster, &config).unwrap();
         let floor = size / u64::from(nodes);
         let ceil = size.div_ceil(u64::from(nodes));

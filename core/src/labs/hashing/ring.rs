@@ -124,6 +124,32 @@ impl Scheme for Ring {
         Some(self.walk(key_hash, count).1)
     }
 
+    /// Token `i` owns the hashes after token `i - 1` up to its own position; the first
+    /// token also owns those past the last one, round the top of the ring.
+    fn hash_space_shares(&self) -> Option<Vec<(NodeId, f64)>> {
+        let mut owned = vec![0u128; self.members.len()];
+        let count = self.positions.len();
+        for index in 0..count {
+            let position = u128::from(self.positions[index]);
+            let previous = u128::from(self.positions[(index + count - 1) % count]);
+            // In 128 bits the first arc wraps without overflow: a single token owns all
+            // 2^64 hashes.
+            let arc = if index == 0 {
+                position + (1u128 << 64) - previous
+            } else {
+                position - previous
+            };
+            owned[self.slots[index] as usize] += arc;
+        }
+        Some(
+            self.members
+                .iter()
+                .zip(owned)
+                .map(|(member, hashes)| (member.node, hashes as f64 / (1u128 << 64) as f64))
+                .collect(),
+        )
+    }
+
     fn lookup_cost(&self) -> LookupCost {
         let tokens = self.positions.len() as u64;
         LookupCost {

@@ -18,8 +18,7 @@ use super::hash::HASH_FUNCTION_NAME;
 use super::membership::{Change, Member, Membership};
 use super::metrics::{ChangeMetrics, ComparisonRow, LoadSummary};
 use super::scheme::{
-    LookupCost, MAGLEV_TABLE_SIZE_DEFAULT, SchemeConfig, SchemeKind, check_rendezvous_work,
-    token_count,
+    LookupCost, SchemeConfig, SchemeKind, check_rendezvous_work, maglev_table_size_for, token_count,
 };
 use super::state::{HashingLab, KeyWalk};
 use super::workload::{Workload, ZipfParams};
@@ -60,10 +59,6 @@ fn vnodes_default() -> u32 {
     SchemeConfig::default().vnodes
 }
 
-fn maglev_table_size_default() -> u64 {
-    MAGLEV_TABLE_SIZE_DEFAULT
-}
-
 fn load_epsilon_default() -> f64 {
     SchemeConfig::default().load_epsilon
 }
@@ -98,9 +93,12 @@ pub struct HashingParams {
     /// The seed of key names and request draws.
     #[serde(default)]
     pub seed: u64,
-    /// Maglev's prime table size; default 65,537.
-    #[serde(default = "maglev_table_size_default")]
-    pub maglev_table_size: u64,
+    /// Maglev's prime table size. Left out, it is chosen for the largest cluster the
+    /// scenario reaches (live and crashed nodes), with
+    /// [`maglev_table_size_for`](super::scheme::maglev_table_size_for): the smallest prime
+    /// at least 65,537 and more than 100 slots per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maglev_table_size: Option<u64>,
     /// Bounded loads' epsilon; 0 to 10, default 0.25.
     #[serde(default = "load_epsilon_default")]
     pub load_epsilon: f64,
@@ -123,9 +121,28 @@ impl HashingParams {
     fn config(&self) -> SchemeConfig {
         SchemeConfig {
             vnodes: self.vnodes,
-            maglev_table_size: self.maglev_table_size,
+            maglev_table_size: Some(self.maglev_table_size()),
             load_epsilon: self.load_epsilon,
         }
+    }
+
+    /// The Maglev table size the scenario runs with: the one given, or the one for the
+    /// most nodes (live and crashed) the scenario's cluster holds at any point. One size
+    /// serves the whole run, because a table of another size would move almost every key.
+    pub fn maglev_table_size(&self) -> u64 {
+        if let Some(size) = self.maglev_table_size {
+            return size;
+        }
+        let mut membership = Membership::with_nodes(self.nodes, "params.nodes").unwrap_or_default();
+        let mut most = membership.live.len() + membership.crashed.len();
+        for change in &self.changes {
+            // An impossible change is refused by `validate`; the size before it stands.
+            if membership.apply(change, "params.changes").is_err() {
+                break;
+            }
+            most = most.max(membership.live.len() + membership.crashed.len());
+        }
+        maglev_table_size_for(most)
     }
 
     fn workload(&self) -> Workload {
@@ -200,12 +217,13 @@ impl HashingScenario {
         let params = &self.params;
         Membership::with_nodes(params.nodes, "params.nodes")?;
         params.config().validate("params.")?;
-        if params.maglev_table_size < u64::from(params.nodes) {
+        let maglev_table_size = params.maglev_table_size();
+        if maglev_table_size < u64::from(params.nodes) {
             return Err(HashingError::invalid(
                 "params.maglev_table_size",
                 format!(
-                    "must be at least the number of nodes ({}), got {}",
-                    params.nodes, params.maglev_table_size
+                    "must be at least the number of nodes ({}), got {maglev_table_size}",
+                    params.nodes
                 ),
             ));
         }
@@ -246,13 +264,13 @@ impl HashingScenario {
             if rendezvous_runs {
                 check_rendezvous_work(key_count, membership.live.len(), &field)?;
             }
-            if (params.maglev_table_size as usize) < membership.live.len() {
+            if (maglev_table_size as usize) < membership.live.len() {
                 return Err(HashingError::invalid(
                     field,
                     format!(
-                        "leaves {} live nodes, more than params.maglev_table_size ({})",
+                        "leaves {} live nodes, more than params.maglev_table_size \
+                         ({maglev_table_size})",
                         membership.live.len(),
-                        params.maglev_table_size
                     ),
                 ));
             }
@@ -296,6 +314,10 @@ pub struct ChangeReport {
     pub load: LoadSummary,
     /// The first few keys that moved.
     pub moved_examples: Vec<MovedExample>,
+    /// Why the scheme moved more keys than the ideal for a reason of structure, if it did
+    /// (jump hash after a crash or re-add in the middle of its buckets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Every scheme on the same keys and change (empty when `compare` is off).
     pub comparison: Vec<ComparisonRow>,
 }
@@ -378,6 +400,7 @@ pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError>
                 .collect(),
             load: lab.load(),
             moved_examples,
+            note: lab.last_change_note(),
             comparison: if params.compare {
                 lab.compare()?
             } else {
@@ -472,6 +495,33 @@ mod tests {
     }
 
     #[test]
+    fn a_maglev_table_left_out_is_sized_for_the_largest_cluster_and_kept_through_changes() {
+        // 945 nodes grow to 1,000: the table has more than 100 slots per node from the
+        // start, and a crash afterwards moves a few keys, not the almost all that a table
+        // resized for 999 nodes would.
+        let adds: Vec<String> = (945..1_000)
+            .map(|node| format!(r#"{{"add": {{"node": {node}}}}}"#))
+            .collect();
+        let params = format!(
+            r#"{{"scheme": "maglev", "nodes": 945, "keys": 20000, "compare": false,
+                "changes": [{}, {{"crash": {{"node": 3}}}}]}}"#,
+            adds.join(", ")
+        );
+        let parsed = parse_scenario(&scenario(&params)).unwrap();
+        let size = parsed.params.maglev_table_size();
+        assert_eq!(size, maglev_table_size_for(1_000));
+        assert!(size > 100_000);
+        let report = report(&parsed).unwrap();
+        assert!(report.lookup_cost.description.contains(&size.to_string()));
+        let crash = &report.changes.last().unwrap().metrics;
+        assert!(
+            crash.moved_fraction < 0.05,
+            "moved {}",
+            crash.moved_fraction
+        );
+    }
+
+    #[test]
     fn a_preset_loads_into_a_lab_that_replays_its_changes_like_the_report() {
         let parsed = parse_scenario(&scenario(
             r#"{"scheme": "maglev", "nodes": 4, "keys": 500, "maglev_table_size": 251,
@@ -494,7 +544,8 @@ mod tests {
         let parsed =
             parse_scenario(&scenario(r#"{"scheme": "ring", "nodes": 3, "keys": 10}"#)).unwrap();
         assert_eq!(parsed.params.vnodes, 100);
-        assert_eq!(parsed.params.maglev_table_size, 65_537);
+        assert_eq!(parsed.params.maglev_table_size, None);
+        assert_eq!(parsed.params.maglev_table_size(), 65_537);
         assert_eq!(parsed.params.replicas, 3);
         assert!(parsed.params.compare);
     }
@@ -615,9 +666,20 @@ mod preset_tests {
     use std::fmt::Write as _;
 
     use super::*;
+    use crate::labs::hashing::PlacementSpread;
 
     fn run(json: &str) -> HashingReport {
         report_from_json(json).unwrap()
+    }
+
+    /// The exact spread of a scheme's shares, or `-` where it has none.
+    fn exact(placement: Option<&PlacementSpread>) -> String {
+        placement.map_or("-".to_owned(), |spread| {
+            format!(
+                "std/mean {:.6} max/mean {:.6}",
+                spread.std_dev_over_mean, spread.max_over_mean
+            )
+        })
     }
 
     /// The figures of a report, one line per fact, with fixed decimals.
@@ -626,13 +688,14 @@ mod preset_tests {
         let load = &report.initial_load;
         let _ = writeln!(
             text,
-            "{} keys {} requests {} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6}",
+            "{} keys {} requests {} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6} | exact {}",
             report.scheme.name(),
             report.keys,
             report.requests,
             load.keys_std_dev_over_mean,
             load.keys_max_over_mean,
-            load.requests_max_over_mean
+            load.requests_max_over_mean,
+            exact(load.placement.as_ref())
         );
         for change in &report.changes {
             let _ = writeln!(text, "{}", change.description);
@@ -640,15 +703,19 @@ mod preset_tests {
                 let metrics = row.change.as_ref();
                 let _ = writeln!(
                     text,
-                    "  {:<13} moved {:>6} ideal {:>9.1} bystanders {:>6} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6}",
+                    "  {:<13} moved {:>6} ideal {:>9.1} bystanders {:>6} | keys std/mean {:.6} max/mean {:.6} | requests max/mean {:.6} | exact {}",
                     row.scheme.name(),
                     metrics.map_or(0, |m| m.keys_moved),
                     metrics.map_or(0.0, |m| m.ideal_keys),
                     metrics.map_or(0, |m| m.moves_between_bystanders),
                     row.keys_std_dev_over_mean,
                     row.keys_max_over_mean,
-                    row.requests_max_over_mean
+                    row.requests_max_over_mean,
+                    exact(row.placement.as_ref())
                 );
+                if let Some(note) = &row.note {
+                    let _ = writeln!(text, "    {note}");
+                }
             }
         }
         if let Some(walk) = &report.selected_key {
@@ -746,6 +813,35 @@ mod preset_tests {
         let crash = &report.changes[0].metrics;
         assert!(crash.moves_between_bystanders > 0);
         assert!(crash.moved_fraction < 2.0 * crash.ideal_fraction);
+    }
+
+    #[test]
+    fn jump_moves_far_above_the_ideal_after_a_crash_in_the_middle_and_the_report_says_why() {
+        let report = run_preset("hashing-maglev-vs-ring");
+        let (crash, readd, add) = (&report.changes[0], &report.changes[1], &report.changes[2]);
+        let jump = row(crash, SchemeKind::Jump);
+        let metrics = jump.change.as_ref().unwrap();
+        // Node 3 of ten: the ideal is its tenth, but every node after it shifts one bucket.
+        assert!(metrics.moved_fraction > 5.0 * metrics.ideal_fraction);
+        assert!(jump.note.as_ref().unwrap().contains("only the last bucket"));
+        // Re-added at the end, node 3 takes the last bucket: the re-add moves only keys to
+        // it, and the note says why the crash's moves between survivors stay.
+        let jump_readd = row(readd, SchemeKind::Jump);
+        assert_eq!(
+            jump_readd.change.as_ref().unwrap().moves_between_bystanders,
+            0
+        );
+        assert!(jump_readd.note.as_ref().unwrap().contains("not restored"));
+        // Adding a node at the end is what jump hash does cheaply: no note.
+        assert!(row(add, SchemeKind::Jump).note.is_none());
+        assert!(
+            crash
+                .comparison
+                .iter()
+                .filter(|row| row.note.is_some())
+                .count()
+                == 1
+        );
     }
 
     #[test]

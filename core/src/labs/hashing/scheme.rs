@@ -56,17 +56,24 @@ impl SchemeKind {
 pub struct SchemeConfig {
     /// Ring tokens per unit of weight (the ring and bounded loads), 1 to [`VNODES_MAX`].
     pub vnodes: u32,
-    /// Maglev's table size M: a prime, at least the number of live nodes. The paper
-    /// uses 65,537 (the default) for small clusters and advises M well above 100 N so
-    /// that every node's share is within about 1% of even.
-    pub maglev_table_size: u64,
+    /// Maglev's table size M, a prime at least the number of live nodes; `None` (the
+    /// default) lets the lab choose it for the cluster with [`maglev_table_size_for`].
+    /// A lab or scenario chooses it once, when it is set up, and keeps it through every
+    /// membership change: a table of another size sends almost every key elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maglev_table_size: Option<u64>,
     /// Bounded loads' epsilon: no node holds more than `ceil((1 + epsilon) * keys / n)`
     /// keys (weighted by its share). From 0 to 10; the paper's examples use 0.25.
     pub load_epsilon: f64,
 }
 
-/// The default Maglev table size, the prime the Maglev paper uses in its evaluation.
+/// The smallest Maglev table chosen: 65,537, the prime of the Maglev paper's evaluation
+/// of small clusters, enough for up to 655 nodes (see [`maglev_table_size_for`]).
 pub const MAGLEV_TABLE_SIZE_DEFAULT: u64 = 65_537;
+/// How many table slots per node Maglev's table should have at least: Eisenbud et al.
+/// (section 3.4) keep M larger than 100 N so that the nodes' shares of the table differ
+/// by at most about 1%.
+pub const MAGLEV_SLOTS_PER_NODE_MIN: u64 = 100;
 /// The largest Maglev table allowed, which bounds memory to a few megabytes.
 pub const MAGLEV_TABLE_SIZE_MAX: u64 = 1_000_003;
 /// The largest bounded-loads epsilon allowed.
@@ -76,7 +83,7 @@ impl Default for SchemeConfig {
     fn default() -> Self {
         Self {
             vnodes: 100,
-            maglev_table_size: MAGLEV_TABLE_SIZE_DEFAULT,
+            maglev_table_size: None,
             load_epsilon: 0.25,
         }
     }
@@ -92,13 +99,15 @@ impl SchemeConfig {
                 format!("must be between 1 and {VNODES_MAX}, got {}", self.vnodes),
             ));
         }
-        let size = self.maglev_table_size;
-        if !(2..=MAGLEV_TABLE_SIZE_MAX).contains(&size) || !is_prime(size) {
+        if let Some(size) = self.maglev_table_size
+            && (!(2..=MAGLEV_TABLE_SIZE_MAX).contains(&size) || !is_prime(size))
+        {
             return Err(HashingError::invalid(
                 format!("{prefix}maglev_table_size"),
                 format!(
-                    "must be a prime between 2 and {MAGLEV_TABLE_SIZE_MAX} (default \
-                     {MAGLEV_TABLE_SIZE_DEFAULT}), got {size}"
+                    "must be a prime between 2 and {MAGLEV_TABLE_SIZE_MAX} (left out, it is \
+                     the smallest prime at least {MAGLEV_TABLE_SIZE_DEFAULT} and 100 times \
+                     the nodes), got {size}"
                 ),
             ));
         }
@@ -114,6 +123,40 @@ impl SchemeConfig {
         }
         Ok(())
     }
+}
+
+impl SchemeConfig {
+    /// This configuration with Maglev's table size chosen for a cluster of `nodes` when
+    /// none was given ([`maglev_table_size_for`]); a size given is kept.
+    pub fn with_maglev_table_for(mut self, nodes: usize) -> Self {
+        if self.maglev_table_size.is_none() {
+            self.maglev_table_size = Some(maglev_table_size_for(nodes));
+        }
+        self
+    }
+
+    /// The Maglev table size for `nodes` live nodes: the one given, or else
+    /// [`maglev_table_size_for`] of `nodes`.
+    pub fn maglev_table_size_or_for(&self, nodes: usize) -> u64 {
+        self.maglev_table_size
+            .unwrap_or_else(|| maglev_table_size_for(nodes))
+    }
+}
+
+/// The Maglev table size for a cluster of `nodes`: the smallest prime at least
+/// [`MAGLEV_TABLE_SIZE_DEFAULT`] and at least [`MAGLEV_SLOTS_PER_NODE_MIN`] slots per node.
+///
+/// Eisenbud et al. ask for a prime M larger than 100 N (section 3.4) and evaluate 65,537
+/// and 655,373 (section 5.3). A fixed 65,537 holds that only up to 655 nodes; at the lab's
+/// 4,096 nodes it would give 16 slots per node, and each node's share of the keys would
+/// be one of only a few values. 100 N itself is never prime, so the size is above it.
+pub fn maglev_table_size_for(nodes: usize) -> u64 {
+    let mut size = (nodes as u64 * MAGLEV_SLOTS_PER_NODE_MIN).max(MAGLEV_TABLE_SIZE_DEFAULT);
+    // Primes are dense (one in about 13 numbers near a million), so this ends quickly.
+    while !is_prime(size) {
+        size += 1;
+    }
+    size
 }
 
 /// Whether `number` is prime, by trial division (numbers here are at most about 10^6).
@@ -180,6 +223,14 @@ pub trait Scheme {
 
     /// What a lookup costs now.
     fn lookup_cost(&self) -> LookupCost;
+
+    /// Each node's exact share of the 2^64 key hashes, from the scheme's structure (the
+    /// ring's arcs, Maglev's table), or `None` where only placing keys tells (rendezvous,
+    /// bounded loads) or the shares are equal by construction (modulo, jump). Counting
+    /// placed keys adds the noise of sampling them to these shares.
+    fn hash_space_shares(&self) -> Option<Vec<(NodeId, f64)>> {
+        None
+    }
 }
 
 /// Builds the scheme `kind` for `members`.
@@ -257,13 +308,14 @@ pub(crate) fn log2_steps(count: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labs::hashing::NODES_MAX;
 
     #[test]
     fn the_default_maglev_table_size_is_prime_and_its_neighbours_are_refused() {
         assert!(is_prime(MAGLEV_TABLE_SIZE_DEFAULT));
         assert!(is_prime(MAGLEV_TABLE_SIZE_MAX));
         let config = SchemeConfig {
-            maglev_table_size: 65_536,
+            maglev_table_size: Some(65_536),
             ..SchemeConfig::default()
         };
         let error = config.validate("params.").unwrap_err();
@@ -272,6 +324,35 @@ mod tests {
                 .to_string()
                 .starts_with("params.maglev_table_size: must be a prime")
         );
+    }
+
+    #[test]
+    fn maglev_s_table_keeps_more_than_one_hundred_slots_per_node_at_every_cluster_size() {
+        // Eisenbud et al., section 3.4: M is a prime larger than 100 N.
+        assert_eq!(maglev_table_size_for(1), MAGLEV_TABLE_SIZE_DEFAULT);
+        assert_eq!(maglev_table_size_for(655), MAGLEV_TABLE_SIZE_DEFAULT);
+        let thousand = maglev_table_size_for(1_000);
+        assert!(thousand > 100_000, "{thousand}");
+        assert!(is_prime(thousand));
+        for nodes in [656, 1_000, 2_048, NODES_MAX] {
+            let size = maglev_table_size_for(nodes);
+            assert!(is_prime(size));
+            assert!(size > 100 * nodes as u64, "{size} slots for {nodes} nodes");
+            assert!(size <= MAGLEV_TABLE_SIZE_MAX);
+            // The smallest such prime: nothing between 100 N and it is prime.
+            assert!((100 * nodes as u64..size).all(|number| !is_prime(number)));
+        }
+    }
+
+    #[test]
+    fn a_maglev_table_size_given_is_kept_and_one_left_out_is_chosen_for_the_cluster() {
+        let given = SchemeConfig {
+            maglev_table_size: Some(251),
+            ..SchemeConfig::default()
+        };
+        assert_eq!(given.clone().with_maglev_table_for(1_000), given);
+        let chosen = SchemeConfig::default().with_maglev_table_for(1_000);
+        assert_eq!(chosen.maglev_table_size, Some(maglev_table_size_for(1_000)));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use super::bounded::BoundedLoads;
 use super::hash::ring_fraction;
 use super::membership::{Change, Member, Membership};
 use super::metrics::{
-    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, compare_schemes, load_summary, moved_keys,
+    ChangeMetrics, ComparisonRow, LoadSummary, MovedKey, PlacementSpread, change_note,
+    compare_schemes, load_summary, moved_keys, placement_spread,
 };
 use super::ring::Ring;
 use super::scheme::{
@@ -88,8 +89,8 @@ pub struct KeyWalk {
     pub owner_before: Option<NodeId>,
     /// Its preference list (owner first), when the scheme has one.
     pub replicas: Option<Vec<NodeId>>,
-    /// The ring tokens visited clockwise from the key (ring schemes only): up to the
-    /// last replica for the ring, up to the owner for bounded loads.
+    /// The ring tokens visited clockwise from the key up to the last replica (ring schemes
+    /// only); under bounded loads the walk passes the full nodes before the owner.
     pub visited: Vec<RingToken>,
 }
 
@@ -124,7 +125,8 @@ pub struct HashingLab {
 
 impl HashingLab {
     /// A lab placing `workload`'s keys on `membership` with `scheme`, showing
-    /// preference lists of `replicas` nodes.
+    /// preference lists of `replicas` nodes. A Maglev table size left out of `config` is
+    /// chosen here for the cluster (live and crashed nodes) and kept through later changes.
     pub fn new(
         scheme: SchemeKind,
         config: SchemeConfig,
@@ -133,6 +135,7 @@ impl HashingLab {
         replicas: u32,
     ) -> Result<Self, HashingError> {
         config.validate("")?;
+        let config = config.with_maglev_table_for(cluster_size(&membership));
         check_replicas(replicas)?;
         let keys = workload.generate("")?;
         let mut lab = Self {
@@ -272,8 +275,10 @@ impl HashingLab {
     }
 
     /// Changes the scheme parameters, re-placing the keys and recounting the last change.
+    /// A Maglev table size left out is chosen for the cluster as it is now.
     pub fn set_config(&mut self, config: SchemeConfig) -> Result<(), HashingError> {
         config.validate("")?;
+        let config = config.with_maglev_table_for(cluster_size(&self.membership));
         let previous = std::mem::replace(&mut self.config, config);
         self.recompute().inspect_err(|_| self.config = previous)
     }
@@ -334,16 +339,38 @@ impl HashingLab {
         Ok(())
     }
 
-    /// The load of every live node now.
+    /// Why the last change moved more keys than the ideal under the current scheme for a
+    /// reason of structure (jump hash renumbering its buckets), if it did.
+    pub fn last_change_note(&self) -> Option<String> {
+        let last = self.last_change.as_ref()?;
+        change_note(self.scheme, &last.members_before, &last.metrics.change)
+    }
+
+    /// The load of every live node now, with the exact spread of the scheme's shares
+    /// where it has them.
     pub fn load(&self) -> LoadSummary {
-        load_summary(&self.membership.live, &self.assignment, &self.keys)
+        let mut load = load_summary(&self.membership.live, &self.assignment, &self.keys);
+        load.placement = self.placement(&self.membership.live);
+        load
     }
 
     /// The load before the last change (for the before/after picture).
     pub fn load_before(&self) -> Option<LoadSummary> {
-        self.last_change
-            .as_ref()
-            .map(|last| load_summary(&last.members_before, &last.assignment_before, &self.keys))
+        self.last_change.as_ref().map(|last| {
+            let mut load = load_summary(&last.members_before, &last.assignment_before, &self.keys);
+            load.placement = self.placement(&last.members_before);
+            load
+        })
+    }
+
+    /// The exact spread of the current scheme's shares for `members`, for the schemes
+    /// that have exact shares (only those are built here).
+    fn placement(&self, members: &[Member]) -> Option<PlacementSpread> {
+        if !matches!(self.scheme, SchemeKind::Ring | SchemeKind::Maglev) {
+            return None;
+        }
+        let scheme = build_scheme(self.scheme, members, &self.config).ok()?;
+        placement_spread(scheme.as_ref(), members)
     }
 
     /// What a lookup costs under the current scheme and members.
@@ -429,24 +456,11 @@ impl HashingLab {
                 (Some(owners), tokens_at(&ring, &visited))
             }
             SchemeKind::BoundedLoads => {
+                // The list starts with the owner the capped placement chose, not the plain
+                // ring's (see `bounded`'s module documentation).
                 let bounded = BoundedLoads::build(&self.membership.live, &self.config)?;
-                let ring = bounded.ring();
-                let start = ring.token_index(hash);
-                let total = ring.positions().len();
-                let visited: Vec<usize> = (0..total)
-                    .map(|step| (start + step) % total)
-                    .scan(false, |found, token| {
-                        if *found {
-                            return None;
-                        }
-                        *found = ring.owners()[token] == owner;
-                        Some(token)
-                    })
-                    .collect();
-                (
-                    bounded.replicas(hash, replica_count),
-                    tokens_at(ring, &visited),
-                )
+                let (visited, owners) = bounded.walk(hash, owner, replica_count);
+                (Some(owners), tokens_at(bounded.ring(), &visited))
             }
             kind => {
                 let scheme = build_scheme(kind, &self.membership.live, &self.config)?;
@@ -467,6 +481,12 @@ impl HashingLab {
             visited,
         })
     }
+}
+
+/// The nodes a Maglev table is sized for: the live ones and the crashed ones, which may
+/// come back.
+fn cluster_size(membership: &Membership) -> usize {
+    membership.live.len() + membership.crashed.len()
 }
 
 fn check_replicas(replicas: u32) -> Result<(), HashingError> {
@@ -610,6 +630,66 @@ mod tests {
         // Typing it again finds the same key rather than adding a second copy.
         assert_eq!(lab.add_typed_key("alice").unwrap(), 100);
         assert_eq!(lab.keys().len(), 101);
+    }
+
+    #[test]
+    fn under_bounded_loads_a_key_s_preference_list_starts_with_the_owner_the_caps_chose() {
+        // Issue 18: ten nodes of one token, epsilon 0.25, 100,000 keys. Full nodes turn
+        // "dave" away, and its list used to come from the plain ring, without its owner.
+        let config = SchemeConfig {
+            vnodes: 1,
+            load_epsilon: 0.25,
+            ..SchemeConfig::default()
+        };
+        let workload = Workload {
+            keys: 100_000,
+            typed_keys: vec!["dave".to_owned()],
+            zipf: None,
+            seed: 1,
+        };
+        let lab = HashingLab::new(
+            SchemeKind::BoundedLoads,
+            config.clone(),
+            Membership::with_nodes(10, "nodes").unwrap(),
+            workload,
+            3,
+        )
+        .unwrap();
+        let ring = Ring::build(&lab.membership().live, &config).unwrap();
+        let dave = lab.keys().find("dave").unwrap() as u32;
+        let walk = lab.key_walk(dave).unwrap();
+        let ring_owner = ring.lookup(lab.keys().hashes[dave as usize]);
+        assert_ne!(
+            walk.owner, ring_owner,
+            "dave is no longer a key the caps move"
+        );
+        let replicas = walk.replicas.unwrap();
+        assert_eq!(replicas[0], walk.owner);
+        assert_eq!(replicas.len(), 3);
+        assert!(replicas[0] != replicas[1] && replicas[1] != replicas[2]);
+        assert!(replicas[0] != replicas[2]);
+        // The walk passes the full nodes, reaches the owner, and ends at the last replica.
+        assert_eq!(walk.visited[0].node, ring_owner);
+        assert_eq!(
+            walk.visited.last().map(|token| token.node),
+            Some(replicas[2])
+        );
+    }
+
+    #[test]
+    fn the_load_and_the_comparison_carry_the_exact_spread_where_a_scheme_has_one() {
+        let mut lab = lab(SchemeKind::Ring, 10, 2_000);
+        let exact = lab
+            .load()
+            .placement
+            .expect("the ring's arcs give exact shares");
+        assert!(exact.std_dev_over_mean > 0.0 && exact.max_over_mean > 1.0);
+        lab.set_scheme(SchemeKind::Rendezvous).unwrap();
+        assert_eq!(lab.load().placement, None);
+        for row in lab.compare().unwrap() {
+            let expected = matches!(row.scheme, SchemeKind::Ring | SchemeKind::Maglev);
+            assert_eq!(row.placement.is_some(), expected, "{:?}", row.scheme);
+        }
     }
 
     #[test]

@@ -101,6 +101,10 @@ pub fn HashingLoadChart(props: &HashingLoadChartProps) -> Html {
             </svg>
             <p class="muted">
                 { format!("Keys: std/mean {:.3}, max/mean {:.3}", load.keys_std_dev_over_mean, load.keys_max_over_mean) }
+                if let Some(exact) = &load.placement {
+                    { format!("; the scheme's exact shares of the hash space: std/mean {:.3}, max/mean {:.3} \
+                        (counted keys add the noise of sampling them)", exact.std_dev_over_mean, exact.max_over_mean) }
+                }
                 if skewed {
                     { format!("; requests: std/mean {:.3}, max/mean {:.3}", load.requests_std_dev_over_mean, load.requests_max_over_mean) }
                 }
@@ -232,6 +236,17 @@ pub fn HashingComparison(props: &HashingComparisonProps) -> Html {
     let body = match &state.derived.comparison {
         Err(reason) => html! { <p class="field-error" role="alert">{ reason.clone() }</p> },
         Ok(rows) => {
+            // A scheme that moved more than the ideal by its structure says why, beside
+            // the table (the sentences come from the core).
+            let notes = rows.iter().filter_map(|row| {
+                row.note.as_ref().map(|note| {
+                    html! {
+                        <p class="muted comparison-note" data-scheme={row.scheme.name()}>
+                            <strong>{ format!("{}: ", scheme_title(row.scheme)) }</strong>{ note.clone() }
+                        </p>
+                    }
+                })
+            });
             let rows = rows.iter().map(|row| {
                 let (moved, ideal) = match &row.change {
                     Some(change) => (
@@ -250,6 +265,7 @@ pub fn HashingComparison(props: &HashingComparisonProps) -> Html {
                         <td class="moved">{ moved }</td>
                         <td>{ ideal }</td>
                         <td>{ format!("{:.3}", row.keys_std_dev_over_mean) }</td>
+                        <td>{ row.placement.map_or_else(|| "–".to_owned(), |exact| format!("{:.3}", exact.std_dev_over_mean)) }</td>
                         <td>{ format!("{:.3}", row.keys_max_over_mean) }</td>
                         <td title={row.lookup_cost.description.clone()}>
                             { format!("{} ({:.1} steps)", row.lookup_cost.complexity, row.lookup_cost.steps) }
@@ -258,6 +274,7 @@ pub fn HashingComparison(props: &HashingComparisonProps) -> Html {
                 }
             });
             html! {
+                <>
                 <div class="table-wrap">
                     <table class="numbers comparison">
                         <thead><tr>
@@ -265,12 +282,17 @@ pub fn HashingComparison(props: &HashingComparisonProps) -> Html {
                             <th scope="col">{ "Keys moved" }</th>
                             <th scope="col">{ "Ideal" }</th>
                             <th scope="col">{ "Std/mean" }</th>
+                            <th scope="col" title="From the ring's arcs or Maglev's table, without the noise of sampling keys">
+                                { "Exact std/mean" }
+                            </th>
                             <th scope="col">{ "Max/mean" }</th>
                             <th scope="col">{ "Lookup cost" }</th>
                         </tr></thead>
                         <tbody>{ for rows }</tbody>
                     </table>
                 </div>
+                { for notes }
+                </>
             }
         }
     };

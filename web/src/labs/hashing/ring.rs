@@ -5,6 +5,7 @@
 //! says "moved" as well as the colour. Schemes without a ring (modulo, rendezvous, jump,
 //! Maglev) still place each key dot at its hash's position, for comparison.
 
+use netsplit_core::protocol::NodeId;
 use yew::prelude::*;
 
 use super::state::{Action, HashingHandle, TOKEN_TICKS_MAX, count, node_colour, node_label};
@@ -96,9 +97,19 @@ pub fn HashingRing(props: &HashingRingProps) -> Html {
             }
         });
         let replicas = walk.replicas.clone().unwrap_or_default();
+        // A stop is where the walk first meets each node of the preference list (the core
+        // computes the list; a node with several tokens on the walk is a stop once).
+        let mut met: Vec<NodeId> = Vec::with_capacity(replicas.len());
+        let first_visits = walk.visited.iter().filter(move |token| {
+            let first = replicas.contains(&token.node) && !met.contains(&token.node);
+            if first {
+                met.push(token.node);
+            }
+            first
+        });
         // Dense rings put the replicas' tokens side by side, so each label sits one step
         // further out than the one before to stay readable.
-        let stops = walk.visited.iter().filter(|token| replicas.contains(&token.node)).enumerate().map(|(step, token)| {
+        let stops = first_visits.enumerate().map(|(step, token)| {
             let (x, y) = point(token.fraction, RING_RADIUS + 14.0);
             let (lx, ly) = point(token.fraction, RING_RADIUS + 26.0 + 10.0 * step as f64);
             let is_owner = token.node == walk.owner;

@@ -531,11 +531,13 @@ pub fn count(value: u64) -> String {
     out
 }
 
-/// The sentence that reports the last change: "moved 9.1% of keys; ideal 9.1%".
+/// The sentence that reports the last change: "moved 9.1% of keys; ideal 9.1%", followed
+/// by the core's reason when the scheme moved more than the ideal by its structure (jump
+/// hash after a crash in the middle).
 pub fn moved_sentence(state: &HashingState) -> Option<String> {
     let last = state.lab.last_change()?;
     let metrics = &last.metrics;
-    Some(format!(
+    let sentence = format!(
         "{}: moved {} of keys; ideal {} ({} of {} keys moved, ideal {})",
         metrics.change.describe(),
         percent(metrics.moved_fraction),
@@ -543,5 +545,9 @@ pub fn moved_sentence(state: &HashingState) -> Option<String> {
         count(metrics.keys_moved),
         count(state.lab.keys().len() as u64),
         count(metrics.ideal_keys.round() as u64),
-    ))
+    );
+    Some(match state.lab.last_change_note() {
+        Some(note) => format!("{sentence}. {note}"),
+        None => sentence,
+    })
 }
