@@ -72,6 +72,14 @@ impl ScenarioError {
     pub fn invalid((path, reason): (String, String)) -> Self {
         ScenarioError::Invalid { path, reason }
     }
+
+    /// A [`ScenarioError::Invalid`] at `path` with `reason`.
+    pub fn at(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        ScenarioError::Invalid {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 fn default_disk_write_latency_ms() -> f64 {

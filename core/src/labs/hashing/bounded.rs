@@ -29,11 +29,11 @@
 //! it, so it gives the list for the plain ring's owner; [`BoundedLoads::walk`] gives it
 //! for the owner the placement chose, and is what the lab shows.
 
-use super::HashingError;
 use super::membership::{Member, total_weight};
 use super::ring::Ring;
 use super::scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, log2_steps};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// The ring with bounded loads.
 #[derive(Debug, Clone)]
@@ -140,7 +140,7 @@ impl BoundedLoads {
 }
 
 impl Scheme for BoundedLoads {
-    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, ScenarioError> {
         Ok(Self {
             ring: Ring::build(members, config)?,
             epsilon: config.load_epsilon,

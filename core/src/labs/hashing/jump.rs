@@ -18,10 +18,10 @@
 //! crashing and re-adding it does not restore the placement. The lab shows both on
 //! purpose, and [`change_note`] says why beside the numbers.
 
-use super::HashingError;
 use super::membership::{Change, Member};
 use super::scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, check_inputs};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// The paper's function: the bucket in `0..buckets` for `key`. Returns 0 when
 /// `buckets` is 0, which callers never pass.
@@ -107,7 +107,7 @@ pub struct Jump {
 }
 
 impl Scheme for Jump {
-    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, ScenarioError> {
         check_inputs(members, config)?;
         let buckets = members
             .iter()

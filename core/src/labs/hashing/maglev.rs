@@ -23,11 +23,11 @@
 //! Permutations are computed as needed rather than stored (the paper precomputes an
 //! N x M array; for 1,000 nodes and M = 65,537 that would be half a gigabyte).
 
-use super::HashingError;
 use super::hash::{maglev_offset_hash, maglev_skip_hash};
 use super::membership::Member;
 use super::scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, check_inputs};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// Marks a table slot no node has claimed yet.
 const EMPTY: u32 = u32::MAX;
@@ -60,14 +60,14 @@ impl Maglev {
 }
 
 impl Scheme for Maglev {
-    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, ScenarioError> {
         check_inputs(members, config)?;
         // A configuration without a size gets the one for this cluster; the lab and
         // scenarios choose it once for the cluster instead, so that it stays the same
         // across membership changes.
         let size = config.maglev_table_size_or_for(members.len());
         if (size as usize) < members.len() {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "maglev_table_size",
                 format!(
                     "must be at least the number of live nodes ({}), got {size}",

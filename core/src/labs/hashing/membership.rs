@@ -7,8 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{HashingError, NODES_MAX, WEIGHT_MAX};
+use super::{NODES_MAX, WEIGHT_MAX};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// A live node and its weight (its relative share of the keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,9 +96,9 @@ pub struct Membership {
 
 impl Membership {
     /// Nodes `0..count`, all of weight 1. `field` names the count in errors.
-    pub fn with_nodes(count: u32, field: &str) -> Result<Self, HashingError> {
+    pub fn with_nodes(count: u32, field: &str) -> Result<Self, ScenarioError> {
         if count == 0 || count as usize > NODES_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 field,
                 format!("must be between 1 and {NODES_MAX} nodes, got {count}"),
             ));
@@ -110,7 +111,7 @@ impl Membership {
 
     /// The given live members, checked: at least one, at most [`NODES_MAX`], distinct
     /// ids, weights in range.
-    pub fn from_members(live: Vec<Member>, field: &str) -> Result<Self, HashingError> {
+    pub fn from_members(live: Vec<Member>, field: &str) -> Result<Self, ScenarioError> {
         validate_members(&live, field)?;
         Ok(Self {
             live,
@@ -129,24 +130,24 @@ impl Membership {
     /// Applies `change`, or explains (naming `field`) why it cannot be applied. The set
     /// is unchanged on error. Removing or crashing the last live node is refused,
     /// because every key must have somewhere to go.
-    pub fn apply(&mut self, change: &Change, field: &str) -> Result<(), HashingError> {
+    pub fn apply(&mut self, change: &Change, field: &str) -> Result<(), ScenarioError> {
         match *change {
             Change::Add { node, weight } => {
                 if self.live_index(node).is_some() {
-                    return Err(HashingError::invalid(
+                    return Err(ScenarioError::at(
                         field,
                         format!("node {node} is already live"),
                     ));
                 }
                 if self.crashed_index(node).is_some() {
-                    return Err(HashingError::invalid(
+                    return Err(ScenarioError::at(
                         field,
                         format!("node {node} crashed; use readd to bring it back"),
                     ));
                 }
                 check_weight(weight, &format!("{field}.weight"))?;
                 if self.live.len() >= NODES_MAX {
-                    return Err(HashingError::invalid(
+                    return Err(ScenarioError::at(
                         field,
                         format!("at most {NODES_MAX} nodes may be live"),
                     ));
@@ -160,7 +161,7 @@ impl Membership {
                 } else if let Some(index) = self.crashed_index(node) {
                     self.crashed.remove(index);
                 } else {
-                    return Err(HashingError::invalid(
+                    return Err(ScenarioError::at(
                         field,
                         format!("node {node} is neither live nor crashed"),
                     ));
@@ -168,10 +169,7 @@ impl Membership {
             }
             Change::Crash { node } => {
                 let Some(index) = self.live_index(node) else {
-                    return Err(HashingError::invalid(
-                        field,
-                        format!("node {node} is not live"),
-                    ));
+                    return Err(ScenarioError::at(field, format!("node {node} is not live")));
                 };
                 self.refuse_last(node, field)?;
                 let member = self.live.remove(index);
@@ -179,7 +177,7 @@ impl Membership {
             }
             Change::Readd { node } => {
                 let Some(index) = self.crashed_index(node) else {
-                    return Err(HashingError::invalid(
+                    return Err(ScenarioError::at(
                         field,
                         format!("node {node} has not crashed"),
                     ));
@@ -191,9 +189,9 @@ impl Membership {
         Ok(())
     }
 
-    fn refuse_last(&self, node: NodeId, field: &str) -> Result<(), HashingError> {
+    fn refuse_last(&self, node: NodeId, field: &str) -> Result<(), ScenarioError> {
         if self.live.len() == 1 {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 field,
                 format!("node {node} is the last live node; keys would have nowhere to go"),
             ));
@@ -212,9 +210,9 @@ pub fn total_weight(members: &[Member]) -> u64 {
     members.iter().map(|member| u64::from(member.weight)).sum()
 }
 
-fn check_weight(weight: u32, field: &str) -> Result<(), HashingError> {
+fn check_weight(weight: u32, field: &str) -> Result<(), ScenarioError> {
     if weight == 0 || weight > WEIGHT_MAX {
-        return Err(HashingError::invalid(
+        return Err(ScenarioError::at(
             field,
             format!("must be between 1 and {WEIGHT_MAX}, got {weight}"),
         ));
@@ -224,9 +222,9 @@ fn check_weight(weight: u32, field: &str) -> Result<(), HashingError> {
 
 /// Checks a member list every scheme can be built from: one to [`NODES_MAX`] members,
 /// distinct ids, weights from 1 to [`WEIGHT_MAX`].
-pub fn validate_members(members: &[Member], field: &str) -> Result<(), HashingError> {
+pub fn validate_members(members: &[Member], field: &str) -> Result<(), ScenarioError> {
     if members.is_empty() || members.len() > NODES_MAX {
-        return Err(HashingError::invalid(
+        return Err(ScenarioError::at(
             field,
             format!(
                 "must hold between 1 and {NODES_MAX} nodes, got {}",
@@ -237,7 +235,7 @@ pub fn validate_members(members: &[Member], field: &str) -> Result<(), HashingEr
     let mut ids: Vec<NodeId> = members.iter().map(|member| member.node).collect();
     ids.sort_unstable();
     if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
-        return Err(HashingError::invalid(
+        return Err(ScenarioError::at(
             field,
             format!("node {} appears twice", pair[0]),
         ));

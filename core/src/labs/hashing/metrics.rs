@@ -5,13 +5,13 @@ use crate::collections::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::HashingError;
 use super::membership::{Change, Member, ideal_moved_fraction, total_weight};
 use super::scheme::{
     LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme, check_rendezvous_work,
 };
 use super::workload::KeySet;
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// One node's share of the keys and of the requests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -308,7 +308,7 @@ pub fn compare_schemes(
     change: Option<(&Change, &[Member])>,
     keys: &KeySet,
     config: &SchemeConfig,
-) -> Result<Vec<ComparisonRow>, HashingError> {
+) -> Result<Vec<ComparisonRow>, ScenarioError> {
     let most_nodes = change.map_or(before.len(), |(_, after)| before.len().max(after.len()));
     check_rendezvous_work(keys.len(), most_nodes, "keys")?;
     let mut rows = Vec::with_capacity(SchemeKind::ALL.len());

@@ -6,10 +6,10 @@
 //! B + 1, a key stays put only if `hash mod B == hash mod (B + 1)`, which holds for about
 //! 1/(B + 1) of keys, so about B/(B + 1) of them move.
 
-use super::HashingError;
 use super::membership::Member;
 use super::scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, check_inputs};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// The modulo-N scheme.
 #[derive(Debug, Clone)]
@@ -18,7 +18,7 @@ pub struct Modulo {
 }
 
 impl Scheme for Modulo {
-    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, ScenarioError> {
         check_inputs(members, config)?;
         let buckets = members
             .iter()

@@ -12,11 +12,11 @@
 //! it a key share proportional to w. When all weights are equal the lab compares the
 //! integer hashes directly instead, which ranks identically and needs no floating point.
 
-use super::HashingError;
 use super::hash::{rendezvous_node_seed, rendezvous_score};
 use super::membership::Member;
 use super::scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, check_inputs};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// Rendezvous hashing over the live nodes.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ impl Rendezvous {
 }
 
 impl Scheme for Rendezvous {
-    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, ScenarioError> {
         check_inputs(members, config)?;
         let weighted = members
             .iter()

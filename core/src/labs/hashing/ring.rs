@@ -13,13 +13,13 @@
 //! a branch-light binary search over eight-byte positions. Dynamo's preference list for
 //! a key is the first N distinct owners met walking clockwise from it.
 
-use super::HashingError;
 use super::hash::token_position;
 use super::membership::Member;
 use super::scheme::{
     LookupCost, Scheme, SchemeConfig, SchemeKind, check_inputs, log2_steps, token_count,
 };
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// The ring: token positions in ascending order and each token's owner.
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ impl Ring {
 }
 
 impl Scheme for Ring {
-    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError> {
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, ScenarioError> {
         check_inputs(members, config)?;
         let total = token_count(members, config)? as usize;
         let mut tokens: Vec<(u64, NodeId, u32)> = Vec::with_capacity(total);

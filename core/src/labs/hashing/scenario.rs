@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::NODES_MAX;
 use super::hash::HASH_FUNCTION_NAME;
 use super::membership::{Change, Member, Membership};
 use super::metrics::{ChangeMetrics, ComparisonRow, LoadSummary};
@@ -22,8 +23,8 @@ use super::scheme::{
 };
 use super::state::{HashingLab, KeyWalk};
 use super::workload::{Workload, ZipfParams};
-use super::{HashingError, NODES_MAX};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// The scenario format version this code reads.
 pub const SCENARIO_VERSION: u32 = 1;
@@ -165,7 +166,7 @@ impl HashingParams {
     /// The lab in its initial state (before any of `changes`), for the playground to
     /// load a preset and then apply its changes one at a time. The selected key, if
     /// any, is selected.
-    pub fn lab(&self) -> Result<HashingLab, HashingError> {
+    pub fn lab(&self) -> Result<HashingLab, ScenarioError> {
         let membership = Membership::with_nodes(self.nodes, "params.nodes")?;
         let mut lab = HashingLab::new(
             self.scheme,
@@ -186,27 +187,27 @@ impl HashingParams {
 
 impl HashingScenario {
     /// Checks every field that can be checked without running, naming the field path.
-    pub fn validate(&self) -> Result<(), HashingError> {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
         if self.version != SCENARIO_VERSION {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "version",
                 format!("must be {SCENARIO_VERSION}, got {}", self.version),
             ));
         }
         if self.lab != LAB_NAME {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "lab",
                 format!("must be {LAB_NAME:?}, got {:?}", self.lab),
             ));
         }
         if self.name.is_empty() || self.name.len() > NAME_BYTES_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "name",
                 format!("must be 1 to {NAME_BYTES_MAX} bytes long"),
             ));
         }
         if self.description.len() > DESCRIPTION_BYTES_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "description",
                 format!(
                     "must be at most {DESCRIPTION_BYTES_MAX} bytes long, got {}",
@@ -219,7 +220,7 @@ impl HashingScenario {
         params.config().validate("params.")?;
         let maglev_table_size = params.maglev_table_size();
         if maglev_table_size < u64::from(params.nodes) {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "params.maglev_table_size",
                 format!(
                     "must be at least the number of nodes ({}), got {maglev_table_size}",
@@ -229,13 +230,13 @@ impl HashingScenario {
         }
         params.workload().validate("params.")?;
         if params.replicas == 0 || params.replicas as usize > NODES_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "params.replicas",
                 format!("must be between 1 and {NODES_MAX}, got {}", params.replicas),
             ));
         }
         if params.changes.len() > CHANGES_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "params.changes",
                 format!(
                     "at most {CHANGES_MAX} changes are allowed, got {}",
@@ -258,14 +259,14 @@ impl HashingScenario {
             let field = format!("params.changes[{index}]");
             membership.apply(change, &field)?;
             token_count(&membership.live, &config).map_err(|error| match error {
-                HashingError::Invalid { reason, .. } => HashingError::invalid(&field, reason),
+                ScenarioError::Invalid { reason, .. } => ScenarioError::at(&field, reason),
                 other => other,
             })?;
             if rendezvous_runs {
                 check_rendezvous_work(key_count, membership.live.len(), &field)?;
             }
             if (maglev_table_size as usize) < membership.live.len() {
-                return Err(HashingError::invalid(
+                return Err(ScenarioError::at(
                     field,
                     format!(
                         "leaves {} live nodes, more than params.maglev_table_size \
@@ -280,9 +281,9 @@ impl HashingScenario {
 }
 
 /// Parses and validates a scenario. Errors give the JSON path of the offending field.
-pub fn parse_scenario(json: &str) -> Result<HashingScenario, HashingError> {
+pub fn parse_scenario(json: &str) -> Result<HashingScenario, ScenarioError> {
     let scenario: HashingScenario =
-        serde_json::from_str(json).map_err(|error| HashingError::Json {
+        serde_json::from_str(json).map_err(|error| ScenarioError::Parse {
             path: crate::json_path::locate(json, &error),
             message: error.to_string(),
         })?;
@@ -357,7 +358,7 @@ pub struct HashingReport {
 }
 
 /// Runs a scenario and measures it.
-pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError> {
+pub fn report(scenario: &HashingScenario) -> Result<HashingReport, ScenarioError> {
     scenario.validate()?;
     let params = &scenario.params;
     let mut lab = params.lab()?;
@@ -412,7 +413,7 @@ pub fn report(scenario: &HashingScenario) -> Result<HashingReport, HashingError>
         None => None,
         Some(name) => {
             let index = lab.keys().find(name).ok_or_else(|| {
-                HashingError::invalid("params.selected_key", "the key was not generated")
+                ScenarioError::at("params.selected_key", "the key was not generated")
             })?;
             Some(lab.key_walk(index as u32)?)
         }
@@ -449,20 +450,21 @@ pub fn is_hashing_scenario(json: &str) -> bool {
 }
 
 /// Parses a scenario from JSON and runs it.
-pub fn report_from_json(json: &str) -> Result<HashingReport, HashingError> {
+pub fn report_from_json(json: &str) -> Result<HashingReport, ScenarioError> {
     report(&parse_scenario(json)?)
 }
 
 /// Puts `prefix` before an error's field path, so errors from the lab's own checks name
 /// the scenario field.
-fn prefixed(error: HashingError, prefix: &str) -> HashingError {
+fn prefixed(error: ScenarioError, prefix: &str) -> ScenarioError {
     match error {
-        HashingError::Invalid { field, reason } if !field.starts_with("params.") => {
-            HashingError::Invalid {
-                field: format!("{prefix}{field}"),
-                reason,
-            }
-        }
+        ScenarioError::Invalid {
+            path: field,
+            reason,
+        } if !field.starts_with("params.") => ScenarioError::Invalid {
+            path: format!("{prefix}{field}"),
+            reason,
+        },
         other => other,
     }
 }
@@ -477,8 +479,9 @@ mod tests {
 
     fn error_field(json: &str) -> String {
         match parse_scenario(json) {
-            Err(HashingError::Invalid { field, .. }) => field,
-            Err(HashingError::Json { path, .. }) => path,
+            Err(ScenarioError::Invalid { path: field, .. }) => field,
+            Err(ScenarioError::Parse { path, .. }) => path,
+            Err(other) => panic!("not a field error: {other}"),
             Ok(_) => panic!("accepted: {json}"),
         }
     }

@@ -3,10 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::membership::{Member, validate_members};
-use super::{
-    BoundedLoads, HashingError, Jump, Maglev, Modulo, Rendezvous, Ring, TOKENS_MAX, VNODES_MAX,
-};
+use super::{BoundedLoads, Jump, Maglev, Modulo, Rendezvous, Ring, TOKENS_MAX, VNODES_MAX};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// The schemes of the lab, in the order the comparison table lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -92,9 +91,9 @@ impl Default for SchemeConfig {
 impl SchemeConfig {
     /// Checks every field; `prefix` is prepended to field names in errors (e.g.
     /// `"params."`).
-    pub fn validate(&self, prefix: &str) -> Result<(), HashingError> {
+    pub fn validate(&self, prefix: &str) -> Result<(), ScenarioError> {
         if self.vnodes == 0 || self.vnodes > VNODES_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 format!("{prefix}vnodes"),
                 format!("must be between 1 and {VNODES_MAX}, got {}", self.vnodes),
             ));
@@ -102,7 +101,7 @@ impl SchemeConfig {
         if let Some(size) = self.maglev_table_size
             && (!(2..=MAGLEV_TABLE_SIZE_MAX).contains(&size) || !is_prime(size))
         {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 format!("{prefix}maglev_table_size"),
                 format!(
                     "must be a prime between 2 and {MAGLEV_TABLE_SIZE_MAX} (left out, it is \
@@ -113,7 +112,7 @@ impl SchemeConfig {
         }
         if !(self.load_epsilon.is_finite() && (0.0..=LOAD_EPSILON_MAX).contains(&self.load_epsilon))
         {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 format!("{prefix}load_epsilon"),
                 format!(
                     "must be between 0 and {LOAD_EPSILON_MAX}, got {}",
@@ -193,7 +192,7 @@ pub struct LookupCost {
 pub trait Scheme {
     /// Builds the scheme for `members` (in join order). Fails, naming the field, if the
     /// members or the configuration are out of range.
-    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, HashingError>
+    fn build(members: &[Member], config: &SchemeConfig) -> Result<Self, ScenarioError>
     where
         Self: Sized;
 
@@ -238,7 +237,7 @@ pub fn build_scheme(
     kind: SchemeKind,
     members: &[Member],
     config: &SchemeConfig,
-) -> Result<Box<dyn Scheme>, HashingError> {
+) -> Result<Box<dyn Scheme>, ScenarioError> {
     Ok(match kind {
         SchemeKind::Modulo => Box::new(Modulo::build(members, config)?),
         SchemeKind::Ring => Box::new(Ring::build(members, config)?),
@@ -250,20 +249,20 @@ pub fn build_scheme(
 }
 
 /// The checks every scheme's `build` starts with: valid members and configuration.
-pub(crate) fn check_inputs(members: &[Member], config: &SchemeConfig) -> Result<(), HashingError> {
+pub(crate) fn check_inputs(members: &[Member], config: &SchemeConfig) -> Result<(), ScenarioError> {
     validate_members(members, "members")?;
     config.validate("")
 }
 
 /// The number of ring tokens `members` need under `config`, refused (naming `vnodes`)
 /// above [`TOKENS_MAX`].
-pub fn token_count(members: &[Member], config: &SchemeConfig) -> Result<u64, HashingError> {
+pub fn token_count(members: &[Member], config: &SchemeConfig) -> Result<u64, ScenarioError> {
     let tokens: u64 = members
         .iter()
         .map(|member| u64::from(member.weight) * u64::from(config.vnodes))
         .sum();
     if tokens > TOKENS_MAX {
-        return Err(HashingError::invalid(
+        return Err(ScenarioError::at(
             "vnodes",
             format!(
                 "the ring would hold {tokens} tokens (vnodes times total weight); at most \
@@ -285,10 +284,10 @@ pub fn check_rendezvous_work(
     key_count: usize,
     node_count: usize,
     field: &str,
-) -> Result<(), HashingError> {
+) -> Result<(), ScenarioError> {
     let scores = key_count as u64 * node_count as u64;
     if scores > RENDEZVOUS_SCORES_MAX {
-        return Err(HashingError::invalid(
+        return Err(ScenarioError::at(
             field,
             format!(
                 "rendezvous would compute {key_count} keys times {node_count} nodes = {scores} \

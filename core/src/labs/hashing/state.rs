@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::NODES_MAX;
 use super::bounded::BoundedLoads;
 use super::hash::ring_fraction;
 use super::membership::{Change, Member, Membership};
@@ -21,8 +22,8 @@ use super::scheme::{
     LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme, check_rendezvous_work,
 };
 use super::workload::{KeySet, Workload};
-use super::{HashingError, NODES_MAX};
 use crate::protocol::NodeId;
+use crate::scenario::ScenarioError;
 
 /// The last membership change and what it did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,7 +134,7 @@ impl HashingLab {
         membership: Membership,
         workload: Workload,
         replicas: u32,
-    ) -> Result<Self, HashingError> {
+    ) -> Result<Self, ScenarioError> {
         config.validate("")?;
         let config = config.with_maglev_table_for(cluster_size(&membership));
         check_replicas(replicas)?;
@@ -200,7 +201,7 @@ impl HashingLab {
 
     /// Re-places every key for the current members and, if there was a change,
     /// re-places them for the members before it to recount the moves.
-    fn recompute(&mut self) -> Result<(), HashingError> {
+    fn recompute(&mut self) -> Result<(), ScenarioError> {
         self.check_work(&self.membership.live)?;
         if let Some(last) = &self.last_change {
             self.check_work(&last.members_before)?;
@@ -234,7 +235,7 @@ impl HashingLab {
     }
 
     /// Refuses a placement whose cost is out of bounds for the current scheme.
-    fn check_work(&self, members: &[Member]) -> Result<(), HashingError> {
+    fn check_work(&self, members: &[Member]) -> Result<(), ScenarioError> {
         if self.scheme == SchemeKind::Rendezvous {
             check_rendezvous_work(self.keys.len(), members.len(), "keys")?;
         }
@@ -243,7 +244,7 @@ impl HashingLab {
 
     /// Applies a membership change and counts the keys it moved. On error nothing
     /// changes.
-    pub fn apply(&mut self, change: &Change) -> Result<&ChangeMetrics, HashingError> {
+    pub fn apply(&mut self, change: &Change) -> Result<&ChangeMetrics, ScenarioError> {
         let mut membership = self.membership.clone();
         membership.apply(change, "change")?;
         self.check_work(&membership.live)?;
@@ -269,14 +270,14 @@ impl HashingLab {
     }
 
     /// Switches the scheme, re-placing the keys and recounting the last change.
-    pub fn set_scheme(&mut self, scheme: SchemeKind) -> Result<(), HashingError> {
+    pub fn set_scheme(&mut self, scheme: SchemeKind) -> Result<(), ScenarioError> {
         let previous = std::mem::replace(&mut self.scheme, scheme);
         self.recompute().inspect_err(|_| self.scheme = previous)
     }
 
     /// Changes the scheme parameters, re-placing the keys and recounting the last change.
     /// A Maglev table size left out is chosen for the cluster as it is now.
-    pub fn set_config(&mut self, config: SchemeConfig) -> Result<(), HashingError> {
+    pub fn set_config(&mut self, config: SchemeConfig) -> Result<(), ScenarioError> {
         config.validate("")?;
         let config = config.with_maglev_table_for(cluster_size(&self.membership));
         let previous = std::mem::replace(&mut self.config, config);
@@ -285,7 +286,7 @@ impl HashingLab {
 
     /// Replaces the workload and regenerates the keys. The selection is cleared if the
     /// key no longer exists.
-    pub fn set_workload(&mut self, workload: Workload) -> Result<(), HashingError> {
+    pub fn set_workload(&mut self, workload: Workload) -> Result<(), ScenarioError> {
         let keys = workload.generate("")?;
         let previous_workload = std::mem::replace(&mut self.workload, workload);
         let previous_keys = std::mem::replace(&mut self.keys, keys);
@@ -305,7 +306,7 @@ impl HashingLab {
 
     /// Adds a key the learner typed (or finds it if it exists) and selects it. Under a
     /// Zipf workload the requests are drawn again, because the key count changed.
-    pub fn add_typed_key(&mut self, name: &str) -> Result<u32, HashingError> {
+    pub fn add_typed_key(&mut self, name: &str) -> Result<u32, ScenarioError> {
         if let Some(index) = self.keys.find(name) {
             self.selected_key = Some(index as u32);
             return Ok(index as u32);
@@ -319,11 +320,11 @@ impl HashingLab {
     }
 
     /// Selects a key by index, or clears the selection.
-    pub fn select_key(&mut self, key: Option<u32>) -> Result<(), HashingError> {
+    pub fn select_key(&mut self, key: Option<u32>) -> Result<(), ScenarioError> {
         if let Some(index) = key
             && index as usize >= self.keys.len()
         {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "selected_key",
                 format!("there are {} keys, got index {index}", self.keys.len()),
             ));
@@ -333,7 +334,7 @@ impl HashingLab {
     }
 
     /// Sets the length of preference lists.
-    pub fn set_replicas(&mut self, replicas: u32) -> Result<(), HashingError> {
+    pub fn set_replicas(&mut self, replicas: u32) -> Result<(), ScenarioError> {
         check_replicas(replicas)?;
         self.replicas = replicas;
         Ok(())
@@ -374,12 +375,12 @@ impl HashingLab {
     }
 
     /// What a lookup costs under the current scheme and members.
-    pub fn lookup_cost(&self) -> Result<LookupCost, HashingError> {
+    pub fn lookup_cost(&self) -> Result<LookupCost, ScenarioError> {
         Ok(build_scheme(self.scheme, &self.membership.live, &self.config)?.lookup_cost())
     }
 
     /// Every scheme on the current keys and the last change.
-    pub fn compare(&self) -> Result<Vec<ComparisonRow>, HashingError> {
+    pub fn compare(&self) -> Result<Vec<ComparisonRow>, ScenarioError> {
         match &self.last_change {
             None => compare_schemes(&self.membership.live, None, &self.keys, &self.config),
             Some(last) => compare_schemes(
@@ -392,7 +393,7 @@ impl HashingLab {
     }
 
     /// The ring view with at most `key_dots_max` key dots.
-    pub fn ring_view(&self, key_dots_max: usize) -> Result<RingView, HashingError> {
+    pub fn ring_view(&self, key_dots_max: usize) -> Result<RingView, ScenarioError> {
         let ring = match self.scheme {
             SchemeKind::Ring | SchemeKind::BoundedLoads => {
                 Some(Ring::build(&self.membership.live, &self.config)?)
@@ -438,10 +439,10 @@ impl HashingLab {
     }
 
     /// The walk of key number `key` to its owner and replicas.
-    pub fn key_walk(&self, key: u32) -> Result<KeyWalk, HashingError> {
+    pub fn key_walk(&self, key: u32) -> Result<KeyWalk, ScenarioError> {
         let index = key as usize;
         if index >= self.keys.len() {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 "key",
                 format!("there are {} keys, got index {key}", self.keys.len()),
             ));
@@ -489,9 +490,9 @@ fn cluster_size(membership: &Membership) -> usize {
     membership.live.len() + membership.crashed.len()
 }
 
-fn check_replicas(replicas: u32) -> Result<(), HashingError> {
+fn check_replicas(replicas: u32) -> Result<(), ScenarioError> {
     if replicas == 0 || replicas as usize > NODES_MAX {
-        return Err(HashingError::invalid(
+        return Err(ScenarioError::at(
             "replicas",
             format!("must be between 1 and {NODES_MAX}, got {replicas}"),
         ));

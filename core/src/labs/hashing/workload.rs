@@ -15,8 +15,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use super::KEYS_MAX;
 use super::hash::hash_key;
-use super::{HashingError, KEYS_MAX};
+use crate::scenario::ScenarioError;
 
 /// The longest key name a learner may type, in bytes.
 pub const TYPED_KEY_BYTES_MAX: usize = 256;
@@ -87,9 +88,9 @@ impl KeySet {
 
 impl Workload {
     /// Checks every field; `prefix` is prepended to field names in errors.
-    pub fn validate(&self, prefix: &str) -> Result<(), HashingError> {
+    pub fn validate(&self, prefix: &str) -> Result<(), ScenarioError> {
         if self.typed_keys.len() > TYPED_KEYS_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 format!("{prefix}typed_keys"),
                 format!(
                     "at most {TYPED_KEYS_MAX} typed keys are allowed, got {}",
@@ -99,7 +100,7 @@ impl Workload {
         }
         let total = self.keys as usize + self.typed_keys.len();
         if total == 0 || total > KEYS_MAX {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 format!("{prefix}keys"),
                 format!(
                     "generated plus typed keys must number between 1 and {KEYS_MAX}, got {total}"
@@ -110,7 +111,7 @@ impl Workload {
         for (index, name) in self.typed_keys.iter().enumerate() {
             let field = format!("{prefix}typed_keys[{index}]");
             if name.is_empty() || name.len() > TYPED_KEY_BYTES_MAX {
-                return Err(HashingError::invalid(
+                return Err(ScenarioError::at(
                     field,
                     format!(
                         "a key must be between 1 and {TYPED_KEY_BYTES_MAX} bytes long, got {}",
@@ -119,7 +120,7 @@ impl Workload {
                 ));
             }
             if !seen.insert(name.as_str()) {
-                return Err(HashingError::invalid(
+                return Err(ScenarioError::at(
                     field,
                     format!("the key {name:?} is typed twice"),
                 ));
@@ -127,7 +128,7 @@ impl Workload {
         }
         if let Some(zipf) = &self.zipf {
             if !(zipf.exponent.is_finite() && (0.0..=ZIPF_EXPONENT_MAX).contains(&zipf.exponent)) {
-                return Err(HashingError::invalid(
+                return Err(ScenarioError::at(
                     format!("{prefix}zipf.exponent"),
                     format!(
                         "must be between 0 and {ZIPF_EXPONENT_MAX}, got {}",
@@ -136,7 +137,7 @@ impl Workload {
                 ));
             }
             if zipf.requests == 0 || zipf.requests > REQUESTS_MAX {
-                return Err(HashingError::invalid(
+                return Err(ScenarioError::at(
                     format!("{prefix}zipf.requests"),
                     format!(
                         "must be between 1 and {REQUESTS_MAX}, got {}",
@@ -149,7 +150,7 @@ impl Workload {
     }
 
     /// Generates the key set, after [`Workload::validate`].
-    pub fn generate(&self, prefix: &str) -> Result<KeySet, HashingError> {
+    pub fn generate(&self, prefix: &str) -> Result<KeySet, ScenarioError> {
         self.validate(prefix)?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let typed: BTreeSet<&str> = self.typed_keys.iter().map(String::as_str).collect();
@@ -169,7 +170,7 @@ impl Workload {
             }
         }
         if names.len() < wanted {
-            return Err(HashingError::invalid(
+            return Err(ScenarioError::at(
                 format!("{prefix}seed"),
                 format!(
                     "drew only {} distinct key names out of {wanted} in {attempts_max} draws",
@@ -316,7 +317,7 @@ mod tests {
         ];
         for (spec, field) in cases {
             match spec.validate("params.") {
-                Err(HashingError::Invalid { field: got, .. }) => assert_eq!(got, field),
+                Err(ScenarioError::Invalid { path: got, .. }) => assert_eq!(got, field),
                 other => panic!("expected an error on {field}, got {other:?}"),
             }
         }

@@ -54,7 +54,7 @@ impl LimitParams {
             )?;
         }
         if !self.window_us().is_multiple_of(self.limit) {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 format!("{path}.limit"),
                 format!(
                     "the bucket algorithms earn one request every window / limit, and {} us does not divide into {} whole microseconds; choose a limit that divides it",

@@ -210,7 +210,7 @@ impl DistributedConfig {
             DELAY_MS_MAX,
         )?;
         if self.faults.len() > FAULTS_MAX {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 format!("{path}.faults"),
                 format!(
                     "must hold at most {FAULTS_MAX} faults, got {}",
@@ -229,7 +229,7 @@ impl DistributedConfig {
             )?;
             check_range(&format!("{field}.to_ms"), to / MICROS_PER_MS, 0, 86_400_000)?;
             if to < from {
-                return Err(Error::invalid(
+                return Err(Error::at(
                     format!("{field}.to_ms"),
                     "must not be before from_ms",
                 ));
@@ -246,7 +246,7 @@ impl DistributedConfig {
                 Fault::CrashCentral { .. } => {}
                 Fault::Partition { side, .. } => {
                     if side.is_empty() || side.len() as u64 >= self.nodes {
-                        return Err(Error::invalid(
+                        return Err(Error::at(
                             format!("{field}.side"),
                             "must list at least one node and leave at least one on the other side",
                         ));
@@ -404,7 +404,7 @@ pub fn run_under(
         let last = trace.last().map_or(0, |arrival| arrival.at);
         let rounds = last / (config.sync_interval_ms * MICROS_PER_MS);
         if rounds > SYNC_ROUNDS_MAX {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 format!("{path}.sync_interval_ms"),
                 format!(
                     "the run would need {rounds} sync rounds, more than {SYNC_ROUNDS_MAX}; sync less often"

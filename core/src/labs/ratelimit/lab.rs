@@ -26,12 +26,12 @@
 
 use crate::collections::{SortedMap, SortedSet};
 
+use super::Decision;
 use super::cluster::{ClusterConfig, LimitRequest, LimiterNode};
 use super::distributed::{
     DistributedConfig, DistributedDecision, DistributedOutcome, Fault, SharingMode, summarize,
 };
 use super::scenario::{RateLimitParams, RateLimitScenario};
-use super::{Decision, Error};
 use crate::event::Action;
 use crate::invariant::{Invariant, Violation};
 use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, ProtocolLab, Runs, build_protocol_lab};
@@ -156,20 +156,6 @@ impl Invariant<LimiterNode> for GlobalLimit {
     }
 }
 
-/// Turns a scenario error of the lab into one of the engine.
-fn to_scenario_error(error: Error) -> ScenarioError {
-    match error {
-        Error::Invalid { field, reason } => ScenarioError::Invalid {
-            path: field,
-            reason,
-        },
-        Error::Parse { path, reason } => ScenarioError::Parse {
-            path,
-            message: reason,
-        },
-    }
-}
-
 /// Reads the lab's own view of an engine scenario (its `params` in the lab's format).
 pub fn rate_limit_scenario(scenario: &Scenario) -> Result<RateLimitScenario, ScenarioError> {
     let params: RateLimitParams = decode_json(&scenario.params).map_err(|error| {
@@ -196,7 +182,7 @@ pub fn rate_limit_scenario(scenario: &Scenario) -> Result<RateLimitScenario, Sce
         run_until_ms,
         params,
     };
-    lab.validate().map_err(to_scenario_error)?;
+    lab.validate()?;
     Ok(lab)
 }
 
@@ -204,7 +190,7 @@ pub fn rate_limit_scenario(scenario: &Scenario) -> Result<RateLimitScenario, Sce
 /// See the module documentation for the translation.
 pub fn engine_scenario(scenario: &Scenario) -> Result<Scenario, ScenarioError> {
     let lab = rate_limit_scenario(scenario)?;
-    let trace = lab.trace().map_err(to_scenario_error)?;
+    let trace = lab.trace()?;
     let distributed = lab
         .distributed_config()
         .unwrap_or_else(|| DistributedConfig {

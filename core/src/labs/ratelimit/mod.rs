@@ -152,36 +152,9 @@ pub trait Limiter {
     fn reset(&mut self);
 }
 
-/// A rate limiting lab error: a bad scenario or bad parameters, naming the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// A field has a value outside its allowed range or inconsistent with another.
-    #[error("{field}: {reason}")]
-    Invalid {
-        /// The path of the offending field, e.g. `params.window_ms`.
-        field: String,
-        /// Why it is wrong, in a full sentence.
-        reason: String,
-    },
-    /// The JSON could not be read into a scenario.
-    #[error("{path}: {reason}")]
-    Parse {
-        /// The path of the field serde stopped at, e.g. `traffic[1].pattern.steady.interval_ms`.
-        path: String,
-        /// Serde's message.
-        reason: String,
-    },
-}
-
-impl Error {
-    /// An [`Error::Invalid`] for `field` with `reason`.
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Invalid {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
-}
+/// A rate limiting lab error: a bad scenario or bad parameters, naming the field (the one
+/// scenario error every lab reports through).
+pub use crate::scenario::ScenarioError as Error;
 
 /// Checks that `value` lies in `[minimum, maximum]`, naming `field` otherwise.
 pub(crate) fn check_range(
@@ -191,7 +164,7 @@ pub(crate) fn check_range(
     maximum: u64,
 ) -> Result<(), Error> {
     if value < minimum || value > maximum {
-        return Err(Error::invalid(
+        return Err(Error::at(
             field,
             format!("must be between {minimum} and {maximum}, got {value}"),
         ));

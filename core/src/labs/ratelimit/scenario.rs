@@ -138,7 +138,7 @@ impl RateLimitScenario {
     pub fn from_json(text: &str) -> Result<Self, Error> {
         let scenario: Self = serde_json::from_str(text).map_err(|error| Error::Parse {
             path: crate::json_path::locate(text, &error),
-            reason: error.to_string(),
+            message: error.to_string(),
         })?;
         scenario.validate()?;
         Ok(scenario)
@@ -156,13 +156,13 @@ impl RateLimitScenario {
     /// Checks every field's range and their consistency.
     pub fn validate(&self) -> Result<(), Error> {
         if self.version != SCENARIO_VERSION {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "version",
                 format!("must be {SCENARIO_VERSION}, got {}", self.version),
             ));
         }
         if self.lab != LAB_NAME {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "lab",
                 format!("must be \"{LAB_NAME}\", got \"{}\"", self.lab),
             ));
@@ -172,7 +172,7 @@ impl RateLimitScenario {
         let params = &self.params;
         params.limit_params().validate("params")?;
         if params.algorithms.is_empty() {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "params.algorithms",
                 "must name at least one algorithm",
             ));
@@ -180,14 +180,14 @@ impl RateLimitScenario {
         let mut seen = SortedSet::new();
         for (index, algorithm) in params.algorithms.iter().enumerate() {
             if !seen.insert(algorithm) {
-                return Err(Error::invalid(
+                return Err(Error::at(
                     format!("params.algorithms[{index}]"),
                     "names an algorithm already listed",
                 ));
             }
         }
         if params.traffic.len() > SOURCES_MAX {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "params.traffic",
                 format!(
                     "must hold at most {SOURCES_MAX} sources, got {}",
@@ -199,7 +199,7 @@ impl RateLimitScenario {
             source.validate(&format!("params.traffic[{index}]"), self.run_until_ms)?;
         }
         if params.arrivals.len() > ARRIVALS_MAX {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "params.arrivals",
                 format!(
                     "must hold at most {ARRIVALS_MAX} requests, got {}",
@@ -216,7 +216,7 @@ impl RateLimitScenario {
             )?;
         }
         if params.traffic.is_empty() && params.arrivals.is_empty() {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "params.traffic",
                 "the scenario has no requests; add traffic sources or arrivals",
             ));
@@ -239,7 +239,7 @@ impl RateLimitScenario {
             self.seed,
         )?;
         if trace.len() + params.arrivals.len() > ARRIVALS_MAX {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "params.arrivals",
                 format!("traffic and arrivals together make more than {ARRIVALS_MAX} requests"),
             ));
@@ -255,7 +255,7 @@ impl RateLimitScenario {
         clients.sort_unstable();
         clients.dedup();
         if clients.len() > CLIENT_KEYS_MAX {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 "params.traffic",
                 format!(
                     "the requests come from {} clients, more than {CLIENT_KEYS_MAX}",

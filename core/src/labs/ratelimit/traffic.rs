@@ -106,7 +106,7 @@ impl TrafficSource {
         check_range(&format!("{path}.start_ms"), self.start_ms, 0, SPAN_MS_MAX)?;
         check_range(&format!("{path}.end_ms"), end_ms, 0, SPAN_MS_MAX)?;
         if end_ms < self.start_ms {
-            return Err(Error::invalid(
+            return Err(Error::at(
                 format!("{path}.end_ms"),
                 format!(
                     "must not be before start_ms ({}), got {end_ms}",
@@ -178,7 +178,7 @@ impl TrafficSource {
             }
             TrafficPattern::Explicit { at_ms } => {
                 if at_ms.len() > ARRIVALS_MAX {
-                    return Err(Error::invalid(
+                    return Err(Error::at(
                         format!("{pattern}.explicit.at_ms"),
                         format!(
                             "must hold at most {ARRIVALS_MAX} times, got {}",
@@ -215,7 +215,7 @@ impl TrafficSource {
         let client = self.client;
         let push = |at: Time, trace: &mut Vec<Arrival>| -> Result<(), Error> {
             if trace.len() >= ARRIVALS_MAX {
-                return Err(Error::invalid(
+                return Err(Error::at(
                     path,
                     format!(
                         "the traffic makes more than {ARRIVALS_MAX} requests; shorten the run or lower the rate"
