@@ -208,3 +208,18 @@ fn playing_frames_fill_the_kind_history() {
     assert!(rates.kinds.contains(&"Ping"), "{:?}", rates.kinds);
     assert!(!rates.intervals.is_empty());
 }
+
+#[wasm_bindgen_test]
+fn speeds_are_labelled_against_real_time_and_the_clock_says_what_a_second_plays() {
+    use netsplit_web::components::playback_bar::{SPEEDS, speed_label, speed_ratio};
+    assert_eq!(speed_label(100.0), "real time");
+    assert_eq!(speed_label(10.0), "1/10 of real time");
+    assert_eq!(speed_label(1.0), "1/100 of real time");
+    assert_eq!(speed_label(0.25), "1/400 of real time");
+    assert_eq!(speed_ratio(10.0), "1 s plays 100 ms");
+    assert_eq!(speed_ratio(100.0), "1 s plays 1 s");
+    let labels: Vec<String> = SPEEDS.iter().map(|speed| speed_label(*speed)).collect();
+    let mut unique = labels.clone();
+    unique.dedup();
+    assert_eq!(labels, unique, "every speed reads differently");
+}

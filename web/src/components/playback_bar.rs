@@ -6,7 +6,8 @@ use yew::prelude::*;
 
 use crate::state::{Action, PlaygroundHandle};
 
-/// The speeds the speed menu offers (1x = 10 virtual ms per second; 100x = real time).
+/// The speeds the speed menu offers (1 = 10 virtual ms per second, 1/100 of real time; 100 =
+/// real time), labelled by [`speed_label`].
 pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
 
 /// Props of [`PlaybackBar`].
@@ -14,6 +15,30 @@ pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 10
 pub struct PlaybackBarProps {
     /// The reducer handle.
     pub state: PlaygroundHandle,
+}
+
+/// A speed as a learner reads it: how much slower than real time the run plays (speed 100
+/// is real time: one virtual second per second).
+pub fn speed_label(speed: f64) -> String {
+    let slower = 100.0 / speed;
+    if (slower - 1.0).abs() < 1e-9 {
+        "real time".to_string()
+    } else if (slower - slower.round()).abs() < 1e-9 {
+        format!("1/{} of real time", slower.round())
+    } else {
+        format!("{:.3}× real time", speed / 100.0)
+    }
+}
+
+/// How much virtual time one wall-clock second shows at `speed`, in words.
+pub fn speed_ratio(speed: f64) -> String {
+    // Virtual µs per wall-clock ms is also virtual ms per wall-clock second.
+    let virtual_ms = speed * crate::state::VIRTUAL_US_PER_WALL_MS_AT_1X;
+    if virtual_ms >= 1_000.0 {
+        format!("1 s plays {:.0} s", virtual_ms / 1_000.0)
+    } else {
+        format!("1 s plays {virtual_ms:.0} ms")
+    }
 }
 
 /// Formats virtual µs as seconds with millisecond precision.
@@ -128,7 +153,7 @@ pub fn PlaybackBar(props: &PlaybackBarProps) -> Html {
                 { "Speed " }
                 <select aria-label="Speed" onchange={on_speed}>
                     { for SPEEDS.iter().map(|&speed| html! {
-                        <option value={speed.to_string()} selected={(speed - state.speed).abs() < 1e-9}>{ format!("{speed}x") }</option>
+                        <option value={speed.to_string()} selected={(speed - state.speed).abs() < 1e-9}>{ speed_label(speed) }</option>
                     }) }
                 </select>
             </label>
@@ -136,6 +161,7 @@ pub fn PlaybackBar(props: &PlaybackBarProps) -> Html {
                    value={(now / 1_000).to_string()} aria-label="Time" oninput={on_scrub}
                    aria-valuetext={format!("{} of {}", format_time(now), format_time(horizon))} />
             <span class="clock" aria-live="off">{ format_time(now) }</span>
+            <span class="muted speed-ratio" title="Virtual time shown per second of wall-clock time">{ speed_ratio(state.speed) }</span>
             <label>
                 { "Seed " }
                 <input type="text" inputmode="numeric" size="10" aria-label="Seed" value={seed.to_string()}
