@@ -27,6 +27,7 @@ async fn render_playground(lab: &str, preset: &str) -> web_sys::Element {
             entry,
             initial,
             side_panel: None,
+            page_chooses_scenario: false,
         },
     )
     .render();

@@ -465,5 +465,31 @@ async fn the_distributed_tab_runs_the_engine_in_the_playground_with_the_global_f
         4,
         "three limiter nodes and the central counter"
     );
+    // One scenario menu, the tab's own: every choice in it has a distributed limiter.
+    assert!(
+        host.query_selector("select[aria-label='Scenario']")
+            .unwrap()
+            .is_none(),
+        "the playground's own menu would offer presets without a distributed limiter"
+    );
+    let menu = host
+        .query_selector("#rl-distributed-preset")
+        .unwrap()
+        .expect("the tab's menu");
+    let options = menu.query_selector_all("option").unwrap();
+    for index in 0..options.length() {
+        let value = options
+            .item(index)
+            .unwrap()
+            .dyn_into::<web_sys::Element>()
+            .unwrap()
+            .get_attribute("value")
+            .unwrap_or_default();
+        assert!(
+            distributed_scenario(&value, None, None).is_ok(),
+            "{value} offered without a distributed limiter"
+        );
+    }
+    assert!(!text(&host, ".rl-global .muted").contains(", ."));
     host.remove();
 }

@@ -94,6 +94,11 @@ pub struct PlaygroundProps {
     /// A lab's own panel, drawn at the top of the side column from the live state.
     #[prop_or_default]
     pub side_panel: Option<Callback<crate::state::PlaygroundHandle, Html>>,
+    /// Whether the page shows its own scenario menu above the playground (the rate limiting
+    /// page's distributed tab offers only its distributed presets, with their settings), so
+    /// the playground shows none: one menu, every choice in it a meaningful run.
+    #[prop_or_default]
+    pub page_chooses_scenario: bool,
 }
 
 impl PartialEq for PlaygroundProps {
@@ -167,16 +172,18 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
         <main class="lab" aria-label={card.title}>
             <div class="lab-title">
                 <h1>{ card.title }</h1>
-                <label>
-                    { "Scenario " }
-                    <select aria-label="Scenario" onchange={on_preset}>
-                        { for presets.iter().map(|(name, scenario)| html! {
-                            <option value={*name} selected={Some(scenario.title.clone()) == Some(base_title.clone()) && scenario.title.is_some()}>
-                                { scenario.title.clone().unwrap_or_else(|| name.to_string()) }
-                            </option>
-                        }) }
-                    </select>
-                </label>
+                if !props.page_chooses_scenario {
+                    <label>
+                        { "Scenario " }
+                        <select aria-label="Scenario" onchange={on_preset}>
+                            { for presets.iter().map(|(name, scenario)| html! {
+                                <option value={*name} selected={Some(scenario.title.clone()) == Some(base_title.clone()) && scenario.title.is_some()}>
+                                    { scenario.title.clone().unwrap_or_else(|| name.to_string()) }
+                                </option>
+                            }) }
+                        </select>
+                    </label>
+                }
                 <ShareDialog state={state.clone()} />
                 <p id="scenario-description" class={classes!("scenario-description", (*description_open).then_some("open"))}>{ description }</p>
                 <button class="description-toggle" aria-controls="scenario-description"

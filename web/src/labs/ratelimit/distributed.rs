@@ -244,7 +244,7 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
                 );
             }
             let panel = Callback::from(|state: PlaygroundHandle| rate_limit_global_figure(&state));
-            html! { <Playground key={key} entry={entry} initial={initial} side_panel={panel} /> }
+            html! { <Playground key={key} entry={entry} initial={initial} side_panel={panel} page_chooses_scenario=true /> }
         }
         Err(reason) => html! {
             <p class="field-error" role="alert">{ format!("The distributed limiter could not start: {reason}") }</p>
