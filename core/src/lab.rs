@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use crate::event::{Action, ActionError};
-use crate::invariant::{Invariant, InvariantStatus, Violation};
+use crate::invariant::{CheckerLimit, Invariant, InvariantStatus, Violation, Warning};
 use crate::metrics::MetricsView;
 use crate::network::Network;
 use crate::protocol::{NodeId, Protocol, Time};
@@ -154,6 +154,16 @@ pub trait LabRun {
     fn violations(&self) -> &[Violation];
     /// Each invariant and whether it holds.
     fn invariants(&self) -> Vec<InvariantStatus>;
+    /// Liveness expectations not met (the first miss of each): reported, never counted
+    /// as violations, since correct code can miss them under unlucky timing.
+    fn warnings(&self) -> &[Warning] {
+        &[]
+    }
+    /// The checkers that reached the cap on what they remember, so that a report can
+    /// say its verdicts cover less than the whole run.
+    fn checker_limits(&self) -> Vec<CheckerLimit> {
+        Vec::new()
+    }
     /// The run's metrics.
     fn metrics(&self) -> MetricsView;
     /// A scenario that reproduces this run: the original plus the actions taken.
@@ -473,6 +483,14 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
 
     fn invariants(&self) -> Vec<InvariantStatus> {
         self.run.sim().invariant_statuses()
+    }
+
+    fn warnings(&self) -> &[Warning] {
+        self.run.sim().warnings()
+    }
+
+    fn checker_limits(&self) -> Vec<CheckerLimit> {
+        self.run.sim().checker_limits()
     }
 
     fn metrics(&self) -> MetricsView {

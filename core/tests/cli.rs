@@ -28,6 +28,8 @@ fn run_prints_a_report_with_the_fingerprint_and_exits_zero() {
     assert_eq!(report["time_ms"], 500.0);
     assert!(report["events"].as_u64().is_some_and(|events| events > 0));
     assert!(report["metrics"]["messages_delivered"].as_u64().is_some());
+    assert_eq!(report["warnings"], serde_json::json!([]));
+    assert_eq!(report["checker_limits"], serde_json::json!([]));
 }
 
 #[test]
