@@ -164,6 +164,10 @@ pub trait LabRun {
     fn checker_limits(&self) -> Vec<CheckerLimit> {
         Vec::new()
     }
+    /// The metrics a sweep of this lab summarises when none are named.
+    fn sweep_metrics(&self) -> &'static [&'static str] {
+        SWEEP_METRICS_DEFAULT
+    }
     /// The run's metrics.
     fn metrics(&self) -> MetricsView;
     /// A scenario that reproduces this run: the original plus the actions taken.
@@ -182,10 +186,17 @@ pub trait LabRun {
     }
 }
 
+/// The metrics a sweep summarises when none are named: ones every engine run produces.
+pub const SWEEP_METRICS_DEFAULT: &[&str] = &["messages_delivered", "messages_dropped"];
+
 /// What a message-passing lab adds to its protocol.
 pub trait LabProtocol: Protocol + 'static {
     /// The lab's catalogue entry.
     const INFO: LabInfo;
+
+    /// The metrics `netsplit sweep` summarises when none are named: figures this lab's
+    /// runs produce (a test checks they are non-zero on every preset with traffic).
+    const SWEEP_METRICS: &'static [&'static str] = SWEEP_METRICS_DEFAULT;
 
     /// The invariants checked after every event.
     fn invariants(_config: &Self::Config) -> Vec<Box<dyn Invariant<Self>>> {
@@ -491,6 +502,10 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
 
     fn checker_limits(&self) -> Vec<CheckerLimit> {
         self.run.sim().checker_limits()
+    }
+
+    fn sweep_metrics(&self) -> &'static [&'static str] {
+        P::SWEEP_METRICS
     }
 
     fn metrics(&self) -> MetricsView {

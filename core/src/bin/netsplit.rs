@@ -62,7 +62,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         first_seed: u64,
         /// The metric to summarise (e.g. `messages_delivered`,
-        /// `client_latency_ms_p99`); by default a standard set.
+        /// `client_latency_ms_p99`); by default the lab's own set.
         #[arg(long)]
         metric: Vec<String>,
         /// Run until this many milliseconds (overrides `run_until_ms`).
@@ -236,8 +236,11 @@ fn sweep(
             "--seeds: must be between 1 and {SWEEP_SEEDS_MAX}, got {seeds}"
         ));
     }
-    // Build once up front so a bad scenario fails before any thread starts.
-    build(scenario).map_err(|error| error.to_string())?;
+    // Build once up front so a bad scenario fails before any thread starts; the run
+    // also names the lab's default metrics.
+    let defaults = build(scenario)
+        .map_err(|error| error.to_string())?
+        .sweep_metrics();
     let progress = ProgressBar::new(seeds);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {elapsed} elapsed, eta {eta}")
@@ -267,15 +270,7 @@ fn sweep(
     progress.finish_and_clear();
     let results: Vec<SeedResult> = results.into_iter().collect::<Result<_, _>>()?;
     let names: Vec<String> = if metrics.is_empty() {
-        [
-            "messages_delivered",
-            "messages_dropped",
-            "client_latency_ms_p50",
-            "client_latency_ms_p99",
-        ]
-        .iter()
-        .map(|name| name.to_string())
-        .collect()
+        defaults.iter().map(|name| name.to_string()).collect()
     } else {
         metrics.to_vec()
     };
