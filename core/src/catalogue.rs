@@ -177,6 +177,53 @@ mod tests {
     }
 
     #[test]
+    fn every_engine_labs_default_sweep_metrics_are_non_zero_on_its_presets_with_traffic() {
+        let mut checked = Vec::new();
+        for lab in LABS {
+            let Runs::Engine(builder) = lab.runs else {
+                continue;
+            };
+            for (name, text) in lab.presets {
+                let scenario = Scenario::parse(text).expect("presets parse");
+                let mut run = builder(&scenario).expect("presets build");
+                let until_ms = scenario
+                    .run_until_ms
+                    .expect("every preset sets run_until_ms");
+                run.run_until(until_ms * crate::protocol::MICROS_PER_MS);
+                let scalars = run.metrics().scalars();
+                let value = |metric: &str| scalars.get(metric).copied();
+                // Traffic: requests from the engine's clients, or from the load
+                // balancing lab's client nodes.
+                let traffic = value("client_requests").unwrap_or(0.0) > 0.0
+                    || value("requests_started").unwrap_or(0.0) > 0.0;
+                if !traffic {
+                    continue;
+                }
+                for metric in run.sweep_metrics() {
+                    let figure = value(metric).unwrap_or_else(|| {
+                        panic!(
+                            "preset {name} reports no metric {metric:?} (a default of lab {:?})",
+                            lab.info.name
+                        )
+                    });
+                    assert!(
+                        figure > 0.0,
+                        "preset {name}: the default sweep metric {metric:?} is {figure}"
+                    );
+                }
+                checked.push(lab.info.name);
+            }
+        }
+        for lab in LABS.iter().filter(|lab| lab.builder().is_some()) {
+            assert!(
+                checked.contains(&lab.info.name),
+                "no preset of lab {:?} has traffic to check its default metrics on",
+                lab.info.name
+            );
+        }
+    }
+
+    #[test]
     fn a_model_labs_scenario_is_reported_and_an_engine_labs_is_not() {
         let (_, hashing) = preset("hashing-vnodes-1").expect("the preset exists");
         assert!(model_report(hashing).is_some_and(|report| report.is_ok()));

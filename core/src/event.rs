@@ -530,6 +530,13 @@ pub enum TraceEvent {
         /// The nodes involved.
         nodes: Vec<NodeId>,
     },
+    /// A liveness expectation was not met (recorded the first time only).
+    Warning {
+        /// The expectation's name.
+        property: String,
+        /// The nodes involved.
+        nodes: Vec<NodeId>,
+    },
 }
 
 impl TraceEvent {
@@ -556,6 +563,7 @@ impl TraceEvent {
             TraceEvent::ClientReply { .. } => "client_reply",
             TraceEvent::Lab { .. } => "lab",
             TraceEvent::Violation { .. } => "violation",
+            TraceEvent::Warning { .. } => "warning",
         }
     }
 
@@ -583,6 +591,7 @@ impl TraceEvent {
             TraceEvent::ClientReply { .. } => 18,
             TraceEvent::Lab { .. } => 19,
             TraceEvent::Violation { .. } => 20,
+            TraceEvent::Warning { .. } => 21,
         }
     }
 
@@ -606,7 +615,9 @@ impl TraceEvent {
             | TraceEvent::ClientRequest { node, .. }
             | TraceEvent::ClientReply { node, .. } => vec![*node],
             TraceEvent::Partition { groups } => groups.iter().flatten().copied().collect(),
-            TraceEvent::Violation { nodes, .. } => nodes.clone(),
+            TraceEvent::Violation { nodes, .. } | TraceEvent::Warning { nodes, .. } => {
+                nodes.clone()
+            }
             TraceEvent::HealAll | TraceEvent::Lab { .. } => Vec::new(),
         }
     }

@@ -1,10 +1,16 @@
-//! Named safety properties checked after every event.
+//! Named properties checked after every event.
 //!
 //! A lab registers [`Invariant`]s; the simulator checks each one after every event
-//! and every action until it is first violated, then records a [`Violation`] with
-//! the time, the nodes involved and a sentence a learner can read ("two leaders in
-//! term 3: nodes 1 and 4"). An invariant may keep state between checks (`check`
-//! takes `&mut self`) so that it can look only at what changed.
+//! and every action until it first fails, then records what it saw with the time, the
+//! nodes involved and a sentence a learner can read ("two leaders in term 3: nodes 1
+//! and 4"). An invariant may keep state between checks (`check` takes `&mut self`) so
+//! that it can look only at what changed.
+//!
+//! Most invariants are safety properties: something bad must never happen, and a
+//! failure is a [`Violation`]. A few are bounded liveness expectations (something good
+//! should happen within a bound, such as "split votes do not repeat ten terms in a
+//! row"): correct code can miss them under unlucky timing, so a miss is a [`Warning`],
+//! never a violation ([`InvariantKind`]).
 
 use std::fmt::Debug;
 
@@ -23,6 +29,55 @@ pub struct Violation {
     /// The nodes involved.
     pub nodes: Vec<NodeId>,
     /// What went wrong, in a full sentence.
+    pub message: String,
+}
+
+/// A liveness expectation that was not met, as recorded in a run: what was observed,
+/// not a guess at why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// The expectation's name, e.g. `"Election Progress"`.
+    pub property: String,
+    /// When it was first seen unmet (µs).
+    pub time: Time,
+    /// The nodes involved.
+    pub nodes: Vec<NodeId>,
+    /// What was observed, in a full sentence.
+    pub message: String,
+}
+
+impl From<Violation> for Warning {
+    fn from(violation: Violation) -> Self {
+        Self {
+            property: violation.property,
+            time: violation.time,
+            nodes: violation.nodes,
+            message: violation.message,
+        }
+    }
+}
+
+/// Whether an invariant is a safety property or a liveness expectation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvariantKind {
+    /// Something bad never happens; a failure is a [`Violation`].
+    #[default]
+    Safety,
+    /// Something good happens within a bound; a miss is a [`Warning`], since correct code
+    /// can miss it under unlucky timing.
+    Liveness,
+}
+
+/// A checker that reached the cap on what it remembers: past it, facts go unrecorded,
+/// so a later failure that depends on them can go unseen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckerLimit {
+    /// The property whose checker hit its cap.
+    pub property: String,
+    /// When the cap was first reached (µs).
+    pub time: Time,
+    /// What stopped being recorded, in a full sentence.
     pub message: String,
 }
 
@@ -50,6 +105,18 @@ pub trait Invariant<P: Protocol>: InvariantClone<P> + Debug {
     /// longer holds. The violation's `property` and `time` are filled in by the
     /// simulator if left empty or zero.
     fn check(&mut self, view: &SimView<P>) -> Option<Violation>;
+
+    /// Whether a failure is a violation (safety) or a warning (liveness).
+    fn kind(&self) -> InvariantKind {
+        InvariantKind::Safety
+    }
+
+    /// A sentence saying that the checker's memory reached its cap and what it no
+    /// longer records, once it has; `None` while it remembers everything. The
+    /// simulator asks after every check, so a capped checker never stops silently.
+    fn limit_reached(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<P: Protocol> Clone for Box<dyn Invariant<P>> {
@@ -120,14 +187,20 @@ impl<P: Protocol + 'static> Invariant<P> for FnInvariant<P> {
 }
 
 /// An invariant's state, for the UI's list of properties.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvariantStatus {
     /// The property's name.
     pub name: String,
     /// What must hold.
     pub description: String,
-    /// Whether it still holds.
+    /// Safety or liveness: a page listing safety properties leaves liveness out.
+    #[serde(default)]
+    pub kind: InvariantKind,
+    /// Whether it still holds (for a liveness expectation: whether it was met so far).
     pub ok: bool,
-    /// The first violation, if any.
+    /// The first violation of a safety property, if any.
     pub violation: Option<Violation>,
+    /// The first miss of a liveness expectation, if any.
+    #[serde(default)]
+    pub warning: Option<Warning>,
 }

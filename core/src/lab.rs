@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use crate::event::{Action, ActionError};
-use crate::invariant::{Invariant, InvariantStatus, Violation};
+use crate::invariant::{CheckerLimit, Invariant, InvariantStatus, Violation, Warning};
 use crate::metrics::MetricsView;
 use crate::network::Network;
 use crate::protocol::{NodeId, Protocol, Time};
@@ -154,6 +154,20 @@ pub trait LabRun {
     fn violations(&self) -> &[Violation];
     /// Each invariant and whether it holds.
     fn invariants(&self) -> Vec<InvariantStatus>;
+    /// Liveness expectations not met (the first miss of each): reported, never counted
+    /// as violations, since correct code can miss them under unlucky timing.
+    fn warnings(&self) -> &[Warning] {
+        &[]
+    }
+    /// The checkers that reached the cap on what they remember, so that a report can
+    /// say its verdicts cover less than the whole run.
+    fn checker_limits(&self) -> Vec<CheckerLimit> {
+        Vec::new()
+    }
+    /// The metrics a sweep of this lab summarises when none are named.
+    fn sweep_metrics(&self) -> &'static [&'static str] {
+        SWEEP_METRICS_DEFAULT
+    }
     /// The run's metrics.
     fn metrics(&self) -> MetricsView;
     /// A scenario that reproduces this run: the original plus the actions taken.
@@ -172,10 +186,17 @@ pub trait LabRun {
     }
 }
 
+/// The metrics a sweep summarises when none are named: ones every engine run produces.
+pub const SWEEP_METRICS_DEFAULT: &[&str] = &["messages_delivered", "messages_dropped"];
+
 /// What a message-passing lab adds to its protocol.
 pub trait LabProtocol: Protocol + 'static {
     /// The lab's catalogue entry.
     const INFO: LabInfo;
+
+    /// The metrics `netsplit sweep` summarises when none are named: figures this lab's
+    /// runs produce (a test checks they are non-zero on every preset with traffic).
+    const SWEEP_METRICS: &'static [&'static str] = SWEEP_METRICS_DEFAULT;
 
     /// The invariants checked after every event.
     fn invariants(_config: &Self::Config) -> Vec<Box<dyn Invariant<Self>>> {
@@ -473,6 +494,18 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
 
     fn invariants(&self) -> Vec<InvariantStatus> {
         self.run.sim().invariant_statuses()
+    }
+
+    fn warnings(&self) -> &[Warning] {
+        self.run.sim().warnings()
+    }
+
+    fn checker_limits(&self) -> Vec<CheckerLimit> {
+        self.run.sim().checker_limits()
+    }
+
+    fn sweep_metrics(&self) -> &'static [&'static str] {
+        P::SWEEP_METRICS
     }
 
     fn metrics(&self) -> MetricsView {

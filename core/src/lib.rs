@@ -27,7 +27,7 @@ pub mod trace;
 
 pub use catalogue::{LABS, build, build_from_json};
 pub use event::{Action, ActionError, DropReason, NodeStatus, TraceEvent};
-pub use invariant::{Invariant, InvariantStatus, Violation};
+pub use invariant::{CheckerLimit, Invariant, InvariantKind, InvariantStatus, Violation, Warning};
 pub use lab::{Lab, LabInfo, LabProtocol, LabRun};
 pub use metrics::MetricsView;
 pub use protocol::{Context, Effect, MessageInfo, NodeId, Out, OutFor, Protocol, RequestId, Time};

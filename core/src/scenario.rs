@@ -126,6 +126,29 @@ pub struct Scenario {
     /// The run's bounds.
     #[serde(default)]
     pub limits: Limits,
+    /// What a missed liveness expectation (a warning) does to a headless run's exit code.
+    #[serde(default, skip_serializing_if = "Liveness::is_warn")]
+    pub liveness: Liveness,
+}
+
+/// What a missed liveness expectation does to a headless run (`netsplit run` and `sweep`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Liveness {
+    /// Reported under `warnings`; the run still exits 0. Correct code can miss a
+    /// liveness expectation under unlucky timing, so this is the default.
+    #[default]
+    Warn,
+    /// The scenario requires progress: a warning fails the run (exit 1) as a violation
+    /// does. For a scenario whose point is a cluster that makes no progress.
+    Fail,
+}
+
+impl Liveness {
+    /// Whether this is the default, [`Liveness::Warn`].
+    pub fn is_warn(&self) -> bool {
+        *self == Liveness::Warn
+    }
 }
 
 /// The network section: the default link and per-link overrides.

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::collections::SortedSet;
 use crate::event::{Action, ActionError, DropReason, NodeStatus, TraceEvent};
-use crate::invariant::{Invariant, InvariantStatus, Violation};
+use crate::invariant::{
+    CheckerLimit, Invariant, InvariantKind, InvariantStatus, Violation, Warning,
+};
 use crate::metrics::Metrics;
 use crate::network::{LinkConfig, Network, Transmission};
 use crate::protocol::{Context, Effect, MessageInfo, NodeId, OutFor, Protocol, RequestId, Time};
@@ -346,6 +348,8 @@ pub struct Simulator<P: Protocol> {
     invariants: Vec<Box<dyn Invariant<P>>>,
     invariant_violated: Vec<Option<Violation>>,
     violations: Vec<Violation>,
+    warnings: Vec<Warning>,
+    checker_limits: Vec<Option<CheckerLimit>>,
     violation_pending_stop: bool,
     timeline: Arc<Vec<Action>>,
     workload: Arc<Vec<(NodeId, P::Request)>>,
@@ -405,6 +409,8 @@ impl<P: Protocol + 'static> Simulator<P> {
             invariants: Vec::new(),
             invariant_violated: Vec::new(),
             violations: Vec::new(),
+            warnings: Vec::new(),
+            checker_limits: Vec::new(),
             violation_pending_stop: false,
             timeline: Arc::new(Vec::new()),
             workload: Arc::new(Vec::new()),
@@ -421,6 +427,7 @@ impl<P: Protocol + 'static> Simulator<P> {
     pub fn add_invariant(&mut self, invariant: Box<dyn Invariant<P>>) {
         self.invariants.push(invariant);
         self.invariant_violated.push(None);
+        self.checker_limits.push(None);
     }
 
     /// Sets the hook for lab-specific actions.
@@ -580,16 +587,36 @@ impl<P: Protocol + 'static> Simulator<P> {
         &self.violations
     }
 
+    /// Liveness expectations not met so far (the first miss of each), in the order seen.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The checkers that reached the cap on what they remember, with when and what
+    /// they stopped recording.
+    pub fn checker_limits(&self) -> Vec<CheckerLimit> {
+        self.checker_limits.iter().flatten().cloned().collect()
+    }
+
     /// Each invariant with its state.
     pub fn invariant_statuses(&self) -> Vec<InvariantStatus> {
         self.invariants
             .iter()
             .zip(&self.invariant_violated)
-            .map(|(invariant, violation)| InvariantStatus {
-                name: invariant.name().to_string(),
-                description: invariant.description().to_string(),
-                ok: violation.is_none(),
-                violation: violation.clone(),
+            .map(|(invariant, failure)| {
+                let kind = invariant.kind();
+                let (violation, warning) = match kind {
+                    InvariantKind::Safety => (failure.clone(), None),
+                    InvariantKind::Liveness => (None, failure.clone().map(Warning::from)),
+                };
+                InvariantStatus {
+                    name: invariant.name().to_string(),
+                    description: invariant.description().to_string(),
+                    kind,
+                    ok: failure.is_none(),
+                    violation,
+                    warning,
+                }
             })
             .collect()
     }
@@ -1291,26 +1318,55 @@ impl<P: Protocol + 'static> Simulator<P> {
             if self.invariant_violated[index].is_some() {
                 continue;
             }
-            if let Some(mut violation) = invariant.check(self) {
-                if violation.property.is_empty() {
-                    violation.property = invariant.name().to_string();
-                }
-                if violation.time == 0 {
-                    violation.time = self.now;
-                }
-                self.record(
-                    TraceEvent::Violation {
-                        property: violation.property.clone(),
-                        nodes: violation.nodes.clone(),
-                    },
-                    Payload::None,
-                );
-                if self.violations.len() < VIOLATIONS_MAX {
-                    self.violations.push(violation.clone());
-                }
-                self.invariant_violated[index] = Some(violation);
-                self.violation_pending_stop = self.config.stop_on_violation;
+            let found = invariant.check(self);
+            if self.checker_limits[index].is_none()
+                && let Some(message) = invariant.limit_reached()
+            {
+                self.checker_limits[index] = Some(CheckerLimit {
+                    property: invariant.name().to_string(),
+                    time: self.now,
+                    message,
+                });
             }
+            let Some(mut violation) = found else {
+                continue;
+            };
+            if violation.property.is_empty() {
+                violation.property = invariant.name().to_string();
+            }
+            if violation.time == 0 {
+                violation.time = self.now;
+            }
+            match invariant.kind() {
+                InvariantKind::Safety => {
+                    self.record(
+                        TraceEvent::Violation {
+                            property: violation.property.clone(),
+                            nodes: violation.nodes.clone(),
+                        },
+                        Payload::None,
+                    );
+                    if self.violations.len() < VIOLATIONS_MAX {
+                        self.violations.push(violation.clone());
+                    }
+                    self.violation_pending_stop = self.config.stop_on_violation;
+                }
+                // A missed liveness expectation is reported, but it neither counts as a
+                // violation nor stops a run that stops on violations.
+                InvariantKind::Liveness => {
+                    self.record(
+                        TraceEvent::Warning {
+                            property: violation.property.clone(),
+                            nodes: violation.nodes.clone(),
+                        },
+                        Payload::None,
+                    );
+                    if self.warnings.len() < VIOLATIONS_MAX {
+                        self.warnings.push(Warning::from(violation.clone()));
+                    }
+                }
+            }
+            self.invariant_violated[index] = Some(violation);
         }
         self.invariants = invariants;
     }
@@ -2125,6 +2181,104 @@ mod tests {
         assert_eq!(sim.violations()[0].time, 10_000);
         assert_eq!(sim.run_until(1_000_000), RunStop::QueueEmpty);
         assert_eq!(sim.node(1).map(|node| node.received.len()), Some(2));
+    }
+
+    /// A test expectation that node 1 hears nothing, of the kind given, whose memory
+    /// holds `cap` deliveries and then says it is full.
+    #[derive(Debug, Clone)]
+    struct Quiet {
+        kind: crate::invariant::InvariantKind,
+        cap: usize,
+        seen: usize,
+    }
+
+    impl Invariant<Probe> for Quiet {
+        fn name(&self) -> &str {
+            "node 1 stays quiet"
+        }
+
+        fn description(&self) -> &str {
+            "A test property that the first delivery to node 1 breaks."
+        }
+
+        fn check(&mut self, view: &SimView<Probe>) -> Option<Violation> {
+            let heard = view.node(1).map_or(0, |node| node.received.len());
+            self.seen = heard.min(self.cap);
+            (heard > 0).then(|| Violation {
+                property: String::new(),
+                time: 0,
+                nodes: vec![1],
+                message: format!("node 1 heard {heard} messages"),
+            })
+        }
+
+        fn kind(&self) -> crate::invariant::InvariantKind {
+            self.kind
+        }
+
+        fn limit_reached(&self) -> Option<String> {
+            (self.seen >= self.cap).then(|| format!("remembers at most {} messages", self.cap))
+        }
+    }
+
+    #[test]
+    fn a_missed_liveness_expectation_is_a_warning_that_neither_counts_as_a_violation_nor_stops_the_run()
+     {
+        use crate::invariant::InvariantKind;
+        let mut sim = Simulator::<Probe>::new(
+            SimConfig {
+                stop_on_violation: true,
+                ..SimConfig::default()
+            },
+            (),
+            fixed_network(10.0),
+            2,
+        );
+        sim.add_invariant(Box::new(Quiet {
+            kind: InvariantKind::Liveness,
+            cap: usize::MAX,
+            seen: 0,
+        }));
+        sim.start();
+        ask(&mut sim, 0, Command::Tell(1));
+        ask(&mut sim, 0, Command::Tell(2));
+        assert_eq!(sim.run_until(1_000_000), RunStop::QueueEmpty);
+        assert!(sim.violations().is_empty());
+        assert_eq!(sim.warnings().len(), 1);
+        let warning = &sim.warnings()[0];
+        assert_eq!(warning.property, "node 1 stays quiet");
+        assert_eq!(warning.time, 10_000);
+        assert_eq!(warning.nodes, vec![1]);
+        assert_eq!(warning.message, "node 1 heard 1 messages");
+        let status = &sim.invariant_statuses()[0];
+        assert_eq!(status.kind, InvariantKind::Liveness);
+        assert!(!status.ok);
+        assert_eq!(status.violation, None);
+        assert_eq!(status.warning.as_ref(), Some(warning));
+        assert!(
+            sim.trace()
+                .tail(100)
+                .iter()
+                .any(|record| record.view().kind == "warning")
+        );
+    }
+
+    #[test]
+    fn a_checker_that_reaches_its_cap_is_reported_with_the_time_it_did() {
+        use crate::invariant::InvariantKind;
+        let mut sim = Simulator::<Probe>::new(SimConfig::default(), (), fixed_network(10.0), 2);
+        sim.add_invariant(Box::new(Quiet {
+            kind: InvariantKind::Liveness,
+            cap: 0,
+            seen: 0,
+        }));
+        sim.start();
+        sim.run_until(1_000);
+        let limits = sim.checker_limits();
+        assert_eq!(limits.len(), 1);
+        assert_eq!(limits[0].property, "node 1 stays quiet");
+        assert_eq!(limits[0].message, "remembers at most 0 messages");
+        assert_eq!(limits[0].time, 0);
     }
 
     #[test]

@@ -269,6 +269,9 @@ impl<P: Protocol> TraceRecord<P> {
             TraceEvent::Violation { property, nodes } => {
                 format!("invariant {property:?} violated (nodes {nodes:?})")
             }
+            TraceEvent::Warning { property, nodes } => {
+                format!("liveness expectation {property:?} not met (nodes {nodes:?})")
+            }
         }
     }
 }
@@ -426,7 +429,7 @@ pub fn hash_event<P: Protocol>(
         }
         TraceEvent::HealAll => {}
         TraceEvent::Lab { name } => hash_str(hasher, name),
-        TraceEvent::Violation { property, nodes } => {
+        TraceEvent::Violation { property, nodes } | TraceEvent::Warning { property, nodes } => {
             hash_str(hasher, property);
             hasher.write_u64(nodes.len() as u64);
             for node in nodes {

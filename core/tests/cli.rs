@@ -28,6 +28,8 @@ fn run_prints_a_report_with_the_fingerprint_and_exits_zero() {
     assert_eq!(report["time_ms"], 500.0);
     assert!(report["events"].as_u64().is_some_and(|events| events > 0));
     assert!(report["metrics"]["messages_delivered"].as_u64().is_some());
+    assert_eq!(report["warnings"], serde_json::json!([]));
+    assert_eq!(report["checker_limits"], serde_json::json!([]));
 }
 
 #[test]
@@ -119,4 +121,30 @@ fn sweep_summarises_a_metric_over_seeds() {
         "nonsense",
     ]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_sweep_without_metrics_summarises_the_labs_own_figures() {
+    let output = netsplit(&["sweep", "preset:loadbalancing-two-choices", "--seeds", "2"]);
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let metrics: Vec<&str> = report["summary"]
+        .as_array()
+        .expect("a summary")
+        .iter()
+        .filter_map(|summary| summary["metric"].as_str())
+        .collect();
+    assert_eq!(
+        metrics,
+        [
+            "latency_ms_p50",
+            "latency_ms_p99",
+            "throughput_per_second",
+            "requests_succeeded",
+            "events"
+        ]
+    );
+    for summary in report["summary"].as_array().expect("a summary") {
+        assert!(summary["min"].as_f64() > Some(0.0), "{summary}");
+    }
 }

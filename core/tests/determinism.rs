@@ -130,6 +130,7 @@ prop_compose! {
                 .collect(),
             run_until_ms: Some(run_until_ms),
             limits: Default::default(),
+            liveness: Default::default(),
         }
     }
 }

@@ -63,7 +63,7 @@ fn linearizability(sim: &Simulator<Raft>) -> CheckResult {
 
 #[path = "support/raft_presets.rs"]
 mod raft_presets;
-use raft_presets::{BUG_PRESETS, CORRECT_PRESETS};
+use raft_presets::{BUG_PRESETS, CORRECT_PRESETS, LIVENESS_BUG_PRESETS};
 
 #[test]
 fn every_raft_preset_is_embedded_and_listed_here() {
@@ -76,6 +76,7 @@ fn every_raft_preset_is_embedded_and_listed_here() {
         .iter()
         .copied()
         .chain(BUG_PRESETS.iter().map(|(name, _)| *name))
+        .chain(LIVENESS_BUG_PRESETS.iter().map(|(name, _)| *name))
         .collect();
     listed.sort_unstable();
     assert_eq!(embedded, listed);
@@ -185,6 +186,121 @@ fn every_bug_preset_breaks_its_property_over_many_seeds() {
             );
         }
     }
+}
+
+#[test]
+fn every_liveness_bug_preset_misses_its_expectation_and_violates_nothing_over_many_seeds() {
+    for (name, property) in LIVENESS_BUG_PRESETS {
+        let base = preset(name);
+        assert_eq!(
+            base.liveness,
+            netsplit_core::scenario::Liveness::Fail,
+            "{name}"
+        );
+        for seed in 0..seeds(8) {
+            let mut scenario = base.clone();
+            scenario.seed = seed;
+            let sim = run(&scenario);
+            assert!(
+                sim.violations().is_empty(),
+                "{name} with seed {seed}: {:?}",
+                sim.violations()
+            );
+            assert!(
+                sim.warnings().iter().any(|w| w.property == *property),
+                "{name} with seed {seed} missed no {property}: {:?}",
+                sim.warnings()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_no_randomization_preset_shows_what_its_description_says() {
+    // The description: no leader in 3,000 ms, term 19, all five servers candidates in every
+    // term, and Election Progress missed at 1,671 ms over terms 1 to 10 with five candidates.
+    let scenario = preset("raft-bug-no-timeout-randomization");
+    let description = scenario.description.clone().unwrap_or_default();
+    let sim = run(&scenario);
+    assert_eq!(live_leader(&sim), None);
+    assert!(sim.nodes().all(|(_, _, node)| !node.is_leader()));
+    let term = sim
+        .nodes()
+        .map(|(_, _, node)| node.current_term())
+        .max()
+        .expect("five servers");
+    assert_eq!(term, 19);
+    assert!(description.contains("term 19"), "{description}");
+    // Every server was a candidate in every term: each asks the four others once per term.
+    let request_votes = sim
+        .metrics()
+        .view()
+        .kinds
+        .iter()
+        .find(|kind| kind.kind == "RequestVote")
+        .map_or(0, |kind| kind.sent);
+    assert_eq!(request_votes, term * 5 * 4);
+    let warning = &sim.warnings()[0];
+    assert_eq!(warning.property, "Election Progress");
+    assert_eq!(warning.time, 1_671_000);
+    assert!(description.contains("1,671 ms"), "{description}");
+    assert_eq!(
+        warning.message,
+        "No leader for 1671 ms (since the start): in each of the 10 terms 1 to 10, 5 candidates heard from a majority of servers and none won."
+    );
+    assert!(sim.violations().is_empty());
+    let steady = run(&preset("raft-steady-state"));
+    let leader = live_leader(&steady).expect("the steady state has a leader");
+    assert_eq!(steady.node(leader).map(|node| node.current_term()), Some(1));
+}
+
+#[test]
+fn election_progress_is_a_warning_on_correct_raft_with_a_narrow_timeout_range() {
+    // Figure 16: with timeouts of 150 to 155 ms, correct Raft often splits the vote ten
+    // terms in a row before it elects a leader. That is a warning, never a violation.
+    let mut warned = 0;
+    for seed in 0..seeds(8) {
+        let mut scenario = preset("raft-election-time");
+        scenario.seed = seed;
+        scenario.params["election_timeout_ms_max"] = serde_json::json!(155);
+        let sim = run(&scenario);
+        assert!(
+            sim.violations().is_empty(),
+            "seed {seed}: {:?}",
+            sim.violations()
+        );
+        warned += usize::from(
+            sim.warnings()
+                .iter()
+                .any(|warning| warning.property == "Election Progress"),
+        );
+    }
+    assert!(warned > 0, "no seed missed Election Progress");
+}
+
+#[test]
+fn a_raft_checker_that_reaches_its_cap_says_so() {
+    use netsplit_core::labs::raft::invariants::Property;
+    use netsplit_core::labs::raft::lab::SafetyInvariant;
+    let scenario = preset("raft-steady-state");
+    let mut sim = build_simulator::<Raft>(&scenario).expect("the scenario builds");
+    sim.add_invariant(Box::new(SafetyInvariant::with_records_max(
+        Property::LogMatching,
+        3,
+    )));
+    sim.run_until(scenario.run_until_ms.expect("set") * 1_000);
+    let limits = sim.checker_limits();
+    assert_eq!(limits.len(), 1, "{limits:?}");
+    assert_eq!(limits[0].property, "Log Matching");
+    assert!(
+        limits[0].message.contains("cap of 3 records"),
+        "{}",
+        limits[0].message
+    );
+    assert!(limits[0].time > 0);
+    // The checkers the lab registers keep the default cap and do not reach it here.
+    let full = run(&scenario);
+    assert!(full.checker_limits().is_empty());
 }
 
 #[test]

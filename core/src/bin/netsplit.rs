@@ -2,7 +2,11 @@
 //!
 //! Exit codes: 0 when everything ran and no invariant was violated, 1 when a run
 //! violated an invariant, 2 when the input was bad (unreadable file, malformed or
-//! invalid scenario, unknown lab).
+//! invalid scenario, unknown lab). A missed liveness expectation is a warning: it is
+//! reported under `warnings` and exits 0, unless the scenario says `"liveness": "fail"`
+//! (a scenario whose point is a cluster that makes no progress), where it exits 1.
+//! A checker that reached the cap on what it remembers is reported under
+//! `checker_limits`.
 //!
 //! `FILE` is a path to a scenario, or `preset:NAME` for one of the presets built
 //! into the binary (`netsplit presets` lists them).
@@ -19,7 +23,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use netsplit_core::catalogue;
 use netsplit_core::labs::ratelimit;
 use netsplit_core::protocol::MICROS_PER_MS;
-use netsplit_core::{MetricsView, RunStop, Scenario, ScenarioError, Violation, build, presets};
+use netsplit_core::scenario::Liveness;
+use netsplit_core::{
+    CheckerLimit, MetricsView, RunStop, Scenario, ScenarioError, Violation, Warning, build, presets,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -55,7 +62,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         first_seed: u64,
         /// The metric to summarise (e.g. `messages_delivered`,
-        /// `client_latency_ms_p99`); by default a standard set.
+        /// `client_latency_ms_p99`); by default the lab's own set.
         #[arg(long)]
         metric: Vec<String>,
         /// Run until this many milliseconds (overrides `run_until_ms`).
@@ -92,8 +99,20 @@ struct RunReport {
     time_ms: f64,
     stopped_by: RunStop,
     violations: Vec<Violation>,
+    /// Liveness expectations the run missed (exit 0 unless the scenario requires liveness).
+    warnings: Vec<Warning>,
+    /// Checkers that reached their cap, so their verdicts cover less than the whole run.
+    checker_limits: Vec<CheckerLimit>,
     action_errors: Vec<String>,
     metrics: MetricsView,
+}
+
+impl RunReport {
+    /// Whether the run fails (exit 1): a violation, or a warning in a scenario that
+    /// requires liveness.
+    fn failed(&self, liveness: Liveness) -> bool {
+        !self.violations.is_empty() || (liveness == Liveness::Fail && !self.warnings.is_empty())
+    }
 }
 
 /// The text of a scenario file or `preset:NAME` (a preset of any lab).
@@ -139,6 +158,8 @@ fn run_scenario(scenario: &Scenario, until_ms: Option<u64>) -> Result<RunReport,
                 time_ms: lab.now() as f64 / MICROS_PER_MS as f64,
                 stopped_by,
                 violations: lab.violations().to_vec(),
+                warnings: lab.warnings().to_vec(),
+                checker_limits: lab.checker_limits(),
                 action_errors: lab.action_errors(),
                 metrics: lab.metrics(),
             })
@@ -164,6 +185,9 @@ struct SeedResult {
     events: u64,
     stopped_by: RunStop,
     violations: usize,
+    warnings: usize,
+    checker_limits: usize,
+    failed: bool,
     metrics: netsplit_core::collections::SortedMap<String, f64>,
 }
 
@@ -212,8 +236,11 @@ fn sweep(
             "--seeds: must be between 1 and {SWEEP_SEEDS_MAX}, got {seeds}"
         ));
     }
-    // Build once up front so a bad scenario fails before any thread starts.
-    build(scenario).map_err(|error| error.to_string())?;
+    // Build once up front so a bad scenario fails before any thread starts; the run
+    // also names the lab's default metrics.
+    let defaults = build(scenario)
+        .map_err(|error| error.to_string())?
+        .sweep_metrics();
     let progress = ProgressBar::new(seeds);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {elapsed} elapsed, eta {eta}")
@@ -226,12 +253,16 @@ fn sweep(
             seeded.seed = first_seed.wrapping_add(offset);
             let report = run_scenario(&seeded, until).map_err(|error| error.to_string())?;
             progress.inc(1);
+            let failed = report.failed(seeded.liveness);
             Ok(SeedResult {
                 seed: seeded.seed,
                 trace_hash: report.trace_hash,
                 events: report.events,
                 stopped_by: report.stopped_by,
                 violations: report.violations.len(),
+                warnings: report.warnings.len(),
+                checker_limits: report.checker_limits.len(),
+                failed,
                 metrics: report.metrics.scalars(),
             })
         })
@@ -239,15 +270,7 @@ fn sweep(
     progress.finish_and_clear();
     let results: Vec<SeedResult> = results.into_iter().collect::<Result<_, _>>()?;
     let names: Vec<String> = if metrics.is_empty() {
-        [
-            "messages_delivered",
-            "messages_dropped",
-            "client_latency_ms_p50",
-            "client_latency_ms_p99",
-        ]
-        .iter()
-        .map(|name| name.to_string())
-        .collect()
+        defaults.iter().map(|name| name.to_string()).collect()
     } else {
         metrics.to_vec()
     };
@@ -277,7 +300,17 @@ fn sweep(
     summaries.extend(summarise("events", &mut events));
     let failing: Vec<u64> = results
         .iter()
-        .filter(|result| result.violations > 0)
+        .filter(|result| result.failed)
+        .map(|result| result.seed)
+        .collect();
+    let warned: Vec<u64> = results
+        .iter()
+        .filter(|result| result.warnings > 0)
+        .map(|result| result.seed)
+        .collect();
+    let capped: Vec<u64> = results
+        .iter()
+        .filter(|result| result.checker_limits > 0)
         .map(|result| result.seed)
         .collect();
     let per_seed: Vec<serde_json::Value> = results
@@ -293,6 +326,8 @@ fn sweep(
                 "events": result.events,
                 "stopped_by": result.stopped_by,
                 "violations": result.violations,
+                "warnings": result.warnings,
+                "checker_limits": result.checker_limits,
                 "metrics": chosen,
             })
         })
@@ -301,13 +336,32 @@ fn sweep(
         "lab": scenario.lab,
         "seeds": per_seed,
         "summary": summaries,
-        "seeds_with_violations": failing,
+        "seeds_failed": failing,
+        "seeds_with_violations": results
+            .iter()
+            .filter(|result| result.violations > 0)
+            .map(|result| result.seed)
+            .collect::<Vec<_>>(),
+        "seeds_with_warnings": warned,
+        "seeds_with_checker_limits": capped,
     }));
     if !failing.is_empty() {
         eprintln!(
-            "netsplit: {} of {seeds} seeds violated an invariant; first failing seed: {}",
+            "netsplit: {} of {seeds} seeds failed (a violated invariant{}); first failing seed: {}",
             failing.len(),
+            if scenario.liveness == Liveness::Fail {
+                ", or a missed liveness expectation, which this scenario requires"
+            } else {
+                ""
+            },
             failing[0]
+        );
+    }
+    if !warned.is_empty() && scenario.liveness == Liveness::Warn {
+        eprintln!(
+            "netsplit: {} of {seeds} seeds missed a liveness expectation (warnings, not failures); first such seed: {}",
+            warned.len(),
+            warned[0]
         );
     }
     Ok(failing.is_empty())
@@ -416,10 +470,10 @@ fn main() -> ExitCode {
             match run_scenario(&scenario, until) {
                 Ok(report) => {
                     print_json(&report);
-                    if report.violations.is_empty() {
-                        ExitCode::SUCCESS
-                    } else {
+                    if report.failed(scenario.liveness) {
                         ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
                     }
                 }
                 Err(error) => fail(format!("{file}: {error}")),

@@ -15,7 +15,7 @@ pub const CORRECT_PRESETS: &[&str] = &[
     "raft-durable-ack",
 ];
 
-/// Bug-switch presets and the property each one breaks.
+/// Bug-switch presets and the safety property each one breaks.
 pub const BUG_PRESETS: &[(&str, &str)] = &[
     (
         "raft-bug-commit-earlier-terms-by-counting",
@@ -23,6 +23,11 @@ pub const BUG_PRESETS: &[(&str, &str)] = &[
     ),
     ("raft-bug-vote-without-log-check", "Leader Completeness"),
     ("raft-bug-forget-voted-for-on-restart", "Election Safety"),
-    ("raft-bug-no-timeout-randomization", "Election Progress"),
     ("raft-bug-acknowledge-before-disk", "Leader Completeness"),
 ];
+
+/// Bug-switch presets whose bug shows as a missed liveness expectation (a warning, not a
+/// violation), and that expectation. Each sets `"liveness": "fail"`, so the warning fails
+/// the run.
+pub const LIVENESS_BUG_PRESETS: &[(&str, &str)] =
+    &[("raft-bug-no-timeout-randomization", "Election Progress")];

@@ -30,6 +30,11 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
 
 impl LabProtocol for Broadcast {
     const INFO: LabInfo = INFO;
+    const SWEEP_METRICS: &'static [&'static str] = &[
+        "messages_delivered",
+        "client_latency_ms_p50",
+        "client_latency_ms_p99",
+    ];
 
     fn invariants(_config: &Self::Config) -> Vec<Box<dyn Invariant<Self>>> {
         super::invariants()

@@ -33,6 +33,14 @@ pub const REPORT_WINDOW_GAUGE: &str = "report_window";
 
 impl LabProtocol for LoadBalancing {
     const INFO: LabInfo = INFO;
+    // The clients are nodes of the run, not the engine's client requests, so the
+    // engine's `client_latency_ms_*` stay zero; these are the lab's own figures.
+    const SWEEP_METRICS: &'static [&'static str] = &[
+        "latency_ms_p50",
+        "latency_ms_p99",
+        "throughput_per_second",
+        "requests_succeeded",
+    ];
 
     fn lab_action() -> Option<LabActionFn<Self>> {
         Some(lab_action)

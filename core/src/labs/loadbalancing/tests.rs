@@ -969,3 +969,105 @@ fn a_server_the_policy_stops_using_shows_idle_windows_up_to_the_present() {
     let latest = &slowed.windows[9];
     assert_eq!((latest.utilization, latest.queue_length_max), (0.0, 0));
 }
+
+// ----- What each preset's description says, measured -----------------------------
+
+/// A latency as the descriptions write it: whole milliseconds.
+fn ms(latency_ms: f64) -> String {
+    format!("{latency_ms:.0} ms")
+}
+
+fn description(scenario: &Scenario) -> String {
+    scenario.description.clone().unwrap_or_default()
+}
+
+fn assert_says(text: &str, figure: &str) {
+    assert!(
+        text.contains(figure),
+        "the description should say {figure:?}: {text}"
+    );
+}
+
+#[test]
+fn in_the_herd_preset_two_choices_is_no_better_than_random_and_round_robin_is_best() {
+    let scenario = preset("loadbalancing-herd");
+    let text = description(&scenario);
+    let p99 = |policy: &str| run(&with_policy(scenario.clone(), policy)).1.latency.p99_ms;
+    let least = run(&scenario).1.latency.p99_ms;
+    let two = p99("power_of_two_choices");
+    let random = p99("random");
+    let round_robin = p99("round_robin");
+    assert!(
+        round_robin < two && two < least,
+        "{round_robin} {two} {least}"
+    );
+    assert!(round_robin < random, "{round_robin} {random}");
+    // "No better than random": within 5% of it.
+    assert!((two - random).abs() < random * 0.05, "{two} {random}");
+    for figure in [least, two, random, round_robin] {
+        assert_says(&text, &ms(figure));
+    }
+}
+
+#[test]
+fn in_the_two_choices_preset_two_choices_cuts_randoms_p99_to_under_a_third_and_least_connections_does_better()
+ {
+    let scenario = preset("loadbalancing-two-choices");
+    let text = description(&scenario);
+    let random = run(&scenario).1.latency;
+    let two = run(&with_policy(scenario.clone(), "power_of_two_choices"))
+        .1
+        .latency;
+    let least = run(&with_policy(scenario, "least_connections")).1.latency;
+    assert!(
+        two.p99_ms * 3.0 < random.p99_ms,
+        "{} {}",
+        two.p99_ms,
+        random.p99_ms
+    );
+    assert!(least.p99_ms < two.p99_ms, "{} {}", least.p99_ms, two.p99_ms);
+    assert!(
+        least.mean_ms < two.mean_ms,
+        "{} {}",
+        least.mean_ms,
+        two.mean_ms
+    );
+    assert_says(&text, "less than a third");
+    for figure in [
+        random.p99_ms,
+        two.p99_ms,
+        least.p99_ms,
+        least.mean_ms,
+        two.mean_ms,
+    ] {
+        assert_says(&text, &ms(figure));
+    }
+}
+
+#[test]
+fn in_the_heterogeneous_preset_two_choices_ignores_the_weights() {
+    let scenario = preset("loadbalancing-heterogeneous");
+    let text = description(&scenario);
+    let (_, round_robin) = run(&scenario);
+    let (_, weighted) = run(&with_policy(scenario.clone(), "weighted_round_robin"));
+    let (_, two) = run(&with_policy(scenario, "power_of_two_choices"));
+    assert_eq!(weighted.requests_failed, 0);
+    assert_eq!(two.requests_failed, 0);
+    assert_eq!(
+        round_robin.failures.get("queue_full").copied(),
+        Some(round_robin.requests_failed)
+    );
+    assert_says(
+        &text,
+        &format!("{} requests fail", round_robin.requests_failed),
+    );
+    assert!(two.latency.p99_ms > 2.0 * weighted.latency.p99_ms);
+    assert_says(&text, "more than twice");
+    for figure in [
+        round_robin.latency.p99_ms,
+        weighted.latency.p99_ms,
+        two.latency.p99_ms,
+    ] {
+        assert_says(&text, &ms(figure));
+    }
+}

@@ -38,7 +38,9 @@
 //! terms each had no leader and at least two candidates that heard answers from a majority
 //! and still lost: the signature of identical election timeouts (section 5.2). A very
 //! narrow range such as 150 to 155 ms misses it in correct Raft too, which is the point of
-//! Figure 16, so the engine reports it as a warning, never as a violation.
+//! Figure 16, so the engine reports it as a warning, never as a violation. Its message says
+//! what was observed (how long no leader was seen, which terms split, how many candidates
+//! each had), not why.
 
 use crate::collections::{SortedMap, SortedSet};
 use std::collections::BTreeMap;
@@ -155,7 +157,7 @@ impl Property {
                 "A server applies an entry only once the disks of a majority hold it, which is what committed means (section 5.3)."
             }
             Property::ElectionProgress => {
-                "Split votes do not repeat forever: at most a few consecutive terms in which several candidates heard from a majority and none won (a liveness check, not a safety property)."
+                "Split votes do not repeat forever: fewer than ten consecutive terms in which several candidates heard from a majority and none won (a liveness expectation, reported as a warning: correct Raft can miss it under unlucky timing)."
             }
         }
     }
@@ -231,6 +233,10 @@ pub struct RaftSafety {
     reported: SortedSet<(Property, u64, NodeId)>,
     violations_total: u64,
     saturated: bool,
+    /// The cap on each history map; `None` is [`RECORDS_MAX`].
+    records_max: Option<usize>,
+    /// When a leader was last seen among the running servers (µs).
+    leader_seen_at: Time,
     /// The properties to check; `None` checks all of them.
     only: Option<Property>,
 }
@@ -271,11 +277,24 @@ impl RaftSafety {
         }
     }
 
+    /// The same checker with each history map capped at `records_max` records instead of
+    /// [`RECORDS_MAX`] (tests use a small cap to see what happens when it is reached).
+    pub fn with_records_max(mut self, records_max: usize) -> Self {
+        self.records_max = Some(records_max);
+        self
+    }
+
+    /// The cap on each history map.
+    pub fn records_max(&self) -> usize {
+        self.records_max.unwrap_or(RECORDS_MAX)
+    }
+
     fn wants(&self, property: Property) -> bool {
         self.only.is_none_or(|only| only == property)
     }
 
-    /// Whether a history map hit [`RECORDS_MAX`], so later facts went unrecorded.
+    /// Whether a history map hit its cap ([`RaftSafety::records_max`]), so later facts
+    /// went unrecorded.
     pub fn saturated(&self) -> bool {
         self.saturated
     }
@@ -501,7 +520,7 @@ impl RaftSafety {
     }
 
     fn full(&mut self, len: usize) -> bool {
-        if len >= RECORDS_MAX {
+        if len >= self.records_max() {
             self.saturated = true;
         }
         self.saturated
@@ -546,6 +565,9 @@ impl RaftSafety {
         nodes: &[(NodeId, &Raft)],
         found: &mut Vec<SafetyViolation>,
     ) {
+        if nodes.iter().any(|(_, node)| node.is_leader()) {
+            self.leader_seen_at = now;
+        }
         for &(id, node) in nodes {
             if let super::Role::Candidate(votes) = node.role_state() {
                 // Only a candidate that heard from a majority and still has not won lost
@@ -568,6 +590,8 @@ impl RaftSafety {
         let mut streak = 0;
         let mut term = newest.saturating_sub(1);
         let mut involved = SortedSet::new();
+        let mut candidates_min = usize::MAX;
+        let mut candidates_max = 0;
         while term > 0 && streak < SPLIT_TERMS_MAX {
             // A split vote: at least two candidates heard from a majority, and no one won.
             let split = self
@@ -578,11 +602,24 @@ impl RaftSafety {
                 break;
             };
             involved.extend(split.iter().copied());
+            candidates_min = candidates_min.min(split.len());
+            candidates_max = candidates_max.max(split.len());
             streak += 1;
             term -= 1;
         }
         if streak >= SPLIT_TERMS_MAX {
             let first = term + 1;
+            let candidates = if candidates_min == candidates_max {
+                format!("{candidates_min} candidates")
+            } else {
+                format!("{candidates_min} to {candidates_max} candidates")
+            };
+            let leaderless_ms = (now - self.leader_seen_at.min(now)) / 1_000;
+            let since = if self.leader_seen_at == 0 {
+                "since the start".to_string()
+            } else {
+                format!("since {} ms", self.leader_seen_at / 1_000)
+            };
             self.report(
                 found,
                 (Property::ElectionProgress, first, 0),
@@ -591,7 +628,7 @@ impl RaftSafety {
                     time: now,
                     nodes: involved.into_iter().collect(),
                     message: format!(
-                        "Terms {first} to {} each had several candidates and no leader: the candidates keep timing out together and splitting the vote. Randomized election timeouts are what breaks such ties.",
+                        "No leader for {leaderless_ms} ms ({since}): in each of the {SPLIT_TERMS_MAX} terms {first} to {}, {candidates} heard from a majority of servers and none won.",
                         first + SPLIT_TERMS_MAX - 1
                     ),
                 },

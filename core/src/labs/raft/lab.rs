@@ -34,7 +34,7 @@ use crate::collections::SortedSet;
 use super::invariants::{Property, RaftSafety};
 use super::{Config, Operation, Raft, Request, Timer};
 use crate::event::{Action, ActionError, NodeStatus};
-use crate::invariant::{Invariant, Violation};
+use crate::invariant::{Invariant, InvariantKind, Violation};
 use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, Runs, build_protocol_lab};
 use crate::metrics::Metrics;
 use crate::protocol::{NodeId, Protocol};
@@ -86,6 +86,15 @@ impl SafetyInvariant {
             checker: RaftSafety::only(property),
         }
     }
+
+    /// The invariant checking `property` with a checker whose history maps hold at most
+    /// `records_max` records (tests use a small cap to see it reported).
+    pub fn with_records_max(property: Property, records_max: usize) -> Self {
+        Self {
+            property,
+            checker: RaftSafety::only(property).with_records_max(records_max),
+        }
+    }
 }
 
 /// The servers whose state is real right now: up or paused (a crashed server's memory is
@@ -115,6 +124,23 @@ impl Invariant<Raft> for SafetyInvariant {
             time: violation.time,
             nodes: violation.nodes,
             message: violation.message,
+        })
+    }
+
+    fn kind(&self) -> InvariantKind {
+        match self.property {
+            Property::ElectionProgress => InvariantKind::Liveness,
+            _ => InvariantKind::Safety,
+        }
+    }
+
+    fn limit_reached(&self) -> Option<String> {
+        self.checker.saturated().then(|| {
+            format!(
+                "The {} checker's history reached its cap of {} records: what happens after that is checked only against what it had recorded, so a later break that depends on newer entries can go unseen.",
+                self.property.name(),
+                self.checker.records_max()
+            )
         })
     }
 }
@@ -346,6 +372,13 @@ fn observe(sim: &Simulator<Raft>, metrics: &mut Metrics) {
 
 impl LabProtocol for Raft {
     const INFO: LabInfo = INFO;
+    // `election_time_ms` is left out: only runs that lose their leader measure it.
+    const SWEEP_METRICS: &'static [&'static str] = &[
+        "messages_delivered",
+        "term",
+        "client_latency_ms_p50",
+        "client_latency_ms_p99",
+    ];
 
     fn invariants(_config: &Config) -> Vec<Box<dyn Invariant<Self>>> {
         Property::ALL

@@ -35,10 +35,11 @@ use super::scenario::{RateLimitParams, RateLimitScenario};
 use crate::event::Action;
 use crate::invariant::{Invariant, Violation};
 use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, ProtocolLab, Runs, build_protocol_lab};
+use crate::metrics::Metrics;
 use crate::network::Latency;
 use crate::protocol::{MICROS_PER_MS, NodeId, Time};
 use crate::scenario::{Scenario, ScenarioError, TIMELINE_ENTRIES_MAX, TimelineEntry};
-use crate::sim::{SimView, decode_json};
+use crate::sim::{ObserverFn, SimView, Simulator, decode_json};
 
 /// The lab's catalogue entry.
 pub const INFO: LabInfo = LabInfo {
@@ -54,6 +55,13 @@ pub const INFO: LabInfo = LabInfo {
 
 impl LabProtocol for LimiterNode {
     const INFO: LabInfo = INFO;
+    // `rejected` is left out of the defaults: a run within the limit rightly rejects
+    // nothing. It is always reported and can be named with `--metric rejected`.
+    const SWEEP_METRICS: &'static [&'static str] = &["client_requests", ADMITTED_COUNTER];
+
+    fn observer() -> Option<ObserverFn<Self>> {
+        Some(count_decisions)
+    }
 
     fn invariants(config: &Self::Config) -> Vec<Box<dyn Invariant<Self>>> {
         vec![Box::new(GlobalLimit::new(config))]
@@ -65,6 +73,33 @@ impl LabProtocol for LimiterNode {
 
     fn prepare(scenario: &Scenario) -> Result<std::borrow::Cow<'_, Scenario>, ScenarioError> {
         Ok(std::borrow::Cow::Owned(engine_scenario(scenario)?))
+    }
+}
+
+/// The counter of requests admitted over all limiter nodes.
+pub const ADMITTED_COUNTER: &str = "admitted";
+
+/// The counter of requests rejected over all limiter nodes.
+pub const REJECTED_COUNTER: &str = "rejected";
+
+/// Counts the decisions in request order: a request is counted once it and every earlier
+/// one have their answers, so `admitted + rejected` is always the number of requests
+/// counted so far and the next one to look at, with no state beside the two counters.
+fn count_decisions(sim: &Simulator<LimiterNode>, metrics: &mut Metrics) {
+    let history = sim.client_history();
+    // Both counters exist from the first event, so a run that rejects nothing reports 0.
+    metrics.add(ADMITTED_COUNTER, 0);
+    metrics.add(REJECTED_COUNTER, 0);
+    let counted = |name: &str| metrics.counters.get(name).copied().unwrap_or(0);
+    let mut next = (counted(ADMITTED_COUNTER) + counted(REJECTED_COUNTER)) as usize;
+    while let Some(reply) = history.get(next).and_then(|call| call.reply.as_ref()) {
+        let name = if reply.admitted {
+            ADMITTED_COUNTER
+        } else {
+            REJECTED_COUNTER
+        };
+        metrics.add(name, 1);
+        next += 1;
     }
 }
 
