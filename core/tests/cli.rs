@@ -52,7 +52,7 @@ fn the_seed_flag_changes_the_run_and_the_same_seed_repeats_it() {
 
 #[test]
 fn a_violated_invariant_exits_one() {
-    let output = netsplit(&["run", "preset:broadcast-duplicates"]);
+    let output = netsplit(&["run", "preset:broadcast-bug-duplicates"]);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(
@@ -147,4 +147,25 @@ fn a_sweep_without_metrics_summarises_the_labs_own_figures() {
     for summary in report["summary"].as_array().expect("a summary") {
         assert!(summary["min"].as_f64() > Some(0.0), "{summary}");
     }
+}
+
+#[test]
+fn a_preset_exits_one_exactly_when_its_name_says_bug() {
+    // The rule every preset follows: one that demonstrates a violation (a bug switch, an
+    // unsafe design) has `bug` in its file name and makes `netsplit run` exit 1; every other
+    // preset exits 0.
+    let mut wrong = Vec::new();
+    for lab in netsplit_core::catalogue::LABS {
+        for (name, _) in lab.presets {
+            let output = netsplit(&["run", &format!("preset:{name}")]);
+            let expected = if name.contains("bug") { 1 } else { 0 };
+            if output.status.code() != Some(expected) {
+                wrong.push(format!(
+                    "{name} exits {:?}, expected {expected}",
+                    output.status.code()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

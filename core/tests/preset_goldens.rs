@@ -1,6 +1,6 @@
 //! A readable golden of every engine preset's run, beside its fingerprint: who changed role
 //! or status and when, the actions the timeline applied (and those it could not), the
-//! violations with their sentences, and the final figures. A change in behaviour then
+//! violations and warnings with their sentences, and the final figures. A change in behaviour then
 //! reviews as a diff of sentences (etcd's testdata style), where the fingerprint only says
 //! that something changed.
 //!
@@ -133,6 +133,29 @@ fn golden(name: &str, text: &str) -> String {
             violation.property,
             violation.nodes,
             violation.message
+        );
+    }
+    out.push_str("\nwarnings (liveness expectations missed):\n");
+    if run.warnings().is_empty() {
+        out.push_str("  none\n");
+    }
+    for warning in run.warnings() {
+        let _ = writeln!(
+            out,
+            "{:>10}  {} (nodes {:?}): {}",
+            milliseconds(warning.time),
+            warning.property,
+            warning.nodes,
+            warning.message
+        );
+    }
+    for limit in run.checker_limits() {
+        let _ = writeln!(
+            out,
+            "{:>10}  {} stopped remembering: {}",
+            milliseconds(limit.time),
+            limit.property,
+            limit.message
         );
     }
     let metrics = run.metrics();

@@ -277,7 +277,7 @@ fn engine_outcome(scenario: netsplit_core::Scenario) -> (u64, u64, u64) {
 #[wasm_bindgen_test]
 fn the_live_global_figure_at_the_end_of_a_run_equals_the_closed_form_model() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
-    let name = "ratelimit-central-store-down";
+    let name = "ratelimit-bug-central-store-down";
     let model = report(&RateLimitScenario::from_json(presets::get(name).unwrap()).unwrap())
         .unwrap()
         .distributed
@@ -293,7 +293,7 @@ fn the_live_global_figure_at_the_end_of_a_run_equals_the_closed_form_model() {
 #[wasm_bindgen_test]
 fn failing_closed_trades_admissions_over_the_limit_for_wrong_rejections() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
-    let name = "ratelimit-central-store-down";
+    let name = "ratelimit-bug-central-store-down";
     let (_, open_over, open_wrong) =
         engine_outcome(distributed_scenario(name, None, Some("fail_open")).unwrap());
     let (_, closed_over, closed_wrong) =

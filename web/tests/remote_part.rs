@@ -38,7 +38,7 @@ fn a_request_written_on_the_host_reads_back_the_same() {
     let host = host();
     for request in [
         PartRequest {
-            preset: Some("ratelimit-central-store-down".into()),
+            preset: Some("ratelimit-bug-central-store-down".into()),
             shown: true,
         },
         PartRequest {

@@ -17,7 +17,7 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 /// never above the target. Lower a budget whenever a page shrinks.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("home", 86_000),
-    ("raft", 297_000),
+    ("raft", 303_000),
     ("hashing", 164_000),
     ("ratelimit", 180_000),
     ("loadbalancing", 292_000),

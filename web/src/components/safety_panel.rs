@@ -1,5 +1,9 @@
-//! The lab's named safety properties with a live status, and an alert when one breaks.
+//! The lab's named safety properties with a live status, and an alert when one breaks;
+//! beside them, the liveness expectations (a miss is a warning, not a violation: correct
+//! code can miss one under unlucky timing) and any checker that stopped remembering at its
+//! cap.
 
+use netsplit_core::invariant::{InvariantKind, InvariantStatus};
 use yew::prelude::*;
 
 use crate::components::playback_bar::format_time;
@@ -8,15 +12,19 @@ use crate::state::{Action, PlaygroundHandle};
 /// The safety panel.
 pub fn safety_panel(state: &PlaygroundHandle) -> Html {
     let state = state.clone();
-    let (invariants, first_violation, violation_count) = {
+    let (invariants, first_violation, violation_count, limits) = {
         let run = state.run.borrow();
         let violations = run.violations();
         (
             run.invariants(),
             violations.first().cloned(),
             violations.len(),
+            run.checker_limits(),
         )
     };
+    let (safety, liveness): (Vec<InvariantStatus>, Vec<InvariantStatus>) = invariants
+        .into_iter()
+        .partition(|invariant| invariant.kind == InvariantKind::Safety);
     html! {
         <section class="panel safety" aria-label="Safety">
             <h2>{ "Safety properties" }</h2>
@@ -34,11 +42,11 @@ pub fn safety_panel(state: &PlaygroundHandle) -> Html {
                     }} aria-label="Jump to the violation">{ "Jump to it" }</button>
                 </div>
             }
-            if invariants.is_empty() {
+            if safety.is_empty() {
                 <p class="muted">{ "This lab checks no safety properties." }</p>
             } else {
                 <ul class="invariants">
-                    { for invariants.iter().map(|invariant| html! {
+                    { for safety.iter().map(|invariant| html! {
                         <li key={invariant.name.clone()} title={invariant.description.clone()}>
                             if invariant.ok {
                                 <span class="status-ok" aria-hidden="true">{ "✓" }</span>
@@ -53,6 +61,31 @@ pub fn safety_panel(state: &PlaygroundHandle) -> Html {
                     }) }
                 </ul>
             }
+            if !liveness.is_empty() {
+                <h3>{ "Liveness (warnings, not violations)" }</h3>
+                <ul class="invariants">
+                    { for liveness.iter().map(|invariant| html! {
+                        <li key={invariant.name.clone()} title={invariant.description.clone()}>
+                            if invariant.ok {
+                                <span class="status-ok" aria-hidden="true">{ "✓" }</span>
+                            } else {
+                                <span class="status-warn" aria-hidden="true">{ "!" }</span>
+                            }
+                            <span>{ &invariant.name }</span>
+                            <span class={if invariant.ok { "status-ok" } else { "status-warn" }}>
+                                { if invariant.ok { "met so far" } else { "missed" } }
+                            </span>
+                            if let Some(warning) = &invariant.warning {
+                                <p class="hint">{ format!("At {}: {}", format_time(warning.time), warning.message) }</p>
+                            }
+                        </li>
+                    }) }
+                </ul>
+            }
+            { for limits.iter().map(|limit| html! {
+                <p class="hint" role="note">{ format!("{}: the checker reached its cap at {} and checks less from then on: {}",
+                    limit.property, format_time(limit.time), limit.message) }</p>
+            }) }
         </section>
     }
 }

@@ -461,8 +461,8 @@ mod tests {
 
     #[test]
     fn the_engine_run_of_the_central_store_preset_decides_as_the_closed_form_model() {
-        let (engine, violations) = engine_decisions("ratelimit-central-store-down");
-        assert_eq!(engine, model_decisions("ratelimit-central-store-down"));
+        let (engine, violations) = engine_decisions("ratelimit-bug-central-store-down");
+        assert_eq!(engine, model_decisions("ratelimit-bug-central-store-down"));
         // Failing open while the central counter is down breaks the global limit.
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].property, "global limit");
@@ -483,16 +483,19 @@ mod tests {
 
     #[test]
     fn the_engine_run_of_the_partition_preset_decides_as_the_closed_form_model() {
-        let (engine, violations) = engine_decisions("ratelimit-distributed-partition");
-        assert_eq!(engine, model_decisions("ratelimit-distributed-partition"));
+        let (engine, violations) = engine_decisions("ratelimit-bug-distributed-partition");
+        assert_eq!(
+            engine,
+            model_decisions("ratelimit-bug-distributed-partition")
+        );
         assert_eq!(violations.len(), 1);
     }
 
     #[test]
     fn the_live_figures_at_the_end_of_a_run_equal_the_closed_form_outcome() {
         for name in [
-            "ratelimit-central-store-down",
-            "ratelimit-distributed-partition",
+            "ratelimit-bug-central-store-down",
+            "ratelimit-bug-distributed-partition",
         ] {
             let scenario = preset(name);
             let mut lab = build(&scenario).unwrap();
@@ -554,7 +557,7 @@ mod tests {
 
     #[test]
     fn the_scenario_given_back_is_in_the_lab_format_and_rebuilds_the_same_run() {
-        let scenario = preset("ratelimit-central-store-down");
+        let scenario = preset("ratelimit-bug-central-store-down");
         let mut lab = build(&scenario).unwrap();
         lab.run_until(1_500_000);
         lab.apply(Action::Crash { node: 3 }).unwrap();
@@ -574,7 +577,7 @@ mod tests {
         // before anything else scheduled for t (running "until t" stops short of
         // t's events). A replay of the exported scenario must keep that order even
         // when a generated arrival falls on the very same microsecond.
-        let scenario = preset("ratelimit-central-store-down");
+        let scenario = preset("ratelimit-bug-central-store-down");
         let central: NodeId = 3;
         let arrival = engine_scenario(&scenario)
             .unwrap()

@@ -528,8 +528,9 @@ sliding_window_log               2         2        0           2         0.000 
 
     #[test]
     fn a_bad_fault_in_the_distributed_limiter_names_its_path_under_params() {
-        let text = include_str!("../../../scenarios/ratelimit/ratelimit-central-store-down.json")
-            .replace("\"node\": 2", "\"node\": 3");
+        let text =
+            include_str!("../../../scenarios/ratelimit/ratelimit-bug-central-store-down.json")
+                .replace("\"node\": 2", "\"node\": 3");
         let error = RateLimitScenario::from_json(&text).unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -607,7 +608,7 @@ sliding_window_log               2         2        0           2         0.000 
     #[test]
     fn the_partition_preset_exceeds_the_global_limit() {
         let report = preset(include_str!(
-            "../../../scenarios/ratelimit/ratelimit-distributed-partition.json"
+            "../../../scenarios/ratelimit/ratelimit-bug-distributed-partition.json"
         ));
         let outcome = report.distributed.unwrap();
         assert!(outcome.admitted_over_limit > 0);
@@ -617,7 +618,7 @@ sliding_window_log               2         2        0           2         0.000 
     #[test]
     fn the_central_store_down_preset_fails_open_over_the_limit() {
         let report = preset(include_str!(
-            "../../../scenarios/ratelimit/ratelimit-central-store-down.json"
+            "../../../scenarios/ratelimit/ratelimit-bug-central-store-down.json"
         ));
         let outcome = report.distributed.unwrap();
         assert!(outcome.admitted_over_limit > 0);

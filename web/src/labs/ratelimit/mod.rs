@@ -16,7 +16,7 @@ pub mod timeline;
 
 /// The lab as the web app carries it (with the engine, for the distributed tab).
 pub const ENTRY: LabEntry = LabEntry {
-    default_preset: Some("ratelimit-distributed-partition"),
+    default_preset: Some("ratelimit-bug-distributed-partition"),
     page: ratelimit_page,
     ..LabEntry::playground(&netsplit_core::labs::ratelimit::lab::LAB, picture)
 };
