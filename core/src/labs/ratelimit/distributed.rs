@@ -18,9 +18,9 @@
 //!   it admitted in the current window and every `sync_interval_ms` sends its count to
 //!   every other node. A node admits while its own count plus the last counts it heard
 //!   from its peers for the same window stay under the limit. Between syncs the peers'
-//!   counts are stale, so the limit is exceeded a little even without faults; during a
-//!   partition the two sides stop hearing each other and each admits up to the whole
-//!   limit. Fail-closed here means a node that has not heard from some peer for longer
+//!   counts are stale, so the limit is exceeded even without faults (windows of 12 to 14
+//!   for a limit of 10 in the partition preset); during a partition the two sides stop
+//!   hearing each other and each admits up to the whole limit (windows of 20 and 21). Fail-closed here means a node that has not heard from some peer for longer
 //!   than two sync intervals plus the latency rejects everything until it hears again.
 //!
 //! Requests carry the window of their arrival time (the node's clock), as a Redis key

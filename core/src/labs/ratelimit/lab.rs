@@ -727,3 +727,63 @@ mod tests {
         }
     }
 }
+#[cfg(test)]
+mod claims {
+    //! Every figure the distributed presets' descriptions quote, measured on their runs.
+    use super::*;
+
+    /// The run of preset `name` to its end (faults removed when `faults` is false), as the
+    /// global limit's outcome, and the preset's description.
+    fn measured(name: &str, faults: bool, policy: Option<&str>) -> (DistributedOutcome, String) {
+        let text = crate::presets::get(name).expect("the preset exists");
+        let mut scenario = Scenario::from_json(text).expect("it parses");
+        if !faults {
+            scenario.params["distributed"]["faults"] = serde_json::json!([]);
+        }
+        if let Some(policy) = policy {
+            scenario.params["distributed"]["failure_policy"] = serde_json::json!(policy);
+        }
+        let until = scenario.run_until_ms.expect("a length") * MICROS_PER_MS;
+        let mut lab = build(&scenario).expect("it builds");
+        lab.run_until(until + 1_000_000);
+        (outcome(&lab), scenario.description.unwrap_or_default())
+    }
+
+    fn admitted_per_window(outcome: &DistributedOutcome) -> Vec<u64> {
+        outcome
+            .windows
+            .iter()
+            .map(|window| window.admitted)
+            .collect()
+    }
+
+    #[test]
+    fn a_partition_lets_each_side_admit_the_whole_limit_about_twice_it_in_all() {
+        let (run, description) = measured("ratelimit-bug-distributed-partition", true, None);
+        assert_eq!(admitted_per_window(&run), [14, 12, 20, 21, 12, 12]);
+        assert_eq!((run.admitted, run.ideal_admitted), (91, 60));
+        for quoted in ["12 to 14", "20 and 21", "91", "60"] {
+            assert!(description.contains(quoted), "{quoted}: {description}");
+        }
+        // Without the partition, stale counts alone let 12 to 14 through.
+        let (calm, _) = measured("ratelimit-bug-distributed-partition", false, None);
+        assert_eq!(admitted_per_window(&calm), [14, 12, 10, 10, 12, 12]);
+    }
+
+    #[test]
+    fn failing_open_while_the_central_counter_is_down_admits_everything_unchecked() {
+        let (run, description) = measured("ratelimit-bug-central-store-down", true, None);
+        assert_eq!(admitted_per_window(&run), [10, 10, 36, 10, 18, 10]);
+        for quoted in ["36", "18", "exactly 10"] {
+            assert!(description.contains(quoted), "{quoted}: {description}");
+        }
+        let (closed, _) = measured(
+            "ratelimit-bug-central-store-down",
+            true,
+            Some("fail_closed"),
+        );
+        assert_eq!(closed.admitted_over_limit, 0);
+        assert_eq!(closed.wrongly_rejected, 10);
+        assert!(description.contains("10 good requests"), "{description}");
+    }
+}

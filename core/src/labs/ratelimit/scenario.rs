@@ -575,13 +575,24 @@ sliding_window_log               2         2        0           2         0.000 
     }
 
     #[test]
-    fn the_log_versus_counter_preset_shows_the_counter_admitting_more_than_the_limit() {
+    fn the_log_versus_counter_preset_shows_the_counter_admitting_18_where_the_log_admits_10() {
         let report = preset(include_str!(
             "../../../scenarios/ratelimit/ratelimit-log-vs-counter.json"
         ));
         let limit = report.params.limit;
+        assert_eq!(limit, 10);
         assert_eq!(window_max(&report, AlgorithmKind::SlidingWindowLog), limit);
-        assert!(window_max(&report, AlgorithmKind::SlidingWindowCounter) > limit);
+        assert_eq!(window_max(&report, AlgorithmKind::SlidingWindowCounter), 18);
+        assert_eq!(window_max(&report, AlgorithmKind::FixedWindow), 20);
+        let description = RateLimitScenario::from_json(include_str!(
+            "../../../scenarios/ratelimit/ratelimit-log-vs-counter.json"
+        ))
+        .unwrap()
+        .description
+        .unwrap_or_default();
+        for quoted in ["limit of 10", "18 requests", "more than 10", "up to 20"] {
+            assert!(description.contains(quoted), "{quoted}: {description}");
+        }
     }
 
     #[test]
@@ -599,9 +610,13 @@ sliding_window_log               2         2        0           2         0.000 
             .run(AlgorithmKind::LeakyBucketShaper)
             .unwrap()
             .metrics;
-        assert!(shaper.admitted > meter.admitted);
-        assert!(shaper.delayed > 0);
-        assert_eq!(meter.delayed, 0);
+        // Three bursts of eight: the meter admits five of each and rejects three; the queue
+        // admits one at once, queues five and rejects two, as the description says.
+        assert_eq!((meter.admitted, meter.rejected, meter.delayed), (15, 9, 0));
+        assert_eq!(
+            (shaper.admitted, shaper.rejected, shaper.delayed),
+            (18, 6, 15)
+        );
         assert!(shaper.queueing_delay_us_max > 0);
     }
 

@@ -14,11 +14,13 @@
 //! current aligned window and the previous one, and estimate the sliding window as
 //! `previous * (window - elapsed) / window + current`, where `elapsed` is how far the
 //! current window has run. That assumes the previous window's requests were spread
-//! evenly; when they were bunched at its end the estimate is low and the counter lets a
-//! little more through than the log would. A request is admitted if counting it keeps
-//! the estimate at or below the limit. The comparison is done multiplied through by
-//! `window`, in 128-bit integers, so there is no rounding. Burst: the whole limit at
-//! one instant, and somewhat more than the limit across a boundary when the previous
+//! evenly; when they were bunched at its end the estimate is low and the counter lets
+//! more through than the log would: 18 in one sliding window for a limit of 10 in the
+//! log-versus-counter preset, where the log lets 10 through. A request is admitted if
+//! counting it keeps the estimate at or below the limit, that is rejected when
+//! `estimate + 1 > limit` (Cloudflare's convention). The comparison is done multiplied
+//! through by `window`, in 128-bit integers, so there is no rounding. Burst: the whole
+//! limit at one instant, and up to nearly twice it across a boundary when the previous
 //! window was bunched.
 
 use crate::collections::SortedMap;
@@ -198,7 +200,7 @@ impl Limiter for SlidingWindowCounter {
     }
 
     fn burst_meaning(&self) -> &'static str {
-        "Burst is the whole limit at once, and a little more across a boundary when the previous window's requests came late in it."
+        "Burst is the whole limit at once, and up to nearly twice it in one sliding window when the previous window's requests came late in it (18 for a limit of 10 in the log-versus-counter preset)."
     }
 
     fn reset(&mut self) {
