@@ -8,5 +8,6 @@
 pub mod broadcast;
 pub mod hashing;
 pub mod loadbalancing;
+pub mod paxos;
 pub mod raft;
 pub mod ratelimit;

@@ -20,6 +20,7 @@ use crate::state::PlaygroundHandle;
 pub mod broadcast;
 pub mod hashing;
 pub mod loadbalancing;
+pub mod paxos;
 pub mod raft;
 pub mod ratelimit;
 
@@ -27,6 +28,7 @@ pub mod ratelimit;
 /// (`netsplit_core::catalogue::LABS`).
 pub const ENTRIES: &[LabEntry] = &[
     raft::ENTRY,
+    paxos::ENTRY,
     hashing::ENTRY,
     ratelimit::ENTRY,
     loadbalancing::ENTRY,

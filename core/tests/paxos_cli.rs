@@ -1,0 +1,80 @@
+//! The Paxos presets through the `netsplit` binary (built with `--features cli`): every correct
+//! preset exits 0 with no violation, and every bug-switch preset exits 1 naming Agreement, over
+//! several seeds (`NETSPLIT_SEEDS` sets how many). The lists must name every embedded Paxos
+//! preset.
+#![cfg(feature = "cli")]
+
+use std::process::Command;
+
+/// Presets of correct Paxos: every property holds.
+const CORRECT_PRESETS: &[&str] = &[
+    "paxos-basic",
+    "paxos-dueling-proposers",
+    "paxos-acceptor-crash",
+];
+
+/// Bug-switch presets; each breaks Agreement.
+const BUG_PRESETS: &[&str] = &[
+    "paxos-bug-acceptor-forgets-on-restart",
+    "paxos-bug-proposer-ignores-promised-values",
+    "paxos-bug-accept-without-promise-check",
+];
+
+fn seeds() -> u64 {
+    std::env::var("NETSPLIT_SEEDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(3)
+}
+
+fn run(name: &str, seed: u64) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_netsplit"))
+        .args([
+            "run",
+            &format!("preset:{name}"),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .output()
+        .expect("the netsplit binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn every_paxos_preset_is_listed_here() {
+    let mut embedded: Vec<&str> = netsplit_core::presets::all()
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| name.starts_with("paxos-"))
+        .collect();
+    let mut listed: Vec<&str> = CORRECT_PRESETS.iter().chain(BUG_PRESETS).copied().collect();
+    embedded.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(embedded, listed);
+}
+
+#[test]
+fn every_correct_paxos_preset_exits_zero_with_no_violation_over_seeds() {
+    for name in CORRECT_PRESETS {
+        for seed in 0..seeds() {
+            let (code, report) = run(name, seed);
+            assert_eq!(code, Some(0), "{name} with seed {seed}:\n{report}");
+            assert!(
+                report.contains("\"violations\": []"),
+                "{name} with seed {seed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_paxos_bug_preset_exits_one_naming_agreement() {
+    for name in BUG_PRESETS {
+        let (code, report) = run(name, 1);
+        assert_eq!(code, Some(1), "{name}:\n{report}");
+        assert!(report.contains("Agreement"), "{name}:\n{report}");
+    }
+}
