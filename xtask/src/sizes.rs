@@ -18,7 +18,7 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("home", 86_000),
     ("raft", 303_000),
-    ("hashing", 164_000),
+    ("hashing", 168_000),
     ("ratelimit", 180_000),
     ("loadbalancing", 292_000),
     ("broadcast", 255_000),
