@@ -63,7 +63,7 @@ pub fn safety_panel(state: &PlaygroundHandle) -> Html {
             }
             if !liveness.is_empty() {
                 <h3>{ "Liveness (warnings, not violations)" }</h3>
-                <ul class="invariants">
+                <ul class="invariants liveness">
                     { for liveness.iter().map(|invariant| html! {
                         <li key={invariant.name.clone()} title={invariant.description.clone()}>
                             if invariant.ok {
