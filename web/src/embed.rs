@@ -87,7 +87,7 @@ impl EmbedOptions {
             options.autoplay = matches!(autoplay, "" | "1" | "true" | "yes");
         }
         if let Some(speed) = query_value(search, "speed") {
-            match crate::number::parse_short_decimal(speed) {
+            match crate::number::parse_decimal(speed) {
                 Some(value)
                     if (crate::state::SPEED_MIN..=crate::state::SPEED_MAX).contains(&value) =>
                 {
