@@ -102,6 +102,6 @@ mod tests {
     fn a_preset_is_found_by_name_in_any_lab() {
         assert!(get("hashing-modulo-vs-ring").is_some());
         assert!(get("raft-figure-8").is_some());
-        assert!(get("paxos-dueling-proposers").is_none());
+        assert!(get("nope-no-such-preset").is_none());
     }
 }

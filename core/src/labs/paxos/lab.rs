@@ -208,6 +208,8 @@ fn observe(sim: &Simulator<Paxos>, metrics: &mut Metrics) {
 
 impl LabProtocol for Paxos {
     const INFO: LabInfo = INFO;
+    const SWEEP_METRICS: &'static [&'static str] =
+        &["chosen_at_ms", "highest_round", "messages_delivered"];
 
     fn invariants(_config: &super::Config) -> Vec<Box<dyn Invariant<Self>>> {
         Property::ALL
