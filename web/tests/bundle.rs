@@ -7,14 +7,12 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SINGLE: &[&Bundle] = &[
-    &bundle::HOME,
-    &labs::raft::BUNDLE,
-    &labs::hashing::BUNDLE,
-    &labs::ratelimit::BUNDLE,
-    &labs::loadbalancing::BUNDLE,
-    &labs::broadcast::BUNDLE,
-];
+/// The gallery's bundle and every lab's own, as its catalogue entry names it.
+fn single() -> Vec<&'static Bundle> {
+    std::iter::once(&bundle::HOME)
+        .chain(labs::ENTRIES.iter().map(|entry| (entry.bundle)()))
+        .collect()
+}
 
 #[wasm_bindgen_test]
 fn the_web_catalogue_lists_the_cores_labs_in_the_same_order() {
@@ -55,14 +53,14 @@ fn the_web_catalogue_lists_the_cores_labs_in_the_same_order() {
 fn the_whole_app_carries_every_lab_of_the_gallery_and_each_lab_has_a_bundle_of_its_own() {
     for card in &CARDS {
         assert!(bundle::ALL.lab(card.id).is_some(), "ALL lacks {}", card.id);
-        let own: Vec<&str> = SINGLE
+        let own: Vec<&str> = single()
             .iter()
             .filter(|single| single.shows(&Route::Lab(card.id.to_string())))
             .map(|single| single.name)
             .collect();
         assert_eq!(own, vec![card.id], "bundles showing {}", card.id);
     }
-    let homes: Vec<&str> = SINGLE
+    let homes: Vec<&str> = single()
         .iter()
         .filter(|single| single.shows(&Route::Home))
         .map(|single| single.name)
@@ -99,7 +97,7 @@ const PARTS: &[&Bundle] = &[&labs::ratelimit::DISTRIBUTED];
 
 #[wasm_bindgen_test]
 fn every_simulated_labs_presets_build_in_the_bundle_that_runs_them() {
-    for single in SINGLE.iter().chain(PARTS) {
+    for single in single().iter().chain(PARTS) {
         for lab in single.labs.iter().filter(|lab| lab.build.is_some()) {
             for (name, text) in lab.presets {
                 let scenario = netsplit_core::Scenario::parse(text).expect("a preset parses");
@@ -114,7 +112,7 @@ fn every_simulated_labs_presets_build_in_the_bundle_that_runs_them() {
     // Every lab the whole app runs is run by some single bundle too.
     for lab in bundle::ALL.labs.iter().filter(|lab| lab.build.is_some()) {
         assert!(
-            SINGLE
+            single()
                 .iter()
                 .chain(PARTS)
                 .any(|single| single.lab(lab.id()).is_some_and(|own| own.build.is_some())),

@@ -187,12 +187,21 @@ pub struct LabEntry {
     pub figures: fn(&dyn LabRun) -> Html,
     /// Renders the lab's own panels under the playground.
     pub extras: fn(&PlaygroundHandle) -> Html,
+    /// The bundle that carries the lab's page alone (its `BUNDLE`, which its `main` in
+    /// `web/src/bin/` starts).
+    /// (A function, so that the entry and the bundle holding it can name each other.)
+    pub bundle: fn() -> &'static crate::bundle::Bundle,
 }
 
 impl LabEntry {
     /// The entry of an engine lab shown in the shared playground, with every lab-specific
-    /// hook empty: a lab's `ENTRY` starts from this and sets what it has.
-    pub const fn playground(lab: &Lab, picture: fn() -> Html) -> LabEntry {
+    /// hook empty: a lab's `ENTRY` starts from this and sets what it has. `bundle` is the
+    /// lab's own page bundle.
+    pub const fn playground(
+        lab: &Lab,
+        picture: fn() -> Html,
+        bundle: fn() -> &'static crate::bundle::Bundle,
+    ) -> LabEntry {
         LabEntry {
             card: LabCard::of(&lab.info, picture),
             build: lab.builder(),
@@ -209,6 +218,7 @@ impl LabEntry {
             page: playground_page,
             figures: no_figures,
             extras: no_extras,
+            bundle,
         }
     }
 

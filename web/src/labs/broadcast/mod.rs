@@ -15,7 +15,9 @@ pub const ENTRY: LabEntry = LabEntry {
         params: &[],
         toggles: &[],
     },
-    ..LabEntry::playground(&netsplit_core::labs::broadcast::lab::LAB, picture)
+    ..LabEntry::playground(&netsplit_core::labs::broadcast::lab::LAB, picture, || {
+        &BUNDLE
+    })
 };
 
 /// The bundle of the broadcast page alone.

@@ -15,7 +15,7 @@ pub mod state;
 /// The lab as the web app carries it.
 pub const ENTRY: LabEntry = LabEntry {
     page: hashing_page,
-    ..LabEntry::playground(&netsplit_core::labs::hashing::lab::LAB, picture)
+    ..LabEntry::playground(&netsplit_core::labs::hashing::lab::LAB, picture, || &BUNDLE)
 };
 
 /// The bundle of the hashing page alone.

@@ -18,7 +18,11 @@ pub const ENTRY: LabEntry = LabEntry {
     buttons: BUTTONS,
     controls: Some(policy_menu),
     figures: lab_figures,
-    ..LabEntry::playground(&netsplit_core::labs::loadbalancing::lab::LAB, picture)
+    ..LabEntry::playground(
+        &netsplit_core::labs::loadbalancing::lab::LAB,
+        picture,
+        || &BUNDLE,
+    )
 };
 
 /// The bundle of the load balancing page alone.

@@ -21,7 +21,7 @@ pub const ENTRY: LabEntry = LabEntry {
         params: PARAMS,
         toggles: TOGGLES,
     },
-    ..LabEntry::playground(&netsplit_core::labs::paxos::lab::LAB, picture)
+    ..LabEntry::playground(&netsplit_core::labs::paxos::lab::LAB, picture, || &BUNDLE)
 };
 
 /// The bundle of the Paxos page alone.

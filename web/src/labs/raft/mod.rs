@@ -29,7 +29,7 @@ pub const ENTRY: LabEntry = LabEntry {
         toggles: TOGGLES,
     },
     extras,
-    ..LabEntry::playground(&netsplit_core::labs::raft::lab::LAB, picture)
+    ..LabEntry::playground(&netsplit_core::labs::raft::lab::LAB, picture, || &BUNDLE)
 };
 
 /// The bundle of the Raft page alone.

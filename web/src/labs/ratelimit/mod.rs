@@ -18,7 +18,9 @@ pub mod timeline;
 pub const ENTRY: LabEntry = LabEntry {
     default_preset: Some("ratelimit-bug-distributed-partition"),
     page: ratelimit_page,
-    ..LabEntry::playground(&netsplit_core::labs::ratelimit::lab::LAB, picture)
+    ..LabEntry::playground(&netsplit_core::labs::ratelimit::lab::LAB, picture, || {
+        &BUNDLE
+    })
 };
 
 /// The name of the distributed tab's part.
