@@ -4,8 +4,9 @@
 //! It is the one place that names every lab. A lab defines its [`Lab`] in
 //! `labs/<lab>/lab.rs` and its presets in `core/scenarios/<lab>/`; adding it here is one
 //! line. The tests below fail, naming what is missing, when a lab is half-registered.
-//! Nothing in `crate::lab` or below the labs imports this module, so the import graph has
-//! no cycle through it.
+//! Nothing in `crate::lab`, `crate::presets` or below the labs imports this module, so the
+//! import graph has no cycle through it. Preset fingerprints, which run any lab's preset,
+//! live here for that reason.
 
 use crate::lab::{Lab, LabRun, Runs};
 use crate::scenario::{Scenario, ScenarioError};
@@ -76,6 +77,46 @@ pub fn model_report(text: &str) -> Option<Result<serde_json::Value, ScenarioErro
         Runs::Model(report) => Some(report(text)),
         Runs::Engine(_) => None,
     }
+}
+
+/// The most events a preset fingerprint run processes, so the check stays quick
+/// in debug builds and in the browser.
+pub const FINGERPRINT_EVENTS_MAX: u64 = 50_000;
+
+/// The fingerprint of a preset's run, as stored in `core/tests/preset_hashes.json`
+/// and compared natively and in WebAssembly.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PresetFingerprint {
+    /// The virtual time the run went to, in milliseconds (the preset's
+    /// `run_until_ms`, or 0 if it has none).
+    pub until_ms: u64,
+    /// The event bound used: the preset's own, capped at [`FINGERPRINT_EVENTS_MAX`].
+    pub max_events: u64,
+    /// Events processed.
+    pub events: u64,
+    /// The trace hash as 16 lowercase hex digits.
+    pub trace_hash: String,
+}
+
+/// Runs preset `name` of an engine lab the standard way (to its `run_until_ms`, at most
+/// [`FINGERPRINT_EVENTS_MAX`] events, no learner actions) and returns its fingerprint.
+pub fn fingerprint(name: &str) -> Result<PresetFingerprint, crate::scenario::ScenarioError> {
+    let text =
+        crate::presets::get(name).ok_or_else(|| crate::scenario::ScenarioError::Invalid {
+            path: "preset".to_string(),
+            reason: format!("no preset named {name:?}"),
+        })?;
+    let mut scenario = crate::scenario::Scenario::parse(text)?;
+    scenario.limits.max_events = scenario.limits.max_events.min(FINGERPRINT_EVENTS_MAX);
+    let until_ms = scenario.run_until_ms.unwrap_or(0);
+    let mut lab = build(&scenario)?;
+    lab.run_until(until_ms.saturating_mul(crate::protocol::MICROS_PER_MS));
+    Ok(PresetFingerprint {
+        until_ms,
+        max_events: scenario.limits.max_events,
+        events: lab.events(),
+        trace_hash: format!("{:016x}", lab.trace_hash()),
+    })
 }
 
 #[cfg(test)]

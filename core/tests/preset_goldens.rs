@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use netsplit_core::presets::FINGERPRINT_EVENTS_MAX;
+use netsplit_core::catalogue::FINGERPRINT_EVENTS_MAX;
 use netsplit_core::protocol::MICROS_PER_MS;
 use netsplit_core::{NodeStatus, Scenario, catalogue};
 

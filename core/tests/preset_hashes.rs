@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use netsplit_core::presets::{self, PresetFingerprint};
+use netsplit_core::catalogue::{self, PresetFingerprint};
 
 const HASHES_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/preset_hashes.json");
 
@@ -19,8 +19,8 @@ fn every_preset_keeps_its_stored_fingerprint() {
     let mut computed = BTreeMap::new();
     // Model labs' presets (consistent hashing) have no trace; their figures are pinned in
     // core/scenarios/hashing/expected/ by the hashing lab's own tests.
-    for (name, _) in netsplit_core::catalogue::engine_presets() {
-        let fingerprint = presets::fingerprint(name)
+    for (name, _) in catalogue::engine_presets() {
+        let fingerprint = catalogue::fingerprint(name)
             .unwrap_or_else(|error| panic!("preset {name} does not run: {error}"));
         computed.insert(name.to_string(), fingerprint);
     }
@@ -50,11 +50,11 @@ fn every_preset_keeps_its_stored_fingerprint() {
 
 #[test]
 fn a_preset_fingerprint_is_the_same_when_computed_twice() {
-    let (name, _) = netsplit_core::catalogue::engine_presets()
+    let (name, _) = catalogue::engine_presets()
         .next()
         .expect("an engine lab has presets");
     assert_eq!(
-        presets::fingerprint(name).expect("runs"),
-        presets::fingerprint(name).expect("runs")
+        catalogue::fingerprint(name).expect("runs"),
+        catalogue::fingerprint(name).expect("runs")
     );
 }

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use netsplit_core::bench::{STEADY_5_NODES, broadcast_1000_nodes, run_workload};
-use netsplit_core::presets::{self, PresetFingerprint};
+use netsplit_core::catalogue::{self, PresetFingerprint};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const STORED: &str = include_str!("preset_hashes.json");
@@ -22,8 +22,8 @@ const STORED: &str = include_str!("preset_hashes.json");
 fn preset_fingerprints_in_wasm_equal_the_native_ones() {
     let stored: BTreeMap<String, PresetFingerprint> =
         serde_json::from_str(STORED).expect("the hashes file is valid JSON");
-    for (name, _) in netsplit_core::catalogue::engine_presets() {
-        let computed = presets::fingerprint(name).expect("the preset runs");
+    for (name, _) in catalogue::engine_presets() {
+        let computed = catalogue::fingerprint(name).expect("the preset runs");
         assert_eq!(Some(&computed), stored.get(*name), "preset {name}");
     }
 }

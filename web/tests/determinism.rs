@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use netsplit_core::presets;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -18,8 +17,8 @@ fn every_preset_has_the_same_fingerprint_in_wasm_as_natively() {
         serde_json::from_str(NATIVE_HASHES).expect("the native hashes file is valid JSON");
     assert!(native.len() >= 10, "the native file lists the presets");
     for (name, expected) in &native {
-        let computed =
-            presets::fingerprint(name).unwrap_or_else(|error| panic!("preset {name}: {error}"));
+        let computed = netsplit_core::catalogue::fingerprint(name)
+            .unwrap_or_else(|error| panic!("preset {name}: {error}"));
         let computed = serde_json::to_value(&computed).expect("fingerprints serialize");
         assert_eq!(
             &computed, expected,
