@@ -951,6 +951,20 @@ impl<P: Protocol + 'static> Simulator<P> {
         })
     }
 
+    /// Restarts every crashed node: the `restart_crashed` lab action the consensus labs
+    /// share.
+    pub fn restart_crashed(&mut self) -> Result<(), ActionError> {
+        let crashed: Vec<NodeId> = self
+            .nodes()
+            .filter(|(_, status, _)| *status == NodeStatus::Crashed)
+            .map(|(id, _, _)| id)
+            .collect();
+        for node in crashed {
+            self.apply(&Action::Restart { node })?;
+        }
+        Ok(())
+    }
+
     /// Applies `action` now. Errors leave the simulation unchanged.
     pub fn apply(&mut self, action: &Action) -> Result<(), ActionError> {
         if !self.started {

@@ -31,9 +31,15 @@ pub fn safety_panel(state: &PlaygroundHandle) -> Html {
             if let Some(violation) = first_violation {
                 <div class="alert" role="alert">
                     <strong>{ format!("✗ {} violated", violation.property) }</strong>
-                    <p>{ format!("At {} on {}: {}", format_time(violation.time),
-                        violation.nodes.iter().map(|node| format!("n{node}")).collect::<Vec<_>>().join(", "),
-                        violation.message) }</p>
+                    <p>{ if violation.nodes.is_empty() {
+                        // A property of the whole cluster (the rate limiter's global limit)
+                        // names no node.
+                        format!("At {}: {}", format_time(violation.time), violation.message)
+                    } else {
+                        format!("At {} on {}: {}", format_time(violation.time),
+                            violation.nodes.iter().map(|node| format!("n{node}")).collect::<Vec<_>>().join(", "),
+                            violation.message)
+                    } }</p>
                     if violation_count > 1 { <p>{ format!("{} violations in all.", violation_count) }</p> }
                     <button onclick={{
                         let state = state.clone();

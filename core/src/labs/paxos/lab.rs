@@ -16,7 +16,7 @@
 
 use super::invariants::{Observation, PaxosSafety, Property};
 use super::{Paxos, Request, Value};
-use crate::event::{Action, ActionError, NodeStatus};
+use crate::event::{ActionError, NodeStatus};
 use crate::invariant::{Invariant, Violation};
 use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, Runs, build_protocol_lab};
 use crate::metrics::Metrics;
@@ -157,17 +157,7 @@ fn lab_action(
             let node = node_argument(name, args)?;
             sim.poke(node, |state, _context, out| state.retry_now(out))
         }
-        "restart_crashed" => {
-            let crashed: Vec<NodeId> = sim
-                .nodes()
-                .filter(|(_, status, _)| *status == NodeStatus::Crashed)
-                .map(|(id, _, _)| id)
-                .collect();
-            for node in crashed {
-                sim.apply(&Action::Restart { node })?;
-            }
-            Ok(())
-        }
+        "restart_crashed" => sim.restart_crashed(),
         other => Err(ActionError::UnknownLabAction(other.to_string())),
     }
 }

@@ -238,17 +238,7 @@ fn lab_action(
                 groups: vec![minority, majority],
             })
         }
-        "restart_crashed" => {
-            let crashed: Vec<NodeId> = sim
-                .nodes()
-                .filter(|(_, status, _)| *status == NodeStatus::Crashed)
-                .map(|(id, _, _)| id)
-                .collect();
-            for node in crashed {
-                sim.apply(&Action::Restart { node })?;
-            }
-            Ok(())
-        }
+        "restart_crashed" => sim.restart_crashed(),
         "timeout" => {
             let node = args
                 .get("node")
