@@ -44,7 +44,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
     // Seek to a whole millisecond just before now, after both actions, so the CLI (which
     // takes whole milliseconds) can run to the same moment.
     const untilMs = (await clockMs(page)) - 3;
-    await page.getByLabel('Time').fill(String(untilMs));
+    await page.getByLabel('Time', { exact: true }).fill(String(untilMs));
     assert.equal(await clockMs(page), untilMs, 'the seek landed on a whole millisecond');
     const expected = await fingerprint(page);
     assert.match(await page.locator('.about .seed').textContent(), /77/);

@@ -20,6 +20,7 @@ use crate::sim::{
     LabActionFn, LinkView, MessageView, NodeView, ObserverFn, RequestGenerator, RunStop, Simulator,
     decode_json,
 };
+use crate::spacetime::SpacetimeWindow;
 use crate::timetravel::Run;
 use crate::trace::TraceEntryView;
 
@@ -146,6 +147,13 @@ pub trait LabRun {
     fn links(&self) -> Vec<LinkView>;
     /// The newest `n` trace entries, oldest first.
     fn trace_tail(&self, n: usize) -> Vec<TraceEntryView>;
+    /// The events of virtual times `from..=to` (µs) for a space-time diagram, at most
+    /// `events_max` of them, with the messages still in flight at `to` and each node's lane
+    /// (see [`crate::spacetime`]). A run without a message trace returns an empty window.
+    fn spacetime(&self, from: Time, to: Time, events_max: usize) -> SpacetimeWindow {
+        let _ = events_max;
+        SpacetimeWindow::empty(from, to)
+    }
     /// The run's fingerprint so far.
     fn trace_hash(&self) -> u64;
     /// Events processed.
@@ -471,13 +479,17 @@ impl<P: LabProtocol> LabRun for ProtocolLab<P> {
     }
 
     fn trace_tail(&self, n: usize) -> Vec<TraceEntryView> {
-        self.run
-            .sim()
-            .trace()
-            .tail(n)
-            .into_iter()
-            .map(|record| record.view())
+        let trace = self.run.sim().trace();
+        let tail = trace.tail(n);
+        let first = trace.recorded() - tail.len() as u64;
+        tail.into_iter()
+            .zip(first..)
+            .map(|(record, seq)| record.view(seq))
             .collect()
+    }
+
+    fn spacetime(&self, from: Time, to: Time, events_max: usize) -> SpacetimeWindow {
+        crate::spacetime::query(self.run.sim(), from, to, events_max)
     }
 
     fn trace_hash(&self) -> u64 {

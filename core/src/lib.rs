@@ -21,6 +21,7 @@ pub mod rng;
 pub mod scenario;
 pub mod share;
 pub mod sim;
+pub mod spacetime;
 pub(crate) mod tagged_enum;
 pub mod timetravel;
 pub mod trace;

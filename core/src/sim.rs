@@ -26,7 +26,7 @@ use crate::network::{LinkConfig, Network, Transmission};
 use crate::protocol::{Context, Effect, MessageInfo, NodeId, OutFor, Protocol, RequestId, Time};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
-use crate::trace::{Payload, Trace};
+use crate::trace::{MessageLink, Payload, Trace};
 
 /// The read-only view of a simulation that invariants and observers get.
 pub type SimView<P> = Simulator<P>;
@@ -137,12 +137,13 @@ pub fn fill_template(template: &serde_json::Value, number: u64) -> serde_json::V
                 .map(|item| fill_template(item, number))
                 .collect(),
         ),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(key, value)| (key.clone(), fill_template(value, number)))
-                .collect(),
-        ),
+        Value::Object(fields) => {
+            let mut filled = fields.clone();
+            for value in filled.values_mut() {
+                *value = fill_template(value, number);
+            }
+            Value::Object(filled)
+        }
         other => other.clone(),
     }
 }
@@ -1579,7 +1580,8 @@ impl<P: Protocol + 'static> Simulator<P> {
         }
         let kind = message.kind();
         self.metrics.delivered(kind, self.now);
-        self.record(
+        self.trace.record_message(
+            self.now,
             TraceEvent::Deliver {
                 from,
                 to,
@@ -1587,6 +1589,7 @@ impl<P: Protocol + 'static> Simulator<P> {
                 sent_at,
             },
             Payload::Message(message.clone()),
+            Some(MessageLink { id, sent_at }),
         );
         self.run_handler(to, |state, context, out| {
             state.on_message(context, from, message, out)
@@ -1604,7 +1607,8 @@ impl<P: Protocol + 'static> Simulator<P> {
     ) {
         let kind = message.kind();
         self.metrics.dropped(kind, reason, self.now);
-        self.record(
+        self.trace.record_message(
+            self.now,
             TraceEvent::Drop {
                 from,
                 to,
@@ -1612,6 +1616,7 @@ impl<P: Protocol + 'static> Simulator<P> {
                 reason,
             },
             Payload::None,
+            Some(MessageLink { id, sent_at }),
         );
         if self.recent_drops.len() >= RECENT_DROPS_MAX {
             self.recent_drops.pop_front();
@@ -1715,7 +1720,12 @@ impl<P: Protocol + 'static> Simulator<P> {
                 now: self.now,
                 nodes: &self.live_ids,
             };
+            let role_before = slot.state.role();
             handler(&mut slot.state, &context, &mut out);
+            let role_after = slot.state.role();
+            if role_after != role_before {
+                self.trace.note_role(node, role_after);
+            }
         }
         // Sends and replies recorded after a `Persist` (or after an `AwaitDisk` while a
         // write is under way) wait for that write; `writes` says whether this call
@@ -2273,7 +2283,7 @@ mod tests {
             sim.trace()
                 .tail(100)
                 .iter()
-                .any(|record| record.view().kind == "warning")
+                .any(|record| record.view(0).kind == "warning")
         );
     }
 

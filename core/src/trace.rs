@@ -188,11 +188,30 @@ pub struct TraceRecord<P: Protocol> {
     pub event: TraceEvent,
     /// The message, timer, request or reply involved.
     pub payload: Payload<P>,
+    /// For a delivery or a drop: which message it was and when it was sent, so a
+    /// space-time diagram can draw the arrow from its send (see `crate::spacetime`). Not
+    /// part of the fingerprint.
+    pub message: Option<MessageLink>,
+    /// The node's role after handling this event, when the handler changed it (Raft's
+    /// "became leader"). Not part of the fingerprint.
+    pub role: Option<&'static str>,
+}
+
+/// Which message a delivery or drop concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageLink {
+    /// The simulator's run-unique message id (the same id [`crate::sim::MessageView`] carries).
+    pub id: u64,
+    /// When it was sent (µs).
+    pub sent_at: Time,
 }
 
 /// What the UI shows for one trace entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceEntryView {
+    /// The entry's position in the whole run (0 for the first event ever recorded): the
+    /// same event keeps it when the run is replayed, so views can select it by number.
+    pub seq: u64,
     /// When it happened (µs).
     pub time: Time,
     /// A one-line description.
@@ -206,8 +225,9 @@ pub struct TraceEntryView {
 impl<P: Protocol> TraceRecord<P> {
     /// Renders the entry for the UI. Summaries are computed here, on demand, never
     /// on the simulation's hot path.
-    pub fn view(&self) -> TraceEntryView {
+    pub fn view(&self, seq: u64) -> TraceEntryView {
         TraceEntryView {
+            seq,
             time: self.time,
             text: self.text(),
             kind: self.event.tag(),
@@ -317,12 +337,26 @@ impl<P: Protocol> Trace<P> {
 
     /// Hashes and keeps one event.
     pub fn record(&mut self, time: Time, event: TraceEvent, payload: Payload<P>) {
+        self.record_message(time, event, payload, None);
+    }
+
+    /// Hashes and keeps one event, with the message it delivered or dropped (which is kept
+    /// beside the event, not hashed).
+    pub fn record_message(
+        &mut self,
+        time: Time,
+        event: TraceEvent,
+        payload: Payload<P>,
+        message: Option<MessageLink>,
+    ) {
         hash_event(&mut self.hasher, time, &event, &payload);
         self.recorded += 1;
         self.current.push(TraceRecord {
             time,
             event,
             payload,
+            message,
+            role: None,
         });
         if self.current.len() == CHUNK_LEN {
             let chunk = std::mem::replace(&mut self.current, Vec::with_capacity(CHUNK_LEN));
@@ -331,6 +365,46 @@ impl<P: Protocol> Trace<P> {
                 self.full_chunks.pop_front();
             }
         }
+    }
+
+    /// Notes that handling the newest entry changed `node`'s role to `role`, if that entry
+    /// concerns `node` (not hashed; for the space-time diagram).
+    pub fn note_role(&mut self, node: NodeId, role: &'static str) {
+        let last = match self.current.last_mut() {
+            Some(last) => last,
+            // The newest entry just filled a chunk; a snapshot may share that chunk, so
+            // it is copied before the change (role changes are rare).
+            None => match self
+                .full_chunks
+                .back_mut()
+                .and_then(|chunk| Arc::make_mut(chunk).last_mut())
+            {
+                Some(last) => last,
+                None => return,
+            },
+        };
+        if last.event.nodes().contains(&node) {
+            last.role = Some(role);
+        }
+    }
+
+    /// How many entries are kept.
+    pub fn retained(&self) -> usize {
+        self.full_chunks.len() * CHUNK_LEN + self.current.len()
+    }
+
+    /// The run-wide position ([`TraceEntryView::seq`]) of the oldest entry kept.
+    pub fn first_retained_seq(&self) -> u64 {
+        self.recorded - self.retained() as u64
+    }
+
+    /// Every entry kept, oldest first (both ends: the space-time query also walks it
+    /// backwards from the newest).
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &TraceRecord<P>> {
+        self.full_chunks
+            .iter()
+            .flat_map(|chunk| chunk.iter())
+            .chain(self.current.iter())
     }
 
     /// The newest `count` entries, oldest first.

@@ -108,6 +108,7 @@ const raftServers = (count) => async (page) => {
 const only = process.argv[2];
 const cases = [
   { lab: 'broadcast', label: 'broadcast, 9 nodes (5 + 4 added), 10x', setup: addNodes(4) },
+  { lab: 'raft', label: 'raft, 5 servers (the default preset), 10x' },
   { lab: 'raft', label: 'raft, 9 servers (the Servers field), 10x', setup: raftServers(9) },
   { lab: 'raft', label: 'raft, 15 servers (the form\'s largest), 10x', setup: raftServers(15) },
   {

@@ -18,3 +18,4 @@ pub mod safety_panel;
 pub mod scenario_form;
 pub mod share_dialog;
 pub mod site_header;
+pub mod spacetime_view;

@@ -79,6 +79,12 @@ pub struct PlaygroundState {
     pub selected: Option<NodeId>,
     /// The selected link (from, to), if any.
     pub selected_link: Option<(NodeId, NodeId)>,
+    /// The selected trace event, by its run-wide position
+    /// ([`netsplit_core::trace::TraceEntryView::seq`]): the event log and the space-time
+    /// diagram both mark it.
+    pub selected_event: Option<u64>,
+    /// What the space-time diagram shows.
+    pub diagram: DiagramView,
     /// The canvas tool.
     pub tool: Tool,
     /// Nodes picked for partition group A.
@@ -244,6 +250,18 @@ pub enum Action {
     Apply(SimAction),
     /// Select a node (or nothing).
     Select(Option<NodeId>),
+    /// Select one trace event (from the event log or the space-time diagram): pause, seek
+    /// to just after it so it is the newest thing shown, and select its node.
+    SelectEvent {
+        /// The event's run-wide position in the trace.
+        seq: u64,
+        /// When it happened (µs).
+        time: Time,
+        /// The node it happened at, for the inspector.
+        node: Option<NodeId>,
+    },
+    /// Change what the space-time diagram shows.
+    Diagram(DiagramView),
     /// Select a link (or nothing).
     SelectLink(Option<(NodeId, NodeId)>),
     /// Change the canvas tool.
@@ -276,6 +294,8 @@ impl PlaygroundState {
             speed: 10.0,
             selected: None,
             selected_link: None,
+            selected_event: None,
+            diagram: DiagramView::default(),
             tool: Tool::Select,
             partition_group: Vec::new(),
             positions: Rc::new(SortedMap::new()),
@@ -409,6 +429,19 @@ impl Reducible for PlaygroundState {
                 next.selected = node;
                 next.selected_link = None;
             }
+            Action::SelectEvent { seq, time, node } => {
+                next.selected_event = Some(seq);
+                next.playing = false;
+                next.last_wall_ms = None;
+                // Seeking runs the events strictly before the target, so one microsecond
+                // later includes the selected event itself.
+                next.run.borrow_mut().seek(time.saturating_add(1));
+                if node.is_some() {
+                    next.selected = node;
+                    next.selected_link = None;
+                }
+            }
+            Action::Diagram(view) => next.diagram = view,
             Action::SelectLink(link) => {
                 next.selected_link = link;
                 next.selected = None;
@@ -490,3 +523,28 @@ fn restart(current: &PlaygroundState, scenario: Scenario) -> PlaygroundState {
 
 /// The reducer handle components dispatch to, shared through context.
 pub type PlaygroundHandle = UseReducerHandle<PlaygroundState>;
+
+/// What the space-time diagram shows, besides the run (kept with the rest of the page's
+/// state, so the diagram is a plain function of it).
+#[derive(Clone, PartialEq, Debug)]
+pub struct DiagramView {
+    /// Whether the drawing is shown.
+    pub open: bool,
+    /// The newest this many µs, or `None` for the whole run.
+    pub span: Option<Time>,
+    /// Only messages of this kind (`""` for all).
+    pub kind: String,
+    /// Only this node's events.
+    pub node: Option<NodeId>,
+}
+
+impl Default for DiagramView {
+    fn default() -> Self {
+        Self {
+            open: true,
+            span: Some(crate::components::spacetime_view::SPAN_DEFAULT_US),
+            kind: String::new(),
+            node: None,
+        }
+    }
+}

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     setup::prepend_tool_paths(&root);
+    setup::remap_dependency_paths();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&root, &args[1..]),
         Some("test") => test(&root, &args[1..]),
@@ -172,6 +173,12 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
         match checked {
             Ok(summary) => steps.passed("first-visit size budgets", &summary),
             Err(why) => steps.failed("first-visit size budgets", &why),
+        }
+        let mut machine_paths = setup::dependency_source_dirs();
+        machine_paths.push(root.to_path_buf());
+        match sizes::check_no_paths(&root.join("dist"), &machine_paths) {
+            Ok(summary) => steps.passed("the site names no path of this machine", &summary),
+            Err(why) => steps.failed("the site names no path of this machine", &why),
         }
     }
     if run_e2e {

@@ -21,12 +21,19 @@ pub const UNPACKER: &str = "xz-decompress.js";
 const DICT_MIN: u32 = 4096;
 
 /// `bytes` as an xz stream: LZMA2 at preset 9 "extreme" (the longest matches, the deepest
-/// search), a CRC32 check, and a dictionary of the input's size rounded up to a power of two
+/// search) with the literal coding tuned for WebAssembly (below), a CRC32 check, and a dictionary of the input's size rounded up to a power of two
 /// (1 MiB for the Raft bundle), so the browser's unpacker allocates about the size of the
 /// bundle, not preset 9's 64 MiB.
 pub fn xz(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut options = XzOptions::with_preset(9);
     options.lzma_options.nice_len = 273;
+    // WebAssembly is a byte code whose opcodes and LEB128 immediates depend on the bytes
+    // before them rather than on their position: four literal-context bits (LZMA2's most;
+    // xz's default is three) and no position bits pack the Raft bundle 1.3 KB (0.5%)
+    // smaller than xz's defaults, measured with `xz --lzma2=...,lc=4,lp=0,pb=0`.
+    options.lzma_options.lc = 4;
+    options.lzma_options.lp = 0;
+    options.lzma_options.pb = 0;
     options.lzma_options.depth_limit = 512;
     let input_len = u32::try_from(bytes.len())
         .map_err(|_| format!("{} bytes is too large to pack", bytes.len()))?;

@@ -2,7 +2,7 @@
 //! what went wrong when it cannot. Every check is cheap, so a second run skips straight on.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// What a command needs installed.
@@ -37,6 +37,50 @@ pub fn prepend_tool_paths(root: &Path) {
     if let Ok(joined) = std::env::join_paths(paths) {
         // SAFETY: xtask is single-threaded here; nothing else reads the environment concurrently.
         unsafe { std::env::set_var("PATH", joined) };
+    }
+}
+
+/// Cargo's own folder: `CARGO_HOME`, or `~/.cargo`.
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+}
+
+/// The folders of this machine whose paths a build would write into the WebAssembly (the
+/// file names of dependencies' panic locations): cargo's unpacked crate sources, one folder
+/// per registry, and its git checkouts.
+pub fn dependency_source_dirs() -> Vec<PathBuf> {
+    let Some(home) = cargo_home() else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(home.join("registry").join("src"))
+        .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
+        .unwrap_or_default();
+    dirs.push(home.join("git").join("checkouts"));
+    dirs.sort();
+    dirs
+}
+
+/// Every WebAssembly build xtask starts (trunk, the page bundles, the browser tests, clippy)
+/// names dependencies' source files `/deps/<crate>/...` instead of by this machine's path:
+/// the published site then holds no path of the machine that built it (nor a registry's
+/// name), and each bundle is a little smaller. Left alone when the user sets the flags.
+pub fn remap_dependency_paths() {
+    const VARIABLE: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
+    if std::env::var_os(VARIABLE).is_some() {
+        return;
+    }
+    // The variable is split at spaces, so a folder whose path has one keeps its name.
+    let flags: Vec<String> = dependency_source_dirs()
+        .iter()
+        .filter_map(|dir| dir.to_str())
+        .filter(|dir| !dir.contains(char::is_whitespace))
+        .map(|dir| format!("--remap-path-prefix={dir}=/deps"))
+        .collect();
+    if !flags.is_empty() {
+        // SAFETY: xtask is single-threaded here; nothing else reads the environment concurrently.
+        unsafe { std::env::set_var(VARIABLE, flags.join(" ")) };
     }
 }
 

@@ -17,14 +17,14 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 /// never above the target. Lower a budget whenever a page shrinks.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("home", 86_000),
-    ("raft", 303_000),
-    ("paxos", 273_000),
-    ("hashing", 168_000),
-    ("ratelimit", 182_000),
-    ("loadbalancing", 295_000),
-    ("broadcast", 257_000),
+    ("raft", 307_000),
+    ("paxos", 279_000),
+    ("hashing", 165_000),
+    ("ratelimit", 179_000),
+    ("loadbalancing", 301_000),
+    ("broadcast", 264_000),
     // A part: what the rate limiting page downloads when its distributed tab first opens.
-    ("ratelimit-distributed", 294_000),
+    ("ratelimit-distributed", 298_000),
 ];
 
 /// The target for a first visit to any page, in gzip bytes (300 KiB): a page with no budget of
@@ -226,6 +226,36 @@ pub fn check_budgets(
     over_budget(&visits)
 }
 
+/// Fails, naming the file and the path, when a file of `dist/` holds any of `paths` (this
+/// machine's folders: a build that wrote them would publish where it was built).
+pub fn check_no_paths(dist: &Path, paths: &[PathBuf]) -> Result<String, String> {
+    let mut files = Vec::new();
+    collect(dist, &mut files).map_err(|error| format!("{}: {error}", dist.display()))?;
+    files.sort();
+    let mut found = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|error| format!("{}: {error}", file.display()))?;
+        for path in paths.iter().filter_map(|path| path.to_str()) {
+            if !path.is_empty()
+                && bytes
+                    .windows(path.len())
+                    .any(|window| window == path.as_bytes())
+            {
+                found.push(format!("{} holds {path}", file.display()));
+            }
+        }
+    }
+    if found.is_empty() {
+        Ok(format!(
+            "{} files, none holds {} folders of this machine",
+            files.len(),
+            paths.len()
+        ))
+    } else {
+        Err(found.join("\n"))
+    }
+}
+
 fn over_budget(visits: &[Visit]) -> Result<String, String> {
     let mut over = Vec::new();
     let mut summary = Vec::new();
@@ -280,6 +310,21 @@ mod tests {
             raw: gzipped * 3,
             gzipped,
         }
+    }
+
+    #[test]
+    fn a_file_holding_a_machine_path_is_named() {
+        let dist = std::env::temp_dir().join(format!("netsplit-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(dist.join("a.wasm"), b"panic at /home/me/.cargo/src/x.rs").unwrap();
+        std::fs::write(dist.join("b.js"), b"nothing here").unwrap();
+        let paths = [PathBuf::from("/home/me/.cargo/src")];
+        let why = check_no_paths(&dist, &paths).unwrap_err();
+        assert!(why.contains("a.wasm holds /home/me/.cargo/src"), "{why}");
+        assert!(!why.contains("b.js"), "{why}");
+        std::fs::remove_file(dist.join("a.wasm")).unwrap();
+        assert!(check_no_paths(&dist, &paths).is_ok());
+        std::fs::remove_dir_all(&dist).unwrap();
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct EventLogProps {
 /// One line of the log as shown.
 #[derive(PartialEq)]
 struct LogLine {
+    seq: u64,
+    node: Option<netsplit_core::NodeId>,
     time: netsplit_core::Time,
     kind: &'static str,
     text: String,
@@ -80,6 +82,8 @@ pub fn EventLog(props: &EventLogProps) -> Html {
             })
             .take(LOG_ENTRIES_SHOWN)
             .map(|entry| LogLine {
+                seq: entry.seq,
+                node: entry.nodes.last().copied(),
                 time: entry.time,
                 kind: entry.kind,
                 text: format!("{}  {}", format_time(entry.time), entry.text),
@@ -108,16 +112,18 @@ pub fn EventLog(props: &EventLogProps) -> Html {
             }
         })
     };
-    let on_seek = {
+    let on_select = {
         let state = state.clone();
-        Callback::from(move |time| state.dispatch(Action::Seek(time)))
+        Callback::from(move |(seq, time, node)| {
+            state.dispatch(Action::SelectEvent { seq, time, node })
+        })
     };
     html! {
         <section class="panel" aria-label="Event log">
             <h2>{ "Event log" }</h2>
             <input type="search" placeholder="Filter (e.g. crash, n2, AppendEntries)" aria-label="Filter the event log"
                    value={(*filter).clone()} oninput={on_filter} />
-            <LogList lines={lines} on_seek={on_seek} />
+            <LogList lines={lines} selected={state.selected_event} on_select={on_select} />
         </section>
     }
 }
@@ -126,26 +132,30 @@ pub fn EventLog(props: &EventLogProps) -> Html {
 #[derive(Properties)]
 struct LogListProps {
     lines: Rc<Vec<LogLine>>,
-    on_seek: Callback<netsplit_core::Time>,
+    selected: Option<u64>,
+    on_select: Callback<(u64, netsplit_core::Time, Option<netsplit_core::NodeId>)>,
 }
 
 impl PartialEq for LogListProps {
     fn eq(&self, other: &Self) -> bool {
-        // The seek callback does the same thing every render; only the lines matter.
-        Rc::ptr_eq(&self.lines, &other.lines)
+        // The callback does the same thing every render; only the lines and selection matter.
+        Rc::ptr_eq(&self.lines, &other.lines) && self.selected == other.selected
     }
 }
 
-/// The list itself, newest first; each entry seeks to its time.
+/// The list itself, newest first; each entry selects its event and seeks to its time.
 #[component]
 fn LogList(props: &LogListProps) -> Html {
     let shown = props.lines.iter().map(|line| {
-        let time = line.time;
-        let on_seek = props.on_seek.clone();
-        let onclick = Callback::from(move |_| on_seek.emit(time));
+        let (seq, time, node) = (line.seq, line.time, line.node);
+        let on_select = props.on_select.clone();
+        let onclick = Callback::from(move |_| on_select.emit((seq, time, node)));
+        let selected = props.selected == Some(seq);
         html! {
             <li>
-                <button onclick={onclick} title="Seek to this moment" class={classes!("log-entry", format!("kind-{}", line.kind))}>
+                <button onclick={onclick} title="Select this event and seek to it"
+                    data-seq={seq.to_string()} aria-current={selected.then_some("true")}
+                    class={classes!("log-entry", format!("kind-{}", line.kind), selected.then_some("selected"))}>
                     { line.text.clone() }
                 </button>
             </li>

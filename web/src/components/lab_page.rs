@@ -17,6 +17,7 @@ use crate::components::run_about::run_about;
 use crate::components::safety_panel::safety_panel;
 use crate::components::scenario_form::ScenarioForm;
 use crate::components::share_dialog::ShareDialog;
+use crate::components::spacetime_view::spacetime_view;
 use crate::hooks::use_animation_frame::use_animation_frame;
 use crate::hooks::use_key_shortcuts::{Shortcut, use_key_shortcuts};
 use crate::labs::LabEntry;
@@ -209,6 +210,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 { popover.unwrap_or_default() }
             </div>
             <PlaybackBar state={state.clone()} />
+            { spacetime_view(&state) }
             <aside class="side">
                 { props.side_panel.as_ref().map(|panel| panel.emit(state.clone())).unwrap_or_default() }
                 { safety_panel(&state) }

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::labs::CARDS;
+use crate::labs::LINKS;
 use crate::route::Route;
 
 /// The site header, with the link of the page being shown (`route`) marked as current.
@@ -11,10 +11,10 @@ pub fn site_header(route: &Route) -> Html {
         <header class="site-header">
             <a class="brand" href="#/" aria-label="Netsplit home">{ "Net" }<span>{ "split" }</span></a>
             <nav aria-label="Labs">
-                { for CARDS.iter().map(|lab| {
-                    let link = Route::Lab(lab.id.to_string());
+                { for LINKS.iter().map(|(id, title)| {
+                    let link = Route::Lab(id.to_string());
                     let current = (*route == link).then_some("page");
-                    html! { <a href={link.href()} aria-current={current}>{ lab.title }</a> }
+                    html! { <a href={link.href()} aria-current={current}>{ *title }</a> }
                 }) }
             </nav>
         </header>

@@ -47,6 +47,20 @@ pub const CARDS: [LabCard; ENTRIES.len()] = {
     cards
 };
 
+/// Every lab's route id and title, in gallery order: what the header's links and the router
+/// need. Apart from [`CARDS`] because a card names its picture's function, and a page that
+/// links a card links that function too: the header would otherwise carry every lab's
+/// picture into every page (4 KB of code on the Raft page).
+pub const LINKS: [(&str, &str); ENTRIES.len()] = {
+    let mut links = [("", ""); ENTRIES.len()];
+    let mut index = 0;
+    while index < ENTRIES.len() {
+        links[index] = (ENTRIES[index].card.id, ENTRIES[index].card.title);
+        index += 1;
+    }
+    links
+};
+
 /// One lab's card in the gallery: the core's description of it and a small picture.
 #[derive(Clone, Copy, Debug)]
 pub struct LabCard {
@@ -269,9 +283,12 @@ fn playground_page(entry: &'static LabEntry) -> Html {
     html! { <crate::components::lab_page::LabPage entry={entry} /> }
 }
 
-/// The card of the lab with route id `id`, whether or not this bundle carries the lab.
-pub fn find(id: &str) -> Option<&'static LabCard> {
-    CARDS.iter().find(|card| card.id == id)
+/// The title of the lab with route id `id`, whether or not this bundle carries the lab.
+pub fn find(id: &str) -> Option<&'static str> {
+    LINKS
+        .iter()
+        .find(|(lab, _)| *lab == id)
+        .map(|(_, title)| *title)
 }
 
 /// The entry of lab `id` in the bundle this page runs, if it carries the lab.

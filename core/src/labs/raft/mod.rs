@@ -1490,8 +1490,9 @@ impl Raft {
                         "a configuration holds at most {MEMBERS_MAX} servers"
                     ));
                 }
-                members.push(id);
-                members.sort_unstable();
+                // Kept in order: inserted where it belongs.
+                let at = members.partition_point(|member| *member < id);
+                members.insert(at, id);
             }
             _ => {
                 if !members.contains(&id) {
