@@ -49,7 +49,9 @@
 //! shows the cheaper half of it, a randomized back-off: a proposer that is refused waits a
 //! delay the simulator draws from `[backoff_ms_min, backoff_ms_max]` before its next
 //! ballot, so one of the two usually finishes both phases while the other waits. With a
-//! zero-width range the livelock is easy to watch.
+//! zero-width range the livelock can last the whole run (`paxos-bug-dueling-proposers-livelock`),
+//! which the lab reports as the liveness expectation Progress (a value chosen before any
+//! proposer reaches round 10) missed: a warning, since correct Paxos promises no progress.
 //!
 //! **2.5 The implementation.** Clients send a value to any node ([`Request`]); the node
 //! proposes it unless it is already proposing one, and answers every client with the value
