@@ -1,7 +1,7 @@
 //! The Paxos presets through the `netsplit` binary (built with `--features cli`): every correct
 //! preset exits 0 with no violation, and every bug-switch preset exits 1 naming Agreement, over
-//! several seeds (`NETSPLIT_SEEDS` sets how many). The lists must name every embedded Paxos
-//! preset.
+//! several seeds (`NETSPLIT_SEEDS` sets how many); the livelock preset exits 1 naming the
+//! Progress expectation it requires. The lists must name every embedded Paxos preset.
 #![cfg(feature = "cli")]
 
 use std::process::Command;
@@ -11,6 +11,8 @@ const CORRECT_PRESETS: &[&str] = &[
     "paxos-basic",
     "paxos-dueling-proposers",
     "paxos-acceptor-crash",
+    "paxos-flexible-n6-q1-4-q2-3",
+    "paxos-dueling-proposers-with-backoff",
 ];
 
 /// Bug-switch presets; each breaks Agreement.
@@ -18,7 +20,12 @@ const BUG_PRESETS: &[&str] = &[
     "paxos-bug-acceptor-forgets-on-restart",
     "paxos-bug-proposer-ignores-promised-values",
     "paxos-bug-accept-without-promise-check",
+    "paxos-bug-ballots-not-unique",
+    "paxos-bug-flexible-quorums-disjoint",
 ];
+
+/// Presets whose bug stops progress: `"liveness": "fail"`, and no violation.
+const LIVELOCK_PRESETS: &[&str] = &["paxos-bug-dueling-proposers-livelock"];
 
 fn seeds() -> u64 {
     std::env::var("NETSPLIT_SEEDS")
@@ -50,7 +57,12 @@ fn every_paxos_preset_is_listed_here() {
         .map(|(name, _)| *name)
         .filter(|name| name.starts_with("paxos-"))
         .collect();
-    let mut listed: Vec<&str> = CORRECT_PRESETS.iter().chain(BUG_PRESETS).copied().collect();
+    let mut listed: Vec<&str> = CORRECT_PRESETS
+        .iter()
+        .chain(BUG_PRESETS)
+        .chain(LIVELOCK_PRESETS)
+        .copied()
+        .collect();
     embedded.sort_unstable();
     listed.sort_unstable();
     assert_eq!(embedded, listed);
@@ -76,5 +88,15 @@ fn every_paxos_bug_preset_exits_one_naming_agreement() {
         let (code, report) = run(name, 1);
         assert_eq!(code, Some(1), "{name}:\n{report}");
         assert!(report.contains("Agreement"), "{name}:\n{report}");
+    }
+}
+
+#[test]
+fn the_paxos_livelock_preset_exits_one_naming_progress_and_no_violation() {
+    for name in LIVELOCK_PRESETS {
+        let (code, report) = run(name, 1);
+        assert_eq!(code, Some(1), "{name}:\n{report}");
+        assert!(report.contains("\"violations\": []"), "{name}:\n{report}");
+        assert!(report.contains("Progress"), "{name}:\n{report}");
     }
 }

@@ -1,5 +1,5 @@
-//! The Paxos lab's parameters: how long a proposer waits, how it backs off, and the bug
-//! switches.
+//! The Paxos lab's parameters: how long a proposer waits, how it backs off, how many
+//! acceptors make each phase's quorum (Flexible Paxos), and the bug switches.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,14 @@ pub struct Config {
     /// `[backoff_ms_min, backoff_ms_max]`; a range of zero width (say `0` and `0`) is no
     /// back-off at all, and two dueling proposers can then preempt each other for ever.
     pub backoff_ms_max: u64,
+    /// How many promises a proposer needs before phase 2 (Flexible Paxos's Q1); `None` is a
+    /// majority of the acceptors. Flexible Paxos is safe whenever `Q1 + Q2 > N`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase1_quorum: Option<usize>,
+    /// How many acceptors must accept one ballot for its value to be chosen, and how many
+    /// acceptances a learner counts (Flexible Paxos's Q2); `None` is a majority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase2_quorum: Option<usize>,
     /// Deliberately broken variants for the learner to switch on and watch the checker catch.
     pub bugs: Bugs,
 }
@@ -29,6 +37,8 @@ impl Default for Config {
             ballot_timeout_ms: 200,
             backoff_ms_min: 10,
             backoff_ms_max: 100,
+            phase1_quorum: None,
+            phase2_quorum: None,
             bugs: Bugs::default(),
         }
     }
@@ -50,6 +60,11 @@ pub struct Bugs {
     /// it accepts "unless it has already responded to a prepare request having a number
     /// greater than n").
     pub accept_without_promise_check: bool,
+    /// Ballots are rounds only: every proposer numbers its ballots `r.0`, without its own id
+    /// to break ties, so two proposers in the same round issue the same ballot with two
+    /// different values (section 2.2: "different proposers choose their numbers from
+    /// disjoint sets of numbers").
+    pub ballots_without_proposer_id: bool,
 }
 
 /// The longest timeout or back-off accepted, in milliseconds.
@@ -85,6 +100,46 @@ impl Config {
                 ),
             ));
         }
+        for (field, quorum) in [
+            ("phase1_quorum", self.phase1_quorum),
+            ("phase2_quorum", self.phase2_quorum),
+        ] {
+            if quorum == Some(0) {
+                return Err((field.to_string(), "must be at least 1, got 0".to_string()));
+            }
+        }
         Ok(())
+    }
+
+    /// Checks the quorum sizes against the number of acceptors `acceptors`: each must be
+    /// between 1 and `acceptors`. Their sum may be at most `acceptors` (that is the unsafe
+    /// configuration a learner may ask for on purpose); the error names the field.
+    pub fn validate_quorums(&self, acceptors: usize) -> Result<(), (String, String)> {
+        for (field, quorum) in [
+            ("phase1_quorum", self.phase1_quorum),
+            ("phase2_quorum", self.phase2_quorum),
+        ] {
+            if let Some(quorum) = quorum
+                && (quorum == 0 || quorum > acceptors)
+            {
+                return Err((
+                    field.to_string(),
+                    format!(
+                        "must be between 1 and the number of acceptors ({acceptors}), got {quorum}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Q1 for `acceptors` acceptors: the configured size, or a majority.
+    pub fn phase1_quorum_of(&self, acceptors: usize) -> usize {
+        self.phase1_quorum.unwrap_or(acceptors / 2 + 1)
+    }
+
+    /// Q2 for `acceptors` acceptors: the configured size, or a majority.
+    pub fn phase2_quorum_of(&self, acceptors: usize) -> usize {
+        self.phase2_quorum.unwrap_or(acceptors / 2 + 1)
     }
 }

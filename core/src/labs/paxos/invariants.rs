@@ -3,7 +3,10 @@
 //! the acceptors that chose it later crash, forget or accept something else.
 //!
 //! "Chosen" is the paper's definition, read from the acceptors' disks (crashed ones too): a
-//! value is chosen when a majority of acceptors has accepted it in the same ballot. An
+//! value is chosen when a phase-2 quorum of acceptors (Flexible Paxos's Q2, a majority by
+//! default) has accepted it in the same ballot. Acceptances are counted per ballot *and*
+//! value, so that two proposers sharing a ballot (the ballot bug) are never counted as one
+//! proposal. An
 //! acceptance counts once it is on disk, because only then does the acceptor tell anyone;
 //! a crash before the write lands is, to everyone else, an acceptance that never happened.
 
@@ -48,7 +51,7 @@ impl Property {
     pub fn description(self) -> &'static str {
         match self {
             Property::Agreement => {
-                "At most one value is ever chosen: accepted by a majority of acceptors in one ballot (section 2.1)."
+                "At most one value is ever chosen: accepted by a phase-2 quorum of acceptors (a majority by default) in one ballot (section 2.1)."
             }
             Property::Validity => "Only a value a client proposed can be chosen (section 2.1).",
             Property::LearnersAgree => "No two learners ever learn different values (section 2.3).",
@@ -75,7 +78,7 @@ pub struct SafetyViolation {
 /// A value chosen in one ballot, and when the checker first saw it chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
-    /// The ballot a majority accepted.
+    /// The ballot a phase-2 quorum accepted.
     pub ballot: Ballot,
     /// Its value.
     pub value: Value,
@@ -89,8 +92,8 @@ pub struct Choice {
 pub struct Observation<'a> {
     /// The current time (µs).
     pub now: Time,
-    /// How many acceptors make a majority.
-    pub majority: usize,
+    /// How many acceptors must accept one ballot's value for it to be chosen (Q2).
+    pub quorum: usize,
     /// Every node's disk.
     pub disks: Vec<(NodeId, &'a Durable)>,
     /// What each running learner has learned.
@@ -102,10 +105,10 @@ pub struct Observation<'a> {
 /// The incremental checker of every property.
 #[derive(Debug, Clone, Default)]
 pub struct PaxosSafety {
-    /// Per ballot, its value and the acceptors whose disks have held it accepted.
-    acceptances: BTreeMap<Ballot, (Value, BTreeSet<NodeId>)>,
+    /// Per ballot and value, the acceptors whose disks have held it accepted.
+    acceptances: BTreeMap<(Ballot, Value), BTreeSet<NodeId>>,
     /// What each acceptor's disk held accepted at the last observation.
-    last_accepted: BTreeMap<NodeId, Ballot>,
+    last_accepted: BTreeMap<NodeId, (Ballot, Value)>,
     /// Every ballot chosen so far, in the order it became chosen.
     chosen: Vec<Choice>,
     /// Each learner's first learned value.
@@ -140,10 +143,17 @@ impl PaxosSafety {
             let Some(accepted) = &disk.accepted else {
                 continue;
             };
-            if self.last_accepted.get(&node) == Some(&accepted.ballot) {
+            if self
+                .last_accepted
+                .get(&node)
+                .is_some_and(|(ballot, value)| {
+                    *ballot == accepted.ballot && *value == accepted.value
+                })
+            {
                 continue;
             }
-            self.last_accepted.insert(node, accepted.ballot);
+            self.last_accepted
+                .insert(node, (accepted.ballot, accepted.value.clone()));
             // A correct acceptor raises its promise to the ballot it accepts in the same
             // write, so a fresh acceptance below the promise on disk broke the promise.
             // (A promise above an older acceptance is normal: it came later.)
@@ -160,20 +170,20 @@ impl PaxosSafety {
                     ),
                 });
             }
-            let entry = self
+            let acceptors = self
                 .acceptances
-                .entry(accepted.ballot)
-                .or_insert_with(|| (accepted.value.clone(), BTreeSet::new()));
-            entry.1.insert(node);
+                .entry((accepted.ballot, accepted.value.clone()))
+                .or_default();
+            acceptors.insert(node);
             let already = self
                 .chosen
                 .iter()
-                .any(|choice| choice.ballot == accepted.ballot);
-            if entry.1.len() >= observation.majority && !already {
+                .any(|choice| choice.ballot == accepted.ballot && choice.value == accepted.value);
+            if acceptors.len() >= observation.quorum && !already {
                 let choice = Choice {
                     ballot: accepted.ballot,
-                    value: entry.0.clone(),
-                    acceptors: entry.1.iter().copied().collect(),
+                    value: accepted.value.clone(),
+                    acceptors: acceptors.iter().copied().collect(),
                     time: now,
                 };
                 if let Some(earlier) = self
@@ -269,7 +279,7 @@ mod tests {
     ) -> Vec<Property> {
         let observation = Observation {
             now: 1,
-            majority: disks.len() / 2 + 1,
+            quorum: disks.len() / 2 + 1,
             disks: disks
                 .iter()
                 .enumerate()
@@ -332,6 +342,59 @@ mod tests {
     }
 
     #[test]
+    fn two_values_accepted_in_one_ballot_are_two_proposals_and_both_chosen_break_agreement() {
+        // With ballots that are not unique (section 2.2), one ballot can carry two values;
+        // a quorum of acceptances is counted per ballot and value.
+        let mut checker = PaxosSafety::new();
+        let proposed = ["a".to_string(), "b".to_string()];
+        let first = [
+            disk(1, Some((1, "a"))),
+            disk(1, Some((1, "a"))),
+            disk(1, None),
+        ];
+        assert!(observe(&mut checker, &first, &proposed).is_empty());
+        let second = [
+            disk(1, Some((1, "a"))),
+            disk(1, Some((1, "b"))),
+            disk(1, Some((1, "b"))),
+        ];
+        assert_eq!(
+            observe(&mut checker, &second, &proposed),
+            vec![Property::Agreement]
+        );
+        assert_eq!(checker.chosen().len(), 2);
+    }
+
+    #[test]
+    fn a_phase_two_quorum_below_a_majority_chooses_a_value() {
+        // Flexible Paxos (Howard, Malkhi, Spiegelman, section 3): chosen means accepted by
+        // Q2 acceptors, whatever Q2 is.
+        let mut checker = PaxosSafety::new();
+        let disks = [disk(1, Some((1, "a"))), disk(0, None), disk(0, None)];
+        let observation = Observation {
+            now: 1,
+            quorum: 1,
+            disks: disks
+                .iter()
+                .enumerate()
+                .map(|(id, disk)| (id as NodeId, disk))
+                .collect(),
+            learned: Vec::new(),
+            proposed: vec![],
+        };
+        assert_eq!(
+            checker
+                .observe(&observation)
+                .into_iter()
+                .map(|violation| violation.property)
+                .collect::<Vec<_>>(),
+            vec![Property::Validity],
+            "a value no client proposed, chosen by Q2 = 1"
+        );
+        assert_eq!(checker.chosen().len(), 1);
+    }
+
+    #[test]
     fn an_acceptance_below_the_promise_breaks_promises_kept() {
         let mut checker = PaxosSafety::new();
         let disks = [disk(3, Some((2, "a")))];
@@ -355,7 +418,7 @@ mod tests {
         let (a, b) = ("a".to_string(), "b".to_string());
         let observation = Observation {
             now: 5,
-            majority: 2,
+            quorum: 2,
             disks: Vec::new(),
             learned: vec![(0, &a), (1, &a), (2, &b)],
             proposed: Vec::new(),

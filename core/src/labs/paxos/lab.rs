@@ -9,15 +9,15 @@
 //! - `restart_crashed`: restart every crashed node.
 //!
 //! Metrics (gauges, in every report): `highest_round` (the highest round on any disk),
-//! `chosen_at_ms` (when a majority's disks first held one ballot: the moment the value is
-//! chosen, before any learner knows), `learned_at_ms` (when the first learner learned it)
+//! `chosen_at_ms` (when a phase-2 quorum's disks first held one ballot's value: the moment
+//! the value is chosen, before any learner knows), `learned_at_ms` (when the first learner learned it)
 //! and `learners_learned` (how many running nodes know the outcome). The simulator's own
 //! counters add `sent.Prepare`, `sent.Accept`, ... by message kind.
 
 use super::invariants::{Observation, PaxosSafety, Property};
-use super::{Paxos, Request, Value};
+use super::{Ballot, Config, Paxos, Request, Value};
 use crate::event::{ActionError, NodeStatus};
-use crate::invariant::{Invariant, Violation};
+use crate::invariant::{Invariant, InvariantKind, Violation};
 use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, Runs, build_protocol_lab};
 use crate::metrics::Metrics;
 use crate::protocol::NodeId;
@@ -33,6 +33,7 @@ pub const INFO: LabInfo = LabInfo {
     papers: &[
         "Leslie Lamport, Paxos Made Simple, 2001",
         "Leslie Lamport, The Part-Time Parliament, 1998",
+        "Heidi Howard, Dahlia Malkhi, Alexander Spiegelman, Flexible Paxos: Quorum intersection revisited, 2016",
     ],
 };
 
@@ -48,9 +49,12 @@ pub fn build(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
     Ok(Box::new(build_protocol_lab::<Paxos>(scenario)?))
 }
 
-/// How many acceptors make a majority, from the first node's configuration.
-pub fn majority(sim: &Simulator<Paxos>) -> usize {
-    sim.nodes().next().map_or(1, |(_, _, node)| node.majority())
+/// How many acceptors must accept one ballot's value for it to be chosen (Q2, a majority
+/// unless the scenario says otherwise), from the first node's configuration.
+pub fn phase2_quorum(sim: &Simulator<Paxos>) -> usize {
+    sim.nodes()
+        .next()
+        .map_or(1, |(_, _, node)| node.phase2_quorum())
 }
 
 /// What the checker sees now: every disk, every running learner, and the values clients
@@ -73,7 +77,7 @@ fn observation(sim: &Simulator<Paxos>, proposed_seen: usize) -> Observation<'_> 
         .collect();
     Observation {
         now: sim.now(),
-        majority: majority(sim),
+        quorum: phase2_quorum(sim),
         disks,
         learned,
         proposed,
@@ -162,17 +166,77 @@ fn lab_action(
     }
 }
 
-/// The ballot a majority of disks holds accepted right now, if any.
+/// Whether a phase-2 quorum of disks holds one ballot's value accepted right now.
 fn chosen_now(sim: &Simulator<Paxos>) -> bool {
-    let majority = majority(sim);
-    let mut ballots: Vec<super::Ballot> = sim
+    let quorum = phase2_quorum(sim);
+    let mut proposals: Vec<(Ballot, &Value)> = sim
         .nodes()
-        .filter_map(|(id, _, _)| sim.durable(id)?.accepted.as_ref().map(|p| p.ballot))
+        .filter_map(|(id, _, _)| {
+            let accepted = sim.durable(id)?.accepted.as_ref()?;
+            Some((accepted.ballot, &accepted.value))
+        })
         .collect();
-    ballots.sort_unstable();
-    ballots
+    proposals.sort_unstable();
+    proposals
         .chunk_by(|a, b| a == b)
-        .any(|same| same.len() >= majority)
+        .any(|same| same.len() >= quorum)
+}
+
+/// The round past which proposers that have chosen nothing are said to be dueling for ever.
+pub const PROGRESS_ROUNDS_MAX: u64 = 10;
+
+/// The liveness expectation "Progress" (section 2.4): a value is chosen before any
+/// proposer reaches round [`PROGRESS_ROUNDS_MAX`]. Correct Paxos can miss it (the paper's
+/// point is that no algorithm guarantees progress without a distinguished proposer), so a
+/// miss is a warning; a preset whose point is the livelock sets `"liveness": "fail"`.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressExpectation {
+    chosen: bool,
+}
+
+/// The name of the liveness expectation.
+pub const PROGRESS: &str = "Progress";
+
+impl Invariant<Paxos> for ProgressExpectation {
+    fn name(&self) -> &str {
+        PROGRESS
+    }
+
+    fn description(&self) -> &str {
+        "Proposers do not preempt each other for ever: a value is chosen before any proposer reaches round 10 (a liveness expectation, reported as a warning: correct Paxos can miss it under unlucky timing, section 2.4)."
+    }
+
+    fn kind(&self) -> InvariantKind {
+        InvariantKind::Liveness
+    }
+
+    fn check(&mut self, view: &SimView<Paxos>) -> Option<Violation> {
+        if self.chosen {
+            return None;
+        }
+        if chosen_now(view) {
+            self.chosen = true;
+            return None;
+        }
+        let rounds: Vec<(crate::NodeId, u64)> = view
+            .nodes()
+            .filter_map(|(id, _, _)| view.durable(id).map(|disk| (id, disk.round)))
+            .filter(|&(_, round)| round > 0)
+            .collect();
+        let highest = rounds.iter().map(|&(_, round)| round).max()?;
+        if highest < PROGRESS_ROUNDS_MAX {
+            return None;
+        }
+        let proposers: Vec<crate::NodeId> = rounds.iter().map(|&(id, _)| id).collect();
+        Some(Violation {
+            property: PROGRESS.to_string(),
+            time: view.now(),
+            nodes: proposers.clone(),
+            message: format!(
+                "No value is chosen and a proposer has reached round {highest}: nodes {proposers:?} have started ballots, and no ballot's value was accepted by a phase-2 quorum."
+            ),
+        })
+    }
 }
 
 fn observe(sim: &Simulator<Paxos>, metrics: &mut Metrics) {
@@ -202,10 +266,12 @@ impl LabProtocol for Paxos {
         &["chosen_at_ms", "highest_round", "messages_delivered"];
 
     fn invariants(_config: &super::Config) -> Vec<Box<dyn Invariant<Self>>> {
-        Property::ALL
+        let mut invariants: Vec<Box<dyn Invariant<Self>>> = Property::ALL
             .iter()
             .map(|&property| Box::new(SafetyInvariant::new(property)) as Box<dyn Invariant<Self>>)
-            .collect()
+            .collect();
+        invariants.push(Box::new(ProgressExpectation::default()));
+        invariants
     }
 
     fn lab_action() -> Option<LabActionFn<Self>> {
@@ -218,5 +284,27 @@ impl LabProtocol for Paxos {
 
     fn validate_config(config: &super::Config) -> Result<(), (String, String)> {
         config.validate()
+    }
+
+    /// Checks the quorum sizes against the number of acceptors, which only the scenario
+    /// knows; the scenario itself runs unchanged.
+    fn prepare(scenario: &Scenario) -> Result<std::borrow::Cow<'_, Scenario>, ScenarioError> {
+        let quorum = |field: &str| {
+            scenario
+                .params
+                .get(field)
+                .and_then(serde_json::Value::as_u64)
+                .map(|size| usize::try_from(size).unwrap_or(usize::MAX))
+        };
+        let quorums = Config {
+            phase1_quorum: quorum("phase1_quorum"),
+            phase2_quorum: quorum("phase2_quorum"),
+            ..Config::default()
+        };
+        let acceptors = usize::try_from(scenario.nodes).unwrap_or(usize::MAX);
+        quorums
+            .validate_quorums(acceptors)
+            .map_err(|(field, reason)| ScenarioError::at(format!("params.{field}"), reason))?;
+        Ok(std::borrow::Cow::Borrowed(scenario))
     }
 }

@@ -49,17 +49,38 @@
 //! shows the cheaper half of it, a randomized back-off: a proposer that is refused waits a
 //! delay the simulator draws from `[backoff_ms_min, backoff_ms_max]` before its next
 //! ballot, so one of the two usually finishes both phases while the other waits. With a
-//! zero-width range the livelock is easy to watch.
+//! zero-width range the livelock can last the whole run (`paxos-bug-dueling-proposers-livelock`),
+//! which the lab reports as the liveness expectation Progress (a value chosen before any
+//! proposer reaches round 10) missed: a warning, since correct Paxos promises no progress.
 //!
 //! **2.5 The implementation.** Clients send a value to any node ([`Request`]); the node
 //! proposes it unless it is already proposing one, and answers every client with the value
 //! that was chosen, which may be another client's. Messages are named by phase in
 //! [`Message`].
 //!
+//! **Flexible quorums.** Howard, Malkhi and Spiegelman ("Flexible Paxos: Quorum
+//! intersection revisited", 2016) observe that majorities are more than Paxos needs. The
+//! argument of section 2.2 uses one intersection only: the acceptors a proposer hears from
+//! in phase 1 must include one of the acceptors that accepted any value chosen before, so
+//! that phase 1b reports it. Two phase-1 quorums need not meet, nor two phase-2 quorums;
+//! *only every phase-1 quorum must intersect every phase-2 quorum* (their section 3,
+//! "Flexible Paxos"). With quorums counted by size, Q1 promises before phase 2a and Q2
+//! acceptances for a value to be chosen among N acceptors, that is Q1 + Q2 > N: any Q1
+//! acceptors and any Q2 acceptors then share at least Q1 + Q2 - N of them. Majorities are
+//! the one symmetric choice; their section 4 draws the trade the others offer: a smaller Q2
+//! makes every decision cheaper and survives more failures while a value is being
+//! accepted, and pays with a larger Q1, so a new proposer needs more acceptors up. Here
+//! `phase1_quorum` is Q1 ([`Paxos::receive_promise`] waits for that many promises) and
+//! `phase2_quorum` is Q2 (a learner, [`Paxos::receive_accepted`], and the checker count
+//! that many acceptances); both default to a majority. With Q1 + Q2 <= N a proposer's
+//! phase 1 can miss every acceptor of an earlier phase-2 quorum, learn nothing of the value
+//! chosen there, and have a second value chosen: the lab allows it on purpose, and the
+//! preset `paxos-bug-flexible-quorums-disjoint` shows the checker catching it.
+//!
 //! **Bug switches** ([`Bugs`]) each remove one rule, so a learner can watch the checker in
 //! [`invariants`] catch the consequence: an acceptor that forgets across a restart, a
 //! proposer that ignores the values reported in phase 1b, an acceptor that accepts below its
-//! promise.
+//! promise, ballots numbered by round alone so that two proposers share one.
 
 mod config;
 pub mod invariants;
@@ -355,6 +376,18 @@ impl Paxos {
         self.members.len() / 2 + 1
     }
 
+    /// Q1: how many promises a proposer needs before phase 2a (a majority unless the
+    /// scenario sets `phase1_quorum`).
+    pub fn phase1_quorum(&self) -> usize {
+        self.config.phase1_quorum_of(self.members.len())
+    }
+
+    /// Q2: how many acceptors must accept one ballot's value for it to be chosen (a
+    /// majority unless the scenario sets `phase2_quorum`).
+    pub fn phase2_quorum(&self) -> usize {
+        self.config.phase2_quorum_of(self.members.len())
+    }
+
     fn backoff(&self, out: &mut PaxosOut, after_ms: u64) {
         out.set_timer(
             Timer::Retry,
@@ -373,7 +406,12 @@ impl Paxos {
         self.proposer.ballots_started += 1;
         let ballot = Ballot {
             round: self.proposer.round,
-            proposer: self.id,
+            // With the bug every proposer's ballot in round r is r.0: no id breaks the tie.
+            proposer: if self.config.bugs.ballots_without_proposer_id {
+                0
+            } else {
+                self.id
+            },
         };
         self.proposer.phase = Phase::Preparing {
             ballot,
@@ -412,10 +450,10 @@ impl Paxos {
         }
     }
 
-    /// Counts a promise; with a majority, phase 2a: send the value of the highest-numbered
-    /// proposal reported, or the client's value if none was.
+    /// Counts a promise; with Q1 promises (a majority by default), phase 2a: send the value
+    /// of the highest-numbered proposal reported, or the client's value if none was.
     pub fn receive_promise(&mut self, from: NodeId, promise: Promise, out: &mut PaxosOut) {
-        let majority = self.majority();
+        let quorum = self.phase1_quorum();
         let Phase::Preparing {
             ballot,
             promised_by,
@@ -435,7 +473,7 @@ impl Paxos {
         {
             *highest_accepted = Some(reported);
         }
-        if promised_by.len() < majority {
+        if promised_by.len() < quorum {
             return;
         }
         let ballot = *ballot;
@@ -489,17 +527,22 @@ impl Paxos {
         }
     }
 
-    /// Learning (section 2.3): count the acceptors that accepted each ballot; a majority for
-    /// one ballot means its value is chosen.
+    /// Learning (section 2.3): count the acceptors that accepted each ballot's value; Q2 of
+    /// them (a majority by default) for one ballot and value means that value is chosen.
+    /// Tallies are kept per ballot and value, so that two proposers that (with the ballot
+    /// bug) share a ballot are never counted together.
     pub fn receive_accepted(&mut self, from: NodeId, accepted: Accepted, out: &mut PaxosOut) {
         let Accepted { ballot, value } = accepted;
         self.proposer.round_seen = self.proposer.round_seen.max(ballot.round);
         if self.learner.learned.is_some() {
             return;
         }
-        let majority = self.majority();
+        let quorum = self.phase2_quorum();
         let tallies = &mut self.learner.tallies;
-        let index = match tallies.iter().position(|tally| tally.ballot == ballot) {
+        let index = match tallies
+            .iter()
+            .position(|tally| tally.ballot == ballot && tally.value == value)
+        {
             Some(index) => index,
             None => {
                 if tallies.len() >= TALLIES_MAX {
@@ -520,7 +563,7 @@ impl Paxos {
         if !tally.acceptors.contains(&from) {
             tally.acceptors.push(from);
         }
-        if tally.acceptors.len() >= majority {
+        if tally.acceptors.len() >= quorum {
             let value = tally.value.clone();
             self.learn(value, out);
         }

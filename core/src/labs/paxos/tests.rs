@@ -3,9 +3,13 @@
 //! simulator, so each test sets up exactly the situation the paper describes). The engine
 //! tests below them run whole scenarios: every bug switch breaking Agreement, a sweep of
 //! random fault schedules that never breaks it, and dueling proposers with and without
-//! back-off.
+//! back-off. The Flexible Paxos tests cite Howard, Malkhi and Spiegelman, "Flexible Paxos:
+//! Quorum intersection revisited" (2016), as "FPaxos".
+
+use proptest::prelude::*;
 
 use super::invariants::Property;
+use super::lab::PROGRESS;
 use super::*;
 use crate::Time;
 use crate::lab::build_simulator;
@@ -494,6 +498,162 @@ fn a_learner_learns_once_a_majority_accepted_one_ballot_and_answers_its_clients(
     );
 }
 
+// ---- Flexible quorums (FPaxos section 3) ----
+
+const SIX: [NodeId; 6] = [0, 1, 2, 3, 4, 5];
+
+/// A node of six acceptors with phase-1 quorum `q1` and phase-2 quorum `q2`.
+fn flexible_node(id: NodeId, q1: usize, q2: usize) -> Paxos {
+    let config = Config {
+        phase1_quorum: Some(q1),
+        phase2_quorum: Some(q2),
+        ..Config::default()
+    };
+    Paxos::new(id, &SIX, &config)
+}
+
+fn accepts_sent(out: &PaxosOut) -> usize {
+    sends(out)
+        .iter()
+        .filter(|(_, message)| matches!(message, Message::Accept(_)))
+        .count()
+}
+
+#[test]
+fn quorums_default_to_a_majority_of_the_acceptors() {
+    let six = Paxos::new(0, &SIX, &Config::default());
+    assert_eq!((six.phase1_quorum(), six.phase2_quorum()), (4, 4));
+    let three = node(0);
+    assert_eq!((three.phase1_quorum(), three.phase2_quorum()), (2, 2));
+}
+
+#[test]
+fn a_proposer_needs_q1_promises_before_it_sends_phase_2a() {
+    // FPaxos section 3: phase 2 may start once a phase-1 quorum has promised, whatever its
+    // size relative to a majority.
+    let mut proposer = flexible_node(0, 5, 2);
+    proposer.receive_request(7, request("mine"), &mut PaxosOut::new());
+    let promise = Promise {
+        ballot: ballot(1, 0),
+        accepted: None,
+    };
+    let mut out = PaxosOut::new();
+    for acceptor in 0..4 {
+        proposer.receive_promise(acceptor, promise.clone(), &mut out);
+    }
+    assert_eq!(accepts_sent(&out), 0, "four promises are not Q1 = 5");
+    proposer.receive_promise(4, promise, &mut out);
+    assert_eq!(
+        accepts_sent(&out),
+        SIX.len(),
+        "the fifth promise completes phase 1"
+    );
+}
+
+#[test]
+fn a_value_is_chosen_when_q2_acceptors_accept() {
+    // FPaxos section 3: a value is decided once a phase-2 quorum has accepted it; a
+    // learner counting Q2 = 2 of six learns after two acceptances, below a majority.
+    let mut learner = flexible_node(5, 5, 2);
+    let accepted = Accepted {
+        ballot: ballot(1, 0),
+        value: "v".to_string(),
+    };
+    let mut out = PaxosOut::new();
+    learner.receive_accepted(0, accepted.clone(), &mut out);
+    assert_eq!(
+        learner.learner.learned, None,
+        "one acceptance is not Q2 = 2"
+    );
+    learner.receive_accepted(1, accepted, &mut out);
+    assert_eq!(learner.learner.learned.as_deref(), Some("v"));
+}
+
+#[test]
+fn a_learner_never_counts_two_values_of_one_ballot_together() {
+    // Section 2.2 (and FPaxos section 3): a value is chosen when a quorum accepted *it*;
+    // two acceptances of different values in one (non-unique) ballot are two proposals.
+    let mut learner = node(2);
+    let mut out = PaxosOut::new();
+    for (acceptor, value) in [(0, "a"), (1, "b")] {
+        learner.receive_accepted(
+            acceptor,
+            Accepted {
+                ballot: ballot(1, 0),
+                value: value.to_string(),
+            },
+            &mut out,
+        );
+    }
+    assert_eq!(learner.learner.learned, None);
+}
+
+/// A scenario of `nodes` nodes with the given quorums, as JSON text.
+fn quorum_scenario(nodes: u32, q1: u64, q2: u64) -> Scenario {
+    let text = serde_json::json!({
+        "version": 1,
+        "lab": "paxos",
+        "nodes": nodes,
+        "params": { "phase1_quorum": q1, "phase2_quorum": q2 },
+    });
+    Scenario::parse(&text.to_string()).expect("it parses")
+}
+
+#[test]
+fn a_quorum_size_outside_one_to_the_acceptor_count_is_refused_naming_the_field() {
+    for (q1, q2, field) in [
+        (7, 3, "params.phase1_quorum"),
+        (0, 3, "params.phase1_quorum"),
+        (4, 7, "params.phase2_quorum"),
+        (4, 0, "params.phase2_quorum"),
+    ] {
+        let error = crate::catalogue::build(&quorum_scenario(6, q1, q2))
+            .err()
+            .unwrap_or_else(|| panic!("Q1 {q1}, Q2 {q2} of 6 is refused"));
+        match error {
+            crate::scenario::ScenarioError::Invalid { path, reason } => {
+                assert_eq!(path, field, "Q1 {q1}, Q2 {q2}: {reason}");
+                assert!(reason.contains("between 1 and"), "{reason}");
+            }
+            other => panic!("Q1 {q1}, Q2 {q2}: {other:?}"),
+        }
+    }
+    for (q1, q2) in [(1, 6), (6, 1), (4, 3), (3, 3)] {
+        assert!(
+            crate::catalogue::build(&quorum_scenario(6, q1, q2)).is_ok(),
+            "Q1 {q1}, Q2 {q2} of 6 is accepted (3 + 3 is unsafe, and allowed on purpose)"
+        );
+    }
+}
+
+#[test]
+fn without_the_proposer_id_two_proposers_issue_the_same_ballot_only_with_the_bug_switched_on() {
+    // Section 2.2: "different proposers choose their numbers from disjoint sets of numbers".
+    let first_ballots = |bugs: Bugs| {
+        let mut out = PaxosOut::new();
+        node_with(0, bugs.clone()).receive_request(1, request("a"), &mut out);
+        node_with(2, bugs).receive_request(2, request("b"), &mut out);
+        let mut ballots: Vec<Ballot> = sends(&out)
+            .into_iter()
+            .filter_map(|(_, message)| match message {
+                Message::Prepare(Prepare { ballot }) => Some(ballot),
+                _ => None,
+            })
+            .collect();
+        ballots.dedup();
+        ballots
+    };
+    let bug = Bugs {
+        ballots_without_proposer_id: true,
+        ..Bugs::default()
+    };
+    assert_eq!(first_ballots(bug), vec![ballot(1, 0)]);
+    assert_eq!(
+        first_ballots(Bugs::default()),
+        vec![ballot(1, 0), ballot(1, 2)]
+    );
+}
+
 // ---- Progress (2.4) ----
 
 #[test]
@@ -581,6 +741,10 @@ fn every_bug_switch_breaks_agreement_and_the_same_run_without_it_does_not() {
         (
             "paxos-bug-accept-without-promise-check",
             "accept_without_promise_check",
+        ),
+        (
+            "paxos-bug-ballots-not-unique",
+            "ballots_without_proposer_id",
         ),
     ] {
         let scenario = preset(name);
@@ -749,7 +913,11 @@ fn every_bug_switch_breaks_agreement_in_some_random_fault_schedules() {
         accept_without_promise_check: true,
         ..Bugs::default()
     };
-    let counts: Vec<u64> = [forgets, ignores, no_check]
+    let same_ballots = Bugs {
+        ballots_without_proposer_id: true,
+        ..Bugs::default()
+    };
+    let counts: Vec<u64> = [forgets, ignores, no_check, same_ballots]
         .iter()
         .map(|bugs| schedules_breaking_agreement(bugs, seeds))
         .collect();
@@ -894,6 +1062,14 @@ fn each_bug_preset_breaks_the_properties_its_description_names_at_the_times_it_q
             "paxos-bug-accept-without-promise-check",
             &[("Agreement", 323_000), ("Promises kept", 323_000)][..],
         ),
+        (
+            "paxos-bug-ballots-not-unique",
+            &[("Agreement", 29_000), ("Learners agree", 34_000)][..],
+        ),
+        (
+            "paxos-bug-flexible-quorums-disjoint",
+            &[("Agreement", 28_000), ("Learners agree", 33_000)][..],
+        ),
     ] {
         let scenario = preset(name);
         let sim = simulate(&scenario, scenario.run_until_ms.unwrap_or(1_000));
@@ -909,5 +1085,186 @@ fn each_bug_preset_breaks_the_properties_its_description_names_at_the_times_it_q
             .filter_map(|call| call.reply.clone())
             .count(),);
         assert!(answers > 0, "{name}: some client is answered");
+    }
+}
+
+/// A preset's run with `params` patched (each `(field, value)` set at the top level of
+/// `params`): the answers clients got in request order, when the value was chosen (ms, if
+/// it was), the highest round, the violated properties and the missed expectations.
+struct Outcome {
+    answers: Vec<String>,
+    chosen_ms: Option<f64>,
+    round: u64,
+    violated: Vec<String>,
+    warned: Vec<(String, Time)>,
+    sent: Vec<(String, u64)>,
+}
+
+fn outcome(name: &str, patch: &[(&str, serde_json::Value)]) -> Outcome {
+    let mut scenario = preset(name);
+    for (field, value) in patch {
+        scenario.params[*field] = value.clone();
+    }
+    let sim = simulate(&scenario, scenario.run_until_ms.unwrap_or(1_000));
+    let gauges = &sim.metrics().gauges;
+    let view = sim.metrics().view();
+    Outcome {
+        answers: sim
+            .client_history()
+            .iter()
+            .map(|call| match &call.reply {
+                Some(Reply::Chosen { value }) => value.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect(),
+        chosen_ms: gauges.get("chosen_at_ms").copied(),
+        round: gauges.get("highest_round").copied().unwrap_or(0.0) as u64,
+        violated: violated(&sim),
+        warned: sim
+            .warnings()
+            .iter()
+            .map(|warning| (warning.property.clone(), warning.time))
+            .collect(),
+        sent: view
+            .scalars()
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.strip_prefix("sent.")?.to_string(), value as u64)))
+            .collect(),
+    }
+}
+
+#[test]
+fn disjoint_quorums_choose_two_values_and_intersecting_ones_one_as_the_preset_says() {
+    // FPaxos section 3: with Q1 + Q2 <= N a phase-1 quorum can miss every acceptor of a
+    // phase-2 quorum. Here each side of the partition is both.
+    let name = "paxos-bug-flexible-quorums-disjoint";
+    let broken = outcome(name, &[]);
+    assert_eq!(broken.answers, vec!["apple", "banana"]);
+    assert_eq!(broken.chosen_ms, Some(28.0));
+    let fixed = outcome(name, &[("phase1_quorum", serde_json::json!(4))]);
+    assert!(fixed.violated.is_empty(), "{:?}", fixed.violated);
+    assert_eq!(fixed.answers, vec!["apple", "apple"]);
+    assert_eq!((fixed.chosen_ms, fixed.round), (Some(504.678), 3));
+}
+
+#[test]
+fn a_phase_2_quorum_of_three_survives_three_crashes_and_phase_1_waits_for_a_fourth_acceptor() {
+    // FPaxos section 4: a smaller Q2 tolerates more failures in phase 2 and pays with a
+    // larger Q1.
+    let name = "paxos-flexible-n6-q1-4-q2-3";
+    let flexible = outcome(name, &[]);
+    assert!(flexible.violated.is_empty(), "{:?}", flexible.violated);
+    assert_eq!(flexible.answers, vec!["apple", "apple"]);
+    assert_eq!((flexible.chosen_ms, flexible.round), (Some(28.0), 3));
+    let scenario = preset(name);
+    let sim = simulate(&scenario, scenario.run_until_ms.unwrap_or(1_000));
+    let answered_ms: Vec<f64> = sim
+        .client_history()
+        .iter()
+        .filter_map(|call| call.replied_at)
+        .map(|time| time as f64 / 1_000.0)
+        .collect();
+    assert_eq!(answered_ms, vec![33.0, 867.838]);
+    // Majorities of six (4 and 4): the same crashes leave phase 2 one acceptor short.
+    let majority = outcome(name, &[("phase2_quorum", serde_json::json!(4))]);
+    assert!(majority.violated.is_empty(), "{:?}", majority.violated);
+    assert_eq!(majority.chosen_ms, Some(862.838));
+}
+
+#[test]
+fn the_ballots_preset_chooses_one_value_once_ballots_carry_the_proposer_id() {
+    let name = "paxos-bug-ballots-not-unique";
+    let broken = outcome(name, &[]);
+    assert_eq!(broken.answers, vec!["apple", "banana"]);
+    assert_eq!((broken.chosen_ms, broken.round), (Some(28.0), 1));
+    let mut fixed_scenario = preset(name);
+    fixed_scenario.params["bugs"]["ballots_without_proposer_id"] = serde_json::json!(false);
+    let sim = simulate(&fixed_scenario, 1_000);
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    let answers: Vec<Option<Reply>> = sim
+        .client_history()
+        .iter()
+        .map(|call| call.reply.clone())
+        .collect();
+    let banana = Some(Reply::Chosen {
+        value: "banana".to_string(),
+    });
+    assert_eq!(answers, vec![banana.clone(), banana]);
+}
+
+#[test]
+fn dueling_proposers_without_back_off_livelock_and_with_it_settle_as_the_presets_say() {
+    // Section 2.4: two proposers can keep preempting each other; a randomized back-off
+    // lets one finish. The pair differs only in the back-off range.
+    let livelock = outcome("paxos-bug-dueling-proposers-livelock", &[]);
+    assert!(livelock.violated.is_empty(), "{:?}", livelock.violated);
+    assert_eq!(livelock.chosen_ms, None);
+    assert_eq!(livelock.warned, vec![(PROGRESS.to_string(), 119_000)]);
+    assert_eq!(livelock.round, 166);
+    assert!(livelock.answers.iter().all(|answer| answer == "None"));
+    assert_eq!(
+        livelock.sent.iter().find(|(kind, _)| kind == "Nack"),
+        Some(&("Nack".to_string(), 658))
+    );
+    let settled = outcome("paxos-dueling-proposers-with-backoff", &[]);
+    assert!(settled.violated.is_empty() && settled.warned.is_empty());
+    assert_eq!(settled.answers, vec!["banana", "banana"]);
+    assert_eq!((settled.chosen_ms, settled.round), (Some(53.0), 2));
+    let mut livelock_scenario = preset("paxos-bug-dueling-proposers-livelock");
+    let settled_scenario = preset("paxos-dueling-proposers-with-backoff");
+    livelock_scenario.params = settled_scenario.params.clone();
+    livelock_scenario.liveness = settled_scenario.liveness;
+    livelock_scenario.title = settled_scenario.title.clone();
+    livelock_scenario.description = settled_scenario.description.clone();
+    assert_eq!(
+        livelock_scenario, settled_scenario,
+        "the two presets differ in the back-off only"
+    );
+}
+
+#[test]
+fn a_value_chosen_before_round_ten_meets_the_progress_expectation() {
+    for name in [
+        "paxos-basic",
+        "paxos-dueling-proposers",
+        "paxos-acceptor-crash",
+        "paxos-flexible-n6-q1-4-q2-3",
+    ] {
+        assert!(outcome(name, &[]).warned.is_empty(), "{name}");
+    }
+}
+
+/// A random fault schedule run with `nodes` acceptors and quorums `q1`, `q2`.
+fn flexible_schedule(seed: u64, nodes: u32, q1: usize, q2: usize) -> Scenario {
+    let mut scenario = random_schedule(seed, &Bugs::default());
+    // The schedule names nodes below 5; more nodes only add acceptors.
+    scenario.nodes = scenario.nodes.max(nodes);
+    scenario.params["phase1_quorum"] = serde_json::json!(q1);
+    scenario.params["phase2_quorum"] = serde_json::json!(q2);
+    scenario
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// FPaxos section 3: any Q1 + Q2 > N is safe, whatever the faults.
+    #[test]
+    fn flexible_paxos_with_intersecting_quorums_never_chooses_two_values(
+        seed in any::<u64>(),
+        nodes in 5u32..=7,
+        q2_share in 0.0f64..1.0,
+        q1_extra in 0usize..3,
+    ) {
+        let n = nodes as usize;
+        let q2 = 1 + ((q2_share * n as f64) as usize).min(n - 1);
+        let q1 = (n - q2 + 1 + q1_extra).min(n);
+        prop_assert!(q1 + q2 > n);
+        let scenario = flexible_schedule(seed, nodes, q1, q2);
+        let sim = simulate(&scenario, 3_000);
+        prop_assert!(
+            sim.violations().is_empty(),
+            "seed {seed}, N {n}, Q1 {q1}, Q2 {q2}: {:?}",
+            sim.violations()
+        );
     }
 }

@@ -116,6 +116,13 @@ pub const TOGGLES: &[Toggle] = &[
         explanation: "An acceptor accepts a proposal numbered below a ballot it promised (phase 2b), so a slow old proposal can be chosen beside a newer one.",
         bug: true,
     },
+    Toggle {
+        id: "ballots_without_proposer_id",
+        path: &["bugs", "ballots_without_proposer_id"],
+        label: "Ballots without the proposer id",
+        explanation: "Ballots are rounds only, so two proposers in the same round issue the same ballot with different values and an acceptor accepts both; two values can be chosen (section 2.2: different proposers must number their proposals from disjoint sets).",
+        bug: true,
+    },
 ];
 
 /// Five nodes; two proposers (ringed) send to every acceptor at once.
