@@ -21,6 +21,11 @@ use crate::state::{Action, DiagramView, PlaygroundHandle};
 /// The most marks one window asks the core for; past it the core samples messages evenly
 /// and the view says so.
 pub const SPACETIME_EVENTS_MAX: usize = 600;
+/// The most while the run plays: the drawing is redrawn every frame then, and a 15-server
+/// Raft at 10x fills a window with thousands of marks (`node e2e/bench/frames.mjs raft`:
+/// median frame 15.4 ms with 600, 8.6 ms with 250, on 2 shared cores). Paused, the full
+/// [`SPACETIME_EVENTS_MAX`] are drawn.
+pub const SPACETIME_EVENTS_PLAYING_MAX: usize = 250;
 /// The most messages in flight drawn.
 pub const IN_FLIGHT_DRAWN_MAX: usize = 200;
 /// The most lanes drawn; a larger cluster shows its first lanes and says so.
@@ -68,7 +73,12 @@ pub fn spacetime_view(state: &PlaygroundHandle) -> Html {
         });
     let (from, to) = (view.span.map_or(0, |span| now.saturating_sub(span)), now);
     let window = if view.open {
-        state.run.borrow().spacetime(from, to, SPACETIME_EVENTS_MAX)
+        let events_max = if state.playing {
+            SPACETIME_EVENTS_PLAYING_MAX
+        } else {
+            SPACETIME_EVENTS_MAX
+        };
+        state.run.borrow().spacetime(from, to, events_max)
     } else {
         SpacetimeWindow::empty(from, to)
     };
@@ -311,7 +321,7 @@ fn notes(window: &SpacetimeWindow, nodes: u32) -> String {
     }
     if window.capped() {
         text.push_str(&format!(
-            " Busy: showing {} of {} events (one message in {}); zoom in to see all.",
+            " Busy: showing {} of {} events (one message in {}); pause or zoom in to see more.",
             window.events.len(),
             window.events_total,
             window.sample_every
