@@ -1,0 +1,139 @@
+//! The data type a run replicates, chosen by the scenario (`params.crdt`), and the one
+//! payload and operation enums the replicas and their messages hold.
+
+use serde::{Deserialize, Serialize};
+
+use super::types::{
+    Crdt, GCounter, GSet, LwwRegister, MvRegister, NaiveCounter, NaiveSet, OrSet, PnCounter,
+    Refusal, Rga, Source, TwoPhaseSet, Update, Value,
+};
+
+macro_rules! kinds {
+    ($($(#[$attribute:meta])* $variant:ident($payload:ty) $title:literal,)*) => {
+        /// Which data type the replicas hold.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $(
+                #[doc = $title]
+                $(#[$attribute])*
+                $variant,
+            )*
+        }
+
+        impl Kind {
+            /// Every kind, in the order the docs list them.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The type's name for people.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => $title,)*
+                }
+            }
+        }
+
+        /// A replica's payload, whatever its type.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        pub enum AnyCrdt {
+            $(
+                #[doc = $title]
+                $variant($payload),
+            )*
+        }
+
+        /// An operation of any type.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        pub enum AnyOp {
+            $(
+                #[doc = $title]
+                $variant(<$payload as Crdt>::Op),
+            )*
+        }
+
+        impl AnyCrdt {
+            /// The initial payload of `kind`.
+            pub fn new(kind: Kind) -> Self {
+                match kind {
+                    $(Kind::$variant => AnyCrdt::$variant(<$payload>::default()),)*
+                }
+            }
+
+            /// Its type.
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(AnyCrdt::$variant(_) => Kind::$variant,)*
+                }
+            }
+
+            /// The query ([`Crdt::value`]).
+            pub fn value(&self) -> Value {
+                match self {
+                    $(AnyCrdt::$variant(payload) => payload.value(),)*
+                }
+            }
+
+            /// The join ([`Crdt::merge`]); a payload of another type is ignored.
+            pub fn merge(&mut self, other: &AnyCrdt) {
+                match (self, other) {
+                    $((AnyCrdt::$variant(mine), AnyCrdt::$variant(theirs)) => mine.merge(theirs),)*
+                    _ => {}
+                }
+            }
+
+            /// The semilattice order ([`Crdt::le`]); payloads of different types are unordered.
+            pub fn le(&self, other: &AnyCrdt) -> bool {
+                match (self, other) {
+                    $((AnyCrdt::$variant(mine), AnyCrdt::$variant(theirs)) => mine.le(theirs),)*
+                    _ => false,
+                }
+            }
+
+            /// The source part of an update ([`Crdt::prepare`]).
+            pub fn prepare(&self, source: Source, update: &Update) -> Result<AnyOp, Refusal> {
+                match self {
+                    $(AnyCrdt::$variant(payload) => payload.prepare(source, update).map(AnyOp::$variant),)*
+                }
+            }
+
+            /// The downstream part ([`Crdt::effect`]); an operation of another type is ignored.
+            pub fn effect(&mut self, op: &AnyOp) {
+                match (self, op) {
+                    $((AnyCrdt::$variant(payload), AnyOp::$variant(op)) => payload.effect(op),)*
+                    _ => {}
+                }
+            }
+
+            /// The payload's size in the lab's encoding ([`Crdt::wire_bytes`]).
+            pub fn wire_bytes(&self) -> u64 {
+                match self {
+                    $(AnyCrdt::$variant(payload) => payload.wire_bytes(),)*
+                }
+            }
+        }
+
+        impl AnyOp {
+            /// The operation's size in the lab's encoding ([`Crdt::op_bytes`]).
+            pub fn bytes(&self) -> u64 {
+                match self {
+                    $(AnyOp::$variant(op) => <$payload as Crdt>::op_bytes(op),)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    GCounter(GCounter) "G-Counter",
+    #[default]
+    PnCounter(PnCounter) "PN-Counter",
+    LwwRegister(LwwRegister) "LWW-Register",
+    MvRegister(MvRegister) "MV-Register",
+    GSet(GSet) "G-Set",
+    TwoPhaseSet(TwoPhaseSet) "2P-Set",
+    OrSet(OrSet) "OR-Set",
+    Rga(Rga) "RGA text",
+    NaiveCounter(NaiveCounter) "naive counter (last value wins)",
+    NaiveSet(NaiveSet) "naive set (remove deletes)",
+}
