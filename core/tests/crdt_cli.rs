@@ -239,3 +239,55 @@ fn the_figures_the_crdt_presets_quote_are_what_their_runs_give() {
         assert_eq!(&figure(&report, path), expected, "{name} {path:?}");
     }
 }
+
+fn sweep(name: &str, metric: &str) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_netsplit"))
+        .args([
+            "sweep",
+            &format!("preset:{name}"),
+            "--seeds",
+            "20",
+            "--first-seed",
+            "1",
+            "--metric",
+            metric,
+        ])
+        .output()
+        .expect("the netsplit binary runs");
+    serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
+}
+
+#[test]
+fn over_twenty_seeds_full_state_gossip_sends_over_four_times_the_bytes_of_op_based_replication() {
+    let state = sweep("crdt-set-state-gossip", "bytes_sent");
+    let op = sweep("crdt-set-op-based", "bytes_sent");
+    let summary = |report: &Value| {
+        let bytes = &report["summary"][0];
+        assert_eq!(bytes["metric"], "bytes_sent");
+        assert_eq!(bytes["runs"], 20);
+        (
+            bytes["min"].clone(),
+            bytes["max"].clone(),
+            bytes["mean"].clone(),
+        )
+    };
+    assert_eq!(
+        summary(&state),
+        (57378.0.into(), 62666.0.into(), 59788.6.into())
+    );
+    assert_eq!(
+        summary(&op),
+        (13410.0.into(), 14886.0.into(), 13929.0.into())
+    );
+    for report in [&state, &op] {
+        assert_eq!(report["seeds_with_violations"], Value::Array(Vec::new()));
+    }
+}
+
+#[test]
+fn over_twenty_seeds_the_flaky_network_preset_never_violates_or_warns() {
+    let report = sweep("crdt-flaky-network", "bytes_sent");
+    assert_eq!(report["seeds"].as_array().map(Vec::len), Some(20));
+    assert_eq!(report["seeds_with_violations"], Value::Array(Vec::new()));
+    assert_eq!(report["seeds_with_warnings"], Value::Array(Vec::new()));
+}
