@@ -466,3 +466,38 @@ fn a_refused_update_is_answered_and_changes_nothing() {
     assert_eq!(value(&*lab, 0), json!([]));
     assert_eq!(gauge(&*lab, "updates_made"), 0.0);
 }
+
+#[test]
+fn the_update_lab_action_and_a_read_reach_the_replica() {
+    let mut lab = run(
+        2,
+        json!({ "crdt": "or_set" }),
+        json!({}),
+        json!([]),
+        json!([]),
+    );
+    lab.run_until(10_000);
+    let update = Action::Lab {
+        name: "update".to_string(),
+        args: json!({ "node": 1, "op": "add", "element": 9 }),
+    };
+    lab.apply(update).expect("node 1 is up");
+    let read = Action::ClientRequest {
+        node: 1,
+        request: json!({ "op": "read" }),
+    };
+    lab.run_until(20_000);
+    lab.apply(read).expect("node 1 is up");
+    lab.run_until(30_000);
+    let history = lab.client_history();
+    assert_eq!(history[0]["reply"]["result"], "applied");
+    assert_eq!(
+        history[1]["reply"],
+        json!({ "result": "value", "value": [9] })
+    );
+    let typo = Action::Lab {
+        name: "update".to_string(),
+        args: json!({ "node": 1, "op": "add", "elemnt": 9 }),
+    };
+    assert!(lab.apply(typo).is_err(), "an unknown field is refused");
+}
