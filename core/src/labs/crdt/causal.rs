@@ -11,9 +11,9 @@
 //! is delivered as soon as it arrives, duplicates still dropped: reordering then reaches
 //! the data type.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
+
+use crate::collections::SortedSet;
 
 use super::types::{ReplicaId, VersionVector};
 
@@ -28,7 +28,7 @@ pub struct Delivered {
     /// Per origin, how many of its first operations were delivered.
     pub clock: VersionVector,
     /// Operations delivered beyond the prefix, as `(origin, sequence)`.
-    pub beyond: BTreeSet<(ReplicaId, u64)>,
+    pub beyond: SortedSet<(ReplicaId, u64)>,
 }
 
 impl Delivered {

@@ -8,9 +8,9 @@
 //! them. The checkers read them to say which replicas "have seen the same updates" (strong
 //! eventual consistency) and what those updates intended (no update lost).
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
+
+use crate::collections::SortedMap;
 
 use super::causal::Delivered;
 use super::kinds::Kind;
@@ -33,7 +33,7 @@ pub struct Record {
 pub struct Ghost {
     /// Every update seen, by id.
     #[serde(serialize_with = "super::types::serialize_map_as_list")]
-    pub records: BTreeMap<UpdateId, Record>,
+    pub records: SortedMap<UpdateId, Record>,
 }
 
 impl Ghost {

@@ -175,24 +175,18 @@ impl Config {
     }
 }
 
-fn one() -> u32 {
-    1
-}
-
 /// A client request: an update, or a read.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     /// Add `amount` (default 1) to a counter.
     Increment {
         /// How much.
-        #[serde(default = "one")]
         amount: u32,
     },
     /// Subtract `amount` (default 1) from a PN-Counter.
     Decrement {
         /// How much.
-        #[serde(default = "one")]
         amount: u32,
     },
     /// Add an element to a set.
@@ -226,6 +220,76 @@ pub enum Request {
     },
     /// Read the replica's value.
     Read,
+}
+
+/// The names of [`Request`]'s variants, in declaration order.
+const REQUEST_VARIANTS: &[&str] = &[
+    "increment",
+    "decrement",
+    "add",
+    "remove",
+    "set",
+    "insert",
+    "delete",
+    "read",
+];
+
+// Written by hand rather than derived, for a smaller browser build; the format and the
+// messages are those of serde's derive with `deny_unknown_fields` (see
+// `crate::tagged_enum`).
+impl<'de> Deserialize<'de> for Request {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::tagged_enum::{Tagged, decode};
+        let tagged = Tagged::read(
+            deserializer,
+            "op",
+            REQUEST_VARIANTS,
+            "internally tagged enum Request",
+        )?;
+        let variant = tagged.variant;
+        Ok(match variant {
+            0 | 1 => {
+                let mut amount = 1;
+                let expecting = if variant == 0 {
+                    "struct variant Request::Increment"
+                } else {
+                    "struct variant Request::Decrement"
+                };
+                tagged.fields(&["amount"], 0, expecting, |_, json| {
+                    amount = decode(json)?;
+                    Ok(())
+                })?;
+                if variant == 0 {
+                    Request::Increment { amount }
+                } else {
+                    Request::Decrement { amount }
+                }
+            }
+            2 => Request::Add {
+                element: tagged.one(&["element"], "struct variant Request::Add")?,
+            },
+            3 => Request::Remove {
+                element: tagged.one(&["element"], "struct variant Request::Remove")?,
+            },
+            4 => Request::Set {
+                value: tagged.one(&["value"], "struct variant Request::Set")?,
+            },
+            5 => {
+                let (index, text) =
+                    tagged.two(&["index", "text"], "struct variant Request::Insert")?;
+                Request::Insert { index, text }
+            }
+            6 => {
+                let (index, count) =
+                    tagged.two(&["index", "count"], "struct variant Request::Delete")?;
+                Request::Delete { index, count }
+            }
+            _ => {
+                tagged.unit()?;
+                Request::Read
+            }
+        })
+    }
 }
 
 impl Request {
@@ -362,13 +426,16 @@ pub enum Timer {
 pub struct Durable {
     /// The payload (`None` before the first write).
     pub payload: Option<AnyCrdt>,
-    /// The updates it reflects.
+    /// The updates it reflects (not shown: the checkers' record).
+    #[serde(skip)]
     pub ghost: Ghost,
     /// The replica's own updates so far.
     pub updates_made: u64,
     /// Op-based: what was delivered.
+    #[serde(skip)]
     pub delivered: causal::Delivered,
-    /// Op-based: every delivered operation, for anti-entropy.
+    /// Op-based: every delivered operation, for anti-entropy (not shown).
+    #[serde(skip)]
     pub log: Vec<Tagged<(AnyOp, Record)>>,
 }
 
@@ -394,7 +461,10 @@ pub struct Replica {
     pub lost_updates: u64,
     /// Bytes this replica has sent since it last started.
     pub bytes_sent: u64,
+    /// Op-based: operations that arrived before their causal past, waiting.
+    pub waiting_ops: usize,
     /// Op-based: the causal layer (delivered vector and waiting operations).
+    #[serde(skip)]
     pub causal: CausalLayer<(AnyOp, Record)>,
     /// Op-based: delivered operations, for anti-entropy.
     #[serde(skip)]
@@ -419,6 +489,7 @@ impl Replica {
     fn refresh(&mut self) {
         self.value = self.payload.value();
         self.updates_seen = self.ghost.records.len();
+        self.waiting_ops = self.causal.waiting.len();
         self.lost_updates = self
             .ghost
             .intent(self.payload.kind())
@@ -577,6 +648,7 @@ impl Protocol for Replica {
             updates_made: 0,
             lost_updates: 0,
             bytes_sent: 0,
+            waiting_ops: 0,
             causal: CausalLayer::default(),
             log: Vec::new(),
             ghost: Ghost::default(),
@@ -667,7 +739,7 @@ impl Protocol for Replica {
     }
 
     fn role(&self) -> &'static str {
-        if self.causal.waiting.is_empty() {
+        if self.waiting_ops == 0 {
             "replica"
         } else {
             "waiting"

@@ -21,11 +21,13 @@
 //! target is missing, which is what a replica without causal delivery can do, and that
 //! replica then differs for ever from the others.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::Serialize;
 
-use super::types::{Crdt, INSERT_CHARS_MAX, Refusal, Source, TEXT_ELEMENTS_MAX, Update, Value};
+use crate::collections::{SortedMap, SortedSet};
+
+use super::types::{
+    Crdt, INSERT_CHARS_MAX, Refusal, Source, TEXT_ELEMENTS_MAX, Update, Value, is_subset,
+};
 
 /// A character's identity: a Lamport counter, then the replica that typed it. Ordered by
 /// counter first, so a newer character (one typed after seeing another) has a larger id.
@@ -61,9 +63,9 @@ pub enum RgaOp {
 pub struct Rga {
     /// Every character ever inserted, by id.
     #[serde(serialize_with = "super::types::serialize_map_as_list")]
-    pub nodes: BTreeMap<RgaId, RgaNode>,
+    pub nodes: SortedMap<RgaId, RgaNode>,
     /// The deleted characters.
-    pub tombstones: BTreeSet<RgaId>,
+    pub tombstones: SortedSet<RgaId>,
 }
 
 /// Bytes of an id (counter and replica).
@@ -74,7 +76,7 @@ const NODE_BYTES: u64 = ID_BYTES + 1 + ID_BYTES + 4;
 impl Rga {
     /// Every character's id in text order, deleted ones included.
     pub fn order(&self) -> Vec<RgaId> {
-        let mut children: BTreeMap<Option<RgaId>, Vec<RgaId>> = BTreeMap::new();
+        let mut children: SortedMap<Option<RgaId>, Vec<RgaId>> = SortedMap::new();
         for (&id, node) in &self.nodes {
             children.entry(node.anchor).or_default().push(id);
         }
@@ -101,9 +103,8 @@ impl Rga {
 
     fn next_counter(&self) -> u64 {
         self.nodes
-            .keys()
-            .next_back()
-            .map_or(1, |id| id.counter.saturating_add(1))
+            .last()
+            .map_or(1, |(id, _)| id.counter.saturating_add(1))
     }
 }
 
@@ -129,7 +130,7 @@ impl Crdt for Rga {
 
     fn le(&self, other: &Self) -> bool {
         self.nodes.keys().all(|id| other.nodes.contains_key(id))
-            && self.tombstones.is_subset(&other.tombstones)
+            && is_subset(&self.tombstones, &other.tombstones)
     }
 
     fn prepare(&self, source: Source, update: &Update) -> Result<RgaOp, Refusal> {

@@ -501,3 +501,53 @@ fn the_update_lab_action_and_a_read_reach_the_replica() {
     };
     assert!(lab.apply(typo).is_err(), "an unknown field is refused");
 }
+
+/// `Request` as serde derives it, to compare the hand-written decoder with.
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)]
+enum Request {
+    Increment {
+        #[serde(default = "one")]
+        amount: u32,
+    },
+    Decrement {
+        #[serde(default = "one")]
+        amount: u32,
+    },
+    Add {
+        element: u32,
+    },
+    Remove {
+        element: u32,
+    },
+    Set {
+        value: i64,
+    },
+    Insert {
+        index: u32,
+        text: String,
+    },
+    Delete {
+        index: u32,
+        count: u32,
+    },
+    Read,
+}
+
+fn one() -> u32 {
+    1
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn requests_decode_as_the_derive_does(text in crate::tagged_enum::tests::tagged_texts(
+        "op",
+        &["increment", "decrement", "add", "remove", "set", "insert", "delete", "read"],
+        &["amount", "element", "value", "index", "text", "count"],
+    )) {
+        crate::tagged_enum::tests::assert_same::<super::Request, Request>(&text);
+    }
+}

@@ -31,11 +31,12 @@
 //! replica ids, elements and characters, 8-byte counts, values and clock entries, 4-byte
 //! lengths), so that the lab can compare what state-based and op-based replication send.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::hash::Hash;
 
 use serde::{Serialize, Serializer};
+
+use crate::collections::{SortedMap, SortedSet};
 
 /// A replica's identity: its node id.
 pub type ReplicaId = u32;
@@ -209,10 +210,15 @@ fn checked_amount(amount: u32) -> Result<u64, Refusal> {
     Ok(u64::from(amount))
 }
 
+/// Whether every element of `a` is in `b`.
+pub fn is_subset<T: Ord>(a: &SortedSet<T>, b: &SortedSet<T>) -> bool {
+    a.iter().all(|element| b.contains(element))
+}
+
 /// Serializes a map with structured keys as a list of `[key, value]` pairs (JSON map keys
 /// must be strings).
 fn map_as_list<S: Serializer, K: Serialize, V: Serialize>(
-    map: &BTreeMap<K, V>,
+    map: &SortedMap<K, V>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     serializer.collect_seq(map.iter())
@@ -226,7 +232,7 @@ fn map_as_list<S: Serializer, K: Serialize, V: Serialize>(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct GCounter {
     /// Each replica's own increments.
-    pub counts: BTreeMap<ReplicaId, u64>,
+    pub counts: SortedMap<ReplicaId, u64>,
 }
 
 /// An increment of a replica's entry (the op-based counter of section 3.1.1,
@@ -455,7 +461,7 @@ impl Crdt for LwwRegister {
 }
 
 /// A version vector: per replica, how many of its writes a write has seen.
-pub type VersionVector = BTreeMap<ReplicaId, u64>;
+pub type VersionVector = SortedMap<ReplicaId, u64>;
 
 /// Whether version vector `a` is at or below `b`, entry by entry.
 pub fn vv_le(a: &VersionVector, b: &VersionVector) -> bool {
@@ -529,7 +535,7 @@ impl Crdt for MvRegister {
         let Update::Set { value } = update else {
             return refuse_for("MV-Register", update);
         };
-        let mut version = VersionVector::new();
+        let mut version = SortedMap::new();
         for write in &self.writes {
             for (&replica, &count) in &write.version {
                 let entry = version.entry(replica).or_insert(0);
@@ -590,7 +596,7 @@ impl ElementOp {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct GSet {
     /// The elements.
-    pub elements: BTreeSet<Element>,
+    pub elements: SortedSet<Element>,
 }
 
 impl Crdt for GSet {
@@ -605,7 +611,7 @@ impl Crdt for GSet {
     }
 
     fn le(&self, other: &Self) -> bool {
-        self.elements.is_subset(&other.elements)
+        is_subset(&self.elements, &other.elements)
     }
 
     fn prepare(&self, _source: Source, update: &Update) -> Result<Element, Refusal> {
@@ -638,16 +644,22 @@ impl Crdt for GSet {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct TwoPhaseSet {
     /// Every element ever added.
-    pub added: BTreeSet<Element>,
+    pub added: SortedSet<Element>,
     /// Every element ever removed.
-    pub removed: BTreeSet<Element>,
+    pub removed: SortedSet<Element>,
 }
 
 impl Crdt for TwoPhaseSet {
     type Op = ElementOp;
 
     fn value(&self) -> Value {
-        Value::Elements(self.added.difference(&self.removed).copied().collect())
+        Value::Elements(
+            self.added
+                .iter()
+                .filter(|element| !self.removed.contains(element))
+                .copied()
+                .collect(),
+        )
     }
 
     fn merge(&mut self, other: &Self) {
@@ -656,7 +668,7 @@ impl Crdt for TwoPhaseSet {
     }
 
     fn le(&self, other: &Self) -> bool {
-        self.added.is_subset(&other.added) && self.removed.is_subset(&other.removed)
+        is_subset(&self.added, &other.added) && is_subset(&self.removed, &other.removed)
     }
 
     fn prepare(&self, _source: Source, update: &Update) -> Result<ElementOp, Refusal> {
@@ -737,9 +749,9 @@ pub enum OrSetOp {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct OrSet {
     /// The live (element, tag) pairs.
-    pub entries: BTreeSet<(Element, Tag)>,
+    pub entries: SortedSet<(Element, Tag)>,
     /// The tags removed so far.
-    pub tombstones: BTreeSet<Tag>,
+    pub tombstones: SortedSet<Tag>,
 }
 
 impl Crdt for OrSet {
@@ -759,7 +771,7 @@ impl Crdt for OrSet {
     }
 
     fn le(&self, other: &Self) -> bool {
-        self.tombstones.is_subset(&other.tombstones)
+        is_subset(&self.tombstones, &other.tombstones)
             && self
                 .entries
                 .iter()
@@ -778,7 +790,8 @@ impl Crdt for OrSet {
             Update::Remove { element } => {
                 let tags: Vec<Tag> = self
                     .entries
-                    .range((*element, (0, 0))..=(*element, (ReplicaId::MAX, u64::MAX)))
+                    .iter()
+                    .filter(|(held, _)| held == element)
                     .map(|(_, tag)| *tag)
                     .collect();
                 if tags.is_empty() {
@@ -886,7 +899,7 @@ impl Crdt for NaiveCounter {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct NaiveSet {
     /// The elements.
-    pub elements: BTreeSet<Element>,
+    pub elements: SortedSet<Element>,
 }
 
 impl Crdt for NaiveSet {
@@ -901,7 +914,7 @@ impl Crdt for NaiveSet {
     }
 
     fn le(&self, other: &Self) -> bool {
-        self.elements.is_subset(&other.elements)
+        is_subset(&self.elements, &other.elements)
     }
 
     fn prepare(&self, _source: Source, update: &Update) -> Result<ElementOp, Refusal> {
@@ -944,7 +957,7 @@ pub use super::rga::{Rga, RgaId, RgaOp};
 
 #[doc(hidden)]
 pub(crate) fn serialize_map_as_list<S: Serializer, K: Serialize, V: Serialize>(
-    map: &BTreeMap<K, V>,
+    map: &SortedMap<K, V>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     map_as_list(map, serializer)

@@ -51,9 +51,7 @@ impl ReplicaCard {
             updates_made: number("updates_made"),
             lost_updates: number("lost_updates"),
             bytes_sent: number("bytes_sent"),
-            waiting: state["causal"]["waiting"]
-                .as_array()
-                .map_or(0, |waiting| waiting.len()),
+            waiting: number("waiting_ops") as usize,
             payload,
         }
     }
