@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::collections::SortedMap;
+use crate::collections::{SortedMap, SortedSet};
 
 use super::causal::Delivered;
 use super::kinds::Kind;
@@ -110,7 +110,8 @@ impl Ghost {
 
     /// The elements of the adds `keep` accepts, ascending and once each.
     fn added(&self, keep: impl Fn(UpdateId, Element) -> bool) -> Vec<Element> {
-        let mut elements: Vec<Element> = self
+        // A sorted set rather than a sort: no sorting code of its own in the browser build.
+        let elements: SortedSet<Element> = self
             .records
             .iter()
             .filter_map(|(id, record)| match record.update {
@@ -118,9 +119,7 @@ impl Ghost {
                 _ => None,
             })
             .collect();
-        elements.sort_unstable();
-        elements.dedup();
-        elements
+        elements.into_iter().collect()
     }
 }
 

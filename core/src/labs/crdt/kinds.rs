@@ -137,3 +137,93 @@ kinds! {
     NaiveCounter(NaiveCounter) "naive counter (last value wins)",
     NaiveSet(NaiveSet) "naive set (remove deletes)",
 }
+
+/// `n0: 3, n2: 1`: a vector of per-replica counts.
+fn counts(counts: &crate::collections::SortedMap<u32, u64>) -> String {
+    let entries: Vec<String> = counts
+        .iter()
+        .map(|(replica, count)| format!("n{replica}: {count}"))
+        .collect();
+    ["[", &entries.join(", "), "]"].concat()
+}
+
+fn list<T>(items: impl Iterator<Item = T>, show: impl Fn(T) -> String) -> String {
+    let shown: Vec<String> = items.map(show).collect();
+    ["{", &shown.join(" "), "}"].concat()
+}
+
+impl AnyCrdt {
+    /// The payload in a line a learner can read, as the lab's panel shows it: what the
+    /// replica holds and merges, beside the value it shows. Written by hand rather than as
+    /// JSON, for a smaller browser build.
+    pub fn describe(&self) -> String {
+        match self {
+            AnyCrdt::GCounter(counter) => format!("P = {}", counts(&counter.counts)),
+            AnyCrdt::PnCounter(counter) => format!(
+                "P = {}, N = {}",
+                counts(&counter.increments.counts),
+                counts(&counter.decrements.counts)
+            ),
+            AnyCrdt::LwwRegister(LwwRegister { write })
+            | AnyCrdt::NaiveCounter(NaiveCounter {
+                register: LwwRegister { write },
+            }) => match write {
+                Some(write) => format!(
+                    "{} written at {} µs by n{}",
+                    write.value, write.stamp.time, write.stamp.replica
+                ),
+                None => "never written".to_string(),
+            },
+            AnyCrdt::MvRegister(register) => list(register.writes.iter(), |write| {
+                format!("{} @ {}", write.value, counts(&write.version))
+            }),
+            AnyCrdt::GSet(GSet { elements }) | AnyCrdt::NaiveSet(NaiveSet { elements }) => {
+                list(elements.iter(), ToString::to_string)
+            }
+            AnyCrdt::TwoPhaseSet(set) => format!(
+                "added {}, removed {}",
+                list(set.added.iter(), ToString::to_string),
+                list(set.removed.iter(), ToString::to_string)
+            ),
+            AnyCrdt::OrSet(set) => format!(
+                "entries {}, removed tags {}",
+                list(
+                    set.entries.iter(),
+                    |(element, (replica, sequence))| format!("{element}:n{replica}.{sequence}")
+                ),
+                list(set.tombstones.iter(), |(replica, sequence)| format!(
+                    "n{replica}.{sequence}"
+                ))
+            ),
+            AnyCrdt::Rga(text) => list(text.order().into_iter(), |id| {
+                let character = text.nodes.get(&id).map_or('?', |node| node.character);
+                let deleted = if text.tombstones.contains(&id) {
+                    "†"
+                } else {
+                    ""
+                };
+                format!("{character:?}@{}.{}{deleted}", id.counter, id.replica)
+            }),
+        }
+    }
+}
+
+/// Serializes a payload as its [`AnyCrdt::describe`] line.
+pub(crate) fn serialize_described<S: serde::Serializer>(
+    payload: &AnyCrdt,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&payload.describe())
+}
+
+/// Serializes a payload on disk as its [`AnyCrdt::describe`] line (`null` before the first
+/// write).
+pub(crate) fn serialize_described_option<S: serde::Serializer>(
+    payload: &Option<AnyCrdt>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match payload {
+        Some(payload) => serializer.serialize_str(&payload.describe()),
+        None => serializer.serialize_none(),
+    }
+}

@@ -425,6 +425,7 @@ pub enum Timer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Durable {
     /// The payload (`None` before the first write).
+    #[serde(serialize_with = "kinds::serialize_described_option")]
     pub payload: Option<AnyCrdt>,
     /// The updates it reflects (not shown: the checkers' record).
     #[serde(skip)]
@@ -446,11 +447,14 @@ pub struct Replica {
     id: NodeId,
     #[serde(skip)]
     config: Config,
-    /// The data type's name.
+    /// The data type.
+    pub crdt: Kind,
+    /// The data type's name for people.
     pub kind: &'static str,
     /// The value a client reading here sees.
     pub value: Value,
-    /// The payload.
+    /// The payload (shown as a line, see [`AnyCrdt::describe`]).
+    #[serde(serialize_with = "kinds::serialize_described")]
     pub payload: AnyCrdt,
     /// How many updates this replica has seen (its own included).
     pub updates_seen: usize,
@@ -641,6 +645,7 @@ impl Protocol for Replica {
         Self {
             id,
             config: config.clone(),
+            crdt: config.crdt,
             kind: config.crdt.title(),
             value: payload.value(),
             payload,

@@ -551,3 +551,24 @@ proptest::proptest! {
         crate::tagged_enum::tests::assert_same::<super::Request, Request>(&text);
     }
 }
+
+#[test]
+fn a_replicas_state_shows_its_payload_as_a_line() {
+    let mut lab = run(
+        2,
+        json!({ "crdt": "or_set" }),
+        json!({}),
+        json!([
+            { "at_ms": 10, "node": 0, "request": { "op": "add", "element": 5 } },
+            { "at_ms": 20, "node": 0, "request": { "op": "add", "element": 6 } },
+            { "at_ms": 30, "node": 0, "request": { "op": "remove", "element": 5 } },
+        ]),
+        json!([]),
+    );
+    lab.run_until(40_000);
+    let state = lab.node_state(0).expect("node 0 exists");
+    assert_eq!(state["crdt"], "or_set");
+    assert_eq!(state["kind"], "OR-Set");
+    assert_eq!(state["payload"], "entries {6:n0.2}, removed tags {n0.1}");
+    assert_eq!(state["value"], json!([6]));
+}

@@ -510,10 +510,8 @@ impl Crdt for MvRegister {
     type Op = VersionedWrite;
 
     fn value(&self) -> Value {
-        let mut values: Vec<i64> = self.writes.iter().map(|write| write.value).collect();
-        values.sort_unstable();
-        values.dedup();
-        Value::Values(values)
+        let values: SortedSet<i64> = self.writes.iter().map(|write| write.value).collect();
+        Value::Values(values.into_iter().collect())
     }
 
     fn merge(&mut self, other: &Self) {

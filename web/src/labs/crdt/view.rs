@@ -18,7 +18,7 @@ const PAYLOAD_CHARS_MAX: usize = 1_200;
 struct ReplicaCard {
     id: u32,
     status: NodeStatus,
-    /// The payload's type tag (`"or_set"`), empty for a crashed replica.
+    /// The type's tag (`"or_set"`), empty for a crashed replica.
     kind: String,
     /// The type's name for people.
     title: String,
@@ -34,7 +34,7 @@ struct ReplicaCard {
 impl ReplicaCard {
     fn read(id: u32, status: NodeStatus, state: &Value) -> ReplicaCard {
         let number = |key: &str| state[key].as_u64().unwrap_or(0);
-        let payload = serde_json::to_string(&state["payload"]).unwrap_or_default();
+        let payload = state["payload"].as_str().unwrap_or("").to_string();
         let payload = if payload.chars().count() > PAYLOAD_CHARS_MAX {
             let cut: String = payload.chars().take(PAYLOAD_CHARS_MAX).collect();
             [cut.as_str(), "…"].concat()
@@ -44,7 +44,7 @@ impl ReplicaCard {
         ReplicaCard {
             id,
             status,
-            kind: state["payload"]["type"].as_str().unwrap_or("").to_string(),
+            kind: state["crdt"].as_str().unwrap_or("").to_string(),
             title: state["kind"].as_str().unwrap_or("").to_string(),
             value: state["value"].clone(),
             updates_seen: number("updates_seen"),
