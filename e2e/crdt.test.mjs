@@ -54,6 +54,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
       await playUntil(page, async () => (await text(page, 2)) === 'Most replicas converge by merging', 'n1 to reach n2');
       assert.equal(await text(page, 0), 'Replicas converge by merging, always', 'n0 is cut off: it keeps its own edit');
       await page.getByText('The running replicas show 2 different values.').waitFor();
+      await page.getByRole('region', { name: 'Replicas' }).scrollIntoViewIfNeeded();
       await screenshot(page, `crdt-partitioned-${name}-${colorScheme}`);
 
       await page.getByRole('button', { name: 'Heal all' }).click();
@@ -64,6 +65,10 @@ for (const [name, viewport] of Object.entries(viewports)) {
       const safety = page.getByRole('region', { name: 'Safety' });
       await safety.getByText('Strong eventual consistency').waitFor();
       assert.equal(await safety.getByText('violated').count(), 0, 'a correct CRDT violates nothing');
+      // Every replica's payload: the characters with their ids, the "R" n2 typed and n1 replaced marked deleted.
+      const state = page.getByRole('article', { name: 'Replica n0' }).locator('details');
+      await state.locator('summary').click();
+      assert.match(await state.locator('pre').textContent(), /'R'@\d+\.2†/);
       await page.getByRole('region', { name: 'Replicas' }).scrollIntoViewIfNeeded();
       await screenshot(page, `crdt-${name}-${colorScheme}`);
       assert.deepEqual(problems, []);
