@@ -15,6 +15,7 @@ use crate::scenario::{Scenario, ScenarioError};
 pub const LABS: &[Lab] = &[
     crate::labs::raft::lab::LAB,
     crate::labs::paxos::lab::LAB,
+    crate::labs::crdt::lab::LAB,
     crate::labs::hashing::lab::LAB,
     crate::labs::ratelimit::lab::LAB,
     crate::labs::loadbalancing::lab::LAB,

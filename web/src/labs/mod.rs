@@ -18,6 +18,7 @@ use yew::prelude::*;
 use crate::state::PlaygroundHandle;
 
 pub mod broadcast;
+pub mod crdt;
 pub mod hashing;
 pub mod loadbalancing;
 pub mod paxos;
@@ -29,6 +30,7 @@ pub mod ratelimit;
 pub const ENTRIES: &[LabEntry] = &[
     raft::ENTRY,
     paxos::ENTRY,
+    crdt::ENTRY,
     hashing::ENTRY,
     ratelimit::ENTRY,
     loadbalancing::ENTRY,
