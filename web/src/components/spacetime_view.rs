@@ -93,6 +93,7 @@ pub fn spacetime_view(state: &PlaygroundHandle) -> Html {
             lanes_max: LANES_DRAWN_MAX,
             in_flight_max: IN_FLIGHT_DRAWN_MAX,
             standalone: false,
+            moving: state.playing,
         },
     );
     let described = describe(&window, state.selected_event);

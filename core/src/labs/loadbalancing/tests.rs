@@ -725,6 +725,15 @@ fn a_retry_storm_outlasts_its_trigger_unless_a_retry_budget_caps_retries() {
         "the storm more than doubles the load"
     );
     assert!(retries(&calm) * 10 <= calm.requests_started + 100);
+    // The description's figures are the CLI's gauges, checked in tests/loadbalancing_cli.rs.
+}
+
+#[test]
+fn removing_a_server_drains_it_so_the_basic_preset_loses_no_request() {
+    let (_, report) = run(&preset("loadbalancing-basic"));
+    assert_eq!(report.requests_failed, 0);
+    assert_eq!(report.balancers[0].counts.retries, 0);
+    assert!(report.requests_succeeded + 10 >= report.requests_started);
 }
 
 #[test]
