@@ -7,6 +7,10 @@
 
 use std::process::Command;
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::seeds;
+
 use serde_json::Value;
 
 /// Presets where every property holds.
@@ -28,25 +32,9 @@ const BUG_PRESETS: &[(&str, &str)] = &[
     ("crdt-bug-no-causal-delivery", "Strong eventual consistency"),
 ];
 
-fn seeds() -> u64 {
-    std::env::var("NETSPLIT_SEEDS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(3)
-}
-
 fn run(name: &str, seed: u64) -> (Option<i32>, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_netsplit"))
-        .args([
-            "run",
-            &format!("preset:{name}"),
-            "--seed",
-            &seed.to_string(),
-        ])
-        .output()
-        .expect("the netsplit binary runs");
-    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    (output.status.code(), report)
+    let (code, printed) = cli::run_preset(name, seed);
+    (code, serde_json::from_str(&printed).unwrap_or(Value::Null))
 }
 
 #[test]

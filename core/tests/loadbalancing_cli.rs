@@ -2,18 +2,16 @@
 //! them (its gauges, the numbers a learner sees): a description must say what the run shows.
 #![cfg(feature = "cli")]
 
-use std::process::Command;
+#[path = "support/cli.rs"]
+mod cli;
 
 use serde_json::Value;
 
 /// Runs `target` (`preset:<name>` or a file) and returns the report's gauges.
 fn gauges(target: &str) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_netsplit"))
-        .args(["run", target])
-        .output()
-        .expect("the netsplit binary runs");
-    assert_eq!(output.status.code(), Some(0), "{target} exits 0");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let (code, printed) = cli::run(target, None);
+    assert_eq!(code, Some(0), "{target} exits 0");
+    let report: Value = serde_json::from_str(&printed).expect("a JSON report");
     report["metrics"]["gauges"].clone()
 }
 

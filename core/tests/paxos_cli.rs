@@ -4,7 +4,9 @@
 //! Progress expectation it requires. The lists must name every embedded Paxos preset.
 #![cfg(feature = "cli")]
 
-use std::process::Command;
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{run_preset as run, seeds};
 
 /// Presets of correct Paxos: every property holds.
 const CORRECT_PRESETS: &[&str] = &[
@@ -26,29 +28,6 @@ const BUG_PRESETS: &[&str] = &[
 
 /// Presets whose bug stops progress: `"liveness": "fail"`, and no violation.
 const LIVELOCK_PRESETS: &[&str] = &["paxos-bug-dueling-proposers-livelock"];
-
-fn seeds() -> u64 {
-    std::env::var("NETSPLIT_SEEDS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(3)
-}
-
-fn run(name: &str, seed: u64) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_netsplit"))
-        .args([
-            "run",
-            &format!("preset:{name}"),
-            "--seed",
-            &seed.to_string(),
-        ])
-        .output()
-        .expect("the netsplit binary runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
 
 #[test]
 fn every_paxos_preset_is_listed_here() {

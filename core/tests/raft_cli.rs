@@ -6,33 +6,13 @@
 
 use std::process::Command;
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{run_preset as run, seeds};
+
 #[path = "support/raft_presets.rs"]
 mod raft_presets;
 use raft_presets::{BUG_PRESETS, CORRECT_PRESETS, LIVENESS_BUG_PRESETS};
-
-fn seeds() -> u64 {
-    std::env::var("NETSPLIT_SEEDS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(3)
-}
-
-/// Runs `netsplit run preset:<name> --seed <seed>` and returns its exit code and report.
-fn run(name: &str, seed: u64) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_netsplit"))
-        .args([
-            "run",
-            &format!("preset:{name}"),
-            "--seed",
-            &seed.to_string(),
-        ])
-        .output()
-        .expect("the netsplit binary runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
 
 #[test]
 fn every_correct_raft_preset_exits_zero_with_no_violation_over_seeds() {
