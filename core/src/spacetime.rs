@@ -731,7 +731,16 @@ pub struct SvgOptions<'a> {
     /// style 6.3 ms a frame with them, 5.0 ms without; the median frame stays about 9.5 ms,
     /// most of it the run's own work and the query).
     pub moving: bool,
+    /// Which of eight colours (CSS classes `k0` to `k7`) a message kind's arrows wear, so the
+    /// diagram's colours match the page's other pictures of messages; `None` draws every
+    /// arrow in the accent colour.
+    pub colour: Option<fn(&str) -> usize>,
 }
+
+/// The eight message colours of the page's light theme, for a standalone drawing.
+const KIND_COLOURS: [&str; 8] = [
+    "#2458c6", "#c77700", "#1f7a3a", "#b3261e", "#7a3fbf", "#00838f", "#ad1457", "#5d4037",
+];
 
 /// Room for the lane labels on the left, in SVG units.
 const LABEL_WIDTH: f64 = 86.0;
@@ -782,11 +791,8 @@ pub fn to_svg(window: &SpacetimeWindow, options: &SvgOptions<'_>) -> String {
         .lane_count
         .max(options.labels.len() as u32)
         .clamp(1, options.lanes_max.max(1));
-    let lane_height = if lanes <= 8 {
-        26.0
-    } else {
-        (260.0 / f64::from(lanes)).max(9.0)
-    };
+    // Tall lanes for a few nodes (five get 40 units each), thinner ones for many.
+    let lane_height = (200.0 / f64::from(lanes)).clamp(9.0, 40.0);
     let height = f64::from(lanes) * lane_height + AXIS_HEIGHT + 6.0;
     let span = window.to.saturating_sub(window.from).max(1) as f64;
     let x = |time: Time| {
@@ -813,14 +819,28 @@ pub fn to_svg(window: &SpacetimeWindow, options: &SvgOptions<'_>) -> String {
     if options.standalone {
         let _ = write!(
             out,
-            " xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\"><title>Space-time diagram, {} to {} ms</title><style>{STANDALONE_STYLE}</style><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>",
+            " xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\"><title>Space-time diagram, {} to {} ms</title><style>{STANDALONE_STYLE}",
             window.from / 1_000,
             window.to / 1_000
         );
+        for (index, colour) in KIND_COLOURS.iter().enumerate() {
+            let _ = write!(out, ".k{index}{{stroke:{colour};fill:{colour}}}");
+        }
+        out.push_str("</style><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>");
     } else {
         out.push_str(" aria-hidden=\"true\">");
     }
-    out.push_str("<defs><marker id=\"st-arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerUnits=\"userSpaceOnUse\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\" class=\"st-head\"/></marker></defs>");
+    // An arrowhead per colour (a marker does not take its line's colour): `st-a0` to `st-a7`
+    // for the kinds' colours, `st-a8` in the accent colour.
+    out.push_str("<defs>");
+    for index in 0..9 {
+        let _ = write!(
+            out,
+            "<marker id=\"st-a{index}\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerUnits=\"userSpaceOnUse\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\" class=\"st-head k{index}\"/></marker>"
+        );
+    }
+    out.push_str("</defs>");
+    let colour_of = |kind: &str| options.colour.map_or(8, |colour| colour(kind) % 8);
     for time in ticks(window.from, window.to) {
         let label = if time.is_multiple_of(1_000_000) {
             format!("{} s", time / 1_000_000)
@@ -881,7 +901,8 @@ pub fn to_svg(window: &SpacetimeWindow, options: &SvgOptions<'_>) -> String {
             .min(1.0);
         let _ = write!(
             out,
-            "<line class=\"st-flight\" x1=\"{sx:.1}\" y1=\"{sy:.1}\" x2=\"{:.1}\" y2=\"{:.1}\">{}</line>",
+            "<line class=\"st-flight k{}\" x1=\"{sx:.1}\" y1=\"{sy:.1}\" x2=\"{:.1}\" y2=\"{:.1}\">{}</line>",
+            colour_of(message.kind),
             x(window.to),
             sy + (y(message.to) - sy) * progress,
             title(&format!(
@@ -961,7 +982,8 @@ pub fn to_svg(window: &SpacetimeWindow, options: &SvgOptions<'_>) -> String {
                 } else {
                     let _ = write!(
                         out,
-                        "<line class=\"st-msg\" marker-end=\"url(#st-arrow)\" x1=\"{sx:.1}\" y1=\"{sy:.1}\" x2=\"{tx:.1}\" y2=\"{ty:.1}\"/>"
+                        "<line class=\"st-msg k{colour}\" marker-end=\"url(#st-a{colour})\" x1=\"{sx:.1}\" y1=\"{sy:.1}\" x2=\"{tx:.1}\" y2=\"{ty:.1}\"/>",
+                        colour = colour_of(event.message_kind)
                     );
                     if let Some(role) = event.role {
                         let _ = write!(
@@ -1293,6 +1315,54 @@ mod tests {
         assert_eq!(
             svg.matches("in flight from").count(),
             window.in_flight.len()
+        );
+    }
+
+    #[test]
+    fn each_arrow_wears_the_colour_its_message_kind_is_given() {
+        let run = raft_leader_crash(2_000_000);
+        let window = run.spacetime(1_500_000, 2_000_000, 100_000);
+        let colour = |kind: &str| if kind.starts_with("Append") { 1 } else { 5 };
+        let svg = to_svg(
+            &window,
+            &SvgOptions {
+                width: 800.0,
+                lanes_max: 40,
+                in_flight_max: usize::MAX,
+                colour: Some(colour),
+                ..SvgOptions::default()
+            },
+        );
+        let delivered = |prefix: bool| {
+            window
+                .events
+                .iter()
+                .filter(|event| event.kind == SpacetimeKind::Deliver)
+                .filter(|event| event.message_kind.starts_with("Append") == prefix)
+                .count()
+        };
+        assert!(delivered(true) > 0 && delivered(false) > 0);
+        assert_eq!(
+            svg.matches("class=\"st-msg k1\" marker-end=\"url(#st-a1)\"")
+                .count(),
+            delivered(true)
+        );
+        assert_eq!(
+            svg.matches("class=\"st-msg k5\" marker-end=\"url(#st-a5)\"")
+                .count(),
+            delivered(false)
+        );
+        // Without a colour every arrow wears the accent's head.
+        let plain = to_svg(
+            &window,
+            &SvgOptions {
+                lanes_max: 40,
+                ..SvgOptions::default()
+            },
+        );
+        assert_eq!(
+            plain.matches("url(#st-a8)").count(),
+            delivered(true) + delivered(false)
         );
     }
 

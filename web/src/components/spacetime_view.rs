@@ -16,6 +16,7 @@ use yew::prelude::*;
 
 use std::rc::Rc;
 
+use crate::components::cluster_view::message_colour_index;
 use crate::state::{Action, DiagramView, PlaygroundHandle};
 
 /// The most marks one window asks the core for; past it the core samples messages evenly
@@ -94,6 +95,7 @@ pub fn spacetime_view(state: &PlaygroundHandle) -> Html {
             in_flight_max: IN_FLIGHT_DRAWN_MAX,
             standalone: false,
             moving: state.playing,
+            colour: Some(message_colour_index),
         },
     );
     let described = describe(&window, state.selected_event);
@@ -158,6 +160,7 @@ pub fn spacetime_view(state: &PlaygroundHandle) -> Html {
                             lanes_max: LANES_DRAWN_MAX,
                             in_flight_max: IN_FLIGHT_DRAWN_MAX,
                             standalone: true,
+                            colour: Some(message_colour_index),
                             ..SvgOptions::default()
                         },
                     );
@@ -303,7 +306,7 @@ pub fn spacetime_view(state: &PlaygroundHandle) -> Html {
                     </div>
                     <p class="muted spacetime-selected" aria-live="polite">{ described }</p>
                     <p class="muted spacetime-legend">
-                        { "Arrow: delivered. Dashed, ✕: dropped. Dotted to now: in flight. ○ timer, ■ request, ◆ reply, ✕ crash; dashed red lane: crashed. Keys: ← → events, + − zoom, 0 fit all." }
+                        { "Arrow: delivered, coloured by message kind as in the cluster and the chart. Dashed, ✕: dropped. Dotted to now: in flight. ○ timer, ■ request, ◆ reply, ✕ crash; dashed red lane: crashed. Keys: ← → events, + − zoom, 0 fit all." }
                     </p>
                 </div>
             }
@@ -327,6 +330,9 @@ fn notes(window: &SpacetimeWindow, nodes: u32) -> String {
             window.events_total,
             window.sample_every
         ));
+    }
+    if window.events.is_empty() && window.from > 0 {
+        text.push_str(" Nothing happened in this window: zoom out or press Fit all.");
     }
     let drawn = window.in_flight.len().min(IN_FLIGHT_DRAWN_MAX);
     if window.in_flight_total > drawn {
