@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod check;
 pub mod collections;
 pub mod event;
+pub mod explore;
 pub mod invariant;
 pub mod json_path;
 pub mod lab;

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use netsplit_core::catalogue;
+use netsplit_core::explore;
 use netsplit_core::labs::ratelimit;
 use netsplit_core::protocol::MICROS_PER_MS;
 use netsplit_core::scenario::Liveness;
@@ -83,8 +84,220 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search for a run that breaks an invariant: the scenario under many seeds, each with
+    /// its own random fault schedule (a nemesis), in parallel. The first failing run (in
+    /// seed order, so the answer does not depend on --jobs) is shrunk and written to a
+    /// scenario file that `netsplit run` and the playground replay. Exits 1 when a
+    /// violation is found, 0 when none is.
+    Explore {
+        /// The scenario file, or `preset:NAME`.
+        file: String,
+        /// How many runs (seeds) to try at most.
+        #[arg(long, default_value_t = 200)]
+        runs: u64,
+        /// The nemesis: `mixed`, `crashes` or `partitions`.
+        #[arg(long, default_value = "mixed")]
+        profile: String,
+        /// The first seed (seeds are consecutive from here).
+        #[arg(long, default_value_t = 0)]
+        first_seed: u64,
+        /// Threads (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Each run's length in milliseconds (overrides `run_until_ms`).
+        #[arg(long)]
+        until: Option<u64>,
+        /// Set a parameter first, `PATH=VALUE` with a dotted path into `params` and a JSON
+        /// value, e.g. `bugs.vote_without_log_check=true`. Repeatable.
+        #[arg(long)]
+        set: Vec<String>,
+        /// Where to write the shrunk failing scenario (default
+        /// `netsplit-explore-<lab>-seed<N>.json`).
+        #[arg(long)]
+        out: Option<String>,
+        /// The most runs shrinking may take.
+        #[arg(long, default_value_t = 400)]
+        shrink_runs: usize,
+    },
     /// List the built-in presets.
     Presets,
+}
+
+/// The most runs one exploration may try.
+const EXPLORE_RUNS_MAX: u64 = 10_000_000;
+
+/// Sets `params.<path>` to `value` (JSON, or a string when it is not JSON).
+fn set_param(scenario: &mut Scenario, setting: &str) -> Result<(), String> {
+    let (path, value) = setting
+        .split_once('=')
+        .ok_or_else(|| format!("--set {setting}: expected PATH=VALUE"))?;
+    let value: serde_json::Value = serde_json::from_str(value)
+        .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+    if !scenario.params.is_object() {
+        scenario.params = serde_json::json!({});
+    }
+    let mut at = &mut scenario.params;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (index, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            return Err(format!("--set {setting}: empty name in the path"));
+        }
+        let Some(object) = at.as_object_mut() else {
+            return Err(format!(
+                "--set {setting}: params.{} is not an object",
+                parts[..index].join(".")
+            ));
+        };
+        if index + 1 == parts.len() {
+            object.insert(part.to_string(), value);
+            return Ok(());
+        }
+        at = object
+            .entry(part.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct Found {
+    seed: u64,
+    property: String,
+    message: String,
+    time_ms: f64,
+    shrunk: Option<ShrunkReport>,
+    file: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ShrunkReport {
+    actions_before: usize,
+    actions_after: usize,
+    run_ms_before: u64,
+    run_ms_after: u64,
+    runs: usize,
+    capped: bool,
+    property: String,
+    time_ms: f64,
+}
+
+struct ExploreOptions {
+    runs: u64,
+    first_seed: u64,
+    jobs: Option<usize>,
+    out: Option<String>,
+    shrink_runs: usize,
+}
+
+/// Explores and reports; `Ok(true)` when nothing was found.
+fn explore(
+    base: &Scenario,
+    profile: &explore::Profile,
+    options: &ExploreOptions,
+) -> Result<bool, String> {
+    if options.runs == 0 || options.runs > EXPLORE_RUNS_MAX {
+        return Err(format!(
+            "--runs: must be between 1 and {EXPLORE_RUNS_MAX}, got {}",
+            options.runs
+        ));
+    }
+    // A bad scenario fails before any thread starts.
+    build(base).map_err(|error| error.to_string())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        .build()
+        .map_err(|error| format!("--jobs: {error}"))?;
+    let progress = ProgressBar::new(options.runs);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let batch = (pool.current_num_threads() as u64 * 4).max(1);
+    let mut coverage = explore::Coverage::default();
+    let mut found = None;
+    let mut next = 0;
+    while next < options.runs && found.is_none() {
+        let end = (next + batch).min(options.runs);
+        let outcomes: Vec<Result<explore::Outcome, String>> = pool.install(|| {
+            (next..end)
+                .into_par_iter()
+                .map(|offset| {
+                    let seed = options.first_seed.wrapping_add(offset);
+                    let outcome = explore::run_seed(base, profile, seed)
+                        .map_err(|error| format!("seed {seed}: {error}"));
+                    progress.inc(1);
+                    outcome
+                })
+                .collect()
+        });
+        for outcome in outcomes {
+            let outcome = outcome?;
+            coverage.add(&outcome);
+            if let Some(violation) = outcome.violation {
+                found = Some((outcome.seed, violation));
+                break;
+            }
+        }
+        next = end;
+        progress.set_message(format!(
+            "{:.0} runs/s",
+            coverage.runs as f64 / started.elapsed().as_secs_f64().max(1e-9)
+        ));
+    }
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let found = match found {
+        None => None,
+        Some((seed, violation)) => {
+            let failing = explore::scenario_for(base, profile, seed);
+            let shrunk = explore::shrink(&failing, &violation.property, options.shrink_runs);
+            let scenario = shrunk.as_ref().map_or(&failing, |shrunk| &shrunk.scenario);
+            let file = options
+                .out
+                .clone()
+                .unwrap_or_else(|| format!("netsplit-explore-{}-seed{seed}.json", base.lab));
+            let text = serde_json::to_string_pretty(scenario)
+                .map_err(|error| format!("could not write the scenario: {error}"))?;
+            std::fs::write(&file, text + "\n").map_err(|error| format!("{file}: {error}"))?;
+            Some(Found {
+                seed,
+                property: violation.property.clone(),
+                message: violation.message.clone(),
+                time_ms: violation.time as f64 / MICROS_PER_MS as f64,
+                shrunk: shrunk.map(|shrunk| ShrunkReport {
+                    actions_before: shrunk.actions.0,
+                    actions_after: shrunk.actions.1,
+                    run_ms_before: shrunk.run_ms.0,
+                    run_ms_after: shrunk.run_ms.1,
+                    runs: shrunk.runs,
+                    capped: shrunk.capped,
+                    property: shrunk.violation.property,
+                    time_ms: shrunk.violation.time as f64 / MICROS_PER_MS as f64,
+                }),
+                file: Some(file),
+            })
+        }
+    };
+    print_json(&serde_json::json!({
+        "lab": base.lab,
+        "profile": profile.name,
+        "first_seed": options.first_seed,
+        "runs": coverage.runs,
+        "runs_per_second": (coverage.runs as f64 / seconds.max(1e-9) * 10.0).round() / 10.0,
+        "found": found,
+        "coverage": coverage,
+    }));
+    if let Some(found) = &found {
+        eprintln!(
+            "netsplit: seed {} broke {}; the shrunk run is in {} (netsplit run {} replays it)",
+            found.seed,
+            found.property,
+            found.file.as_deref().unwrap_or("?"),
+            found.file.as_deref().unwrap_or("?"),
+        );
+    }
+    Ok(found.is_none())
 }
 
 /// The most seeds one sweep may run.
@@ -477,6 +690,55 @@ fn main() -> ExitCode {
                     }
                 }
                 Err(error) => fail(format!("{file}: {error}")),
+            }
+        }
+        Command::Explore { file, .. } if model_report(&file).is_some() => fail(format!(
+            "{file}: a consistent hashing scenario is a computation, not a simulation: there is nothing to explore"
+        )),
+        Command::Explore {
+            file,
+            runs,
+            profile,
+            first_seed,
+            jobs,
+            until,
+            set,
+            out,
+            shrink_runs,
+        } => {
+            let mut scenario = match read_scenario(&file) {
+                Ok(scenario) => scenario,
+                Err(message) => return fail(message),
+            };
+            let Some(profile) = explore::profile(&profile) else {
+                return fail(format!(
+                    "--profile: no nemesis called {profile:?}; known: {}",
+                    explore::PROFILES
+                        .iter()
+                        .map(|profile| profile.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            };
+            for setting in &set {
+                if let Err(message) = set_param(&mut scenario, setting) {
+                    return fail(message);
+                }
+            }
+            if until.is_some() {
+                scenario.run_until_ms = until;
+            }
+            let options = ExploreOptions {
+                runs,
+                first_seed,
+                jobs,
+                out,
+                shrink_runs,
+            };
+            match explore(&scenario, profile, &options) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(message) => fail(message),
             }
         }
         Command::Sweep {
