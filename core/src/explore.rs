@@ -97,14 +97,14 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "storm",
-        about: "short faults in quick succession: nodes crash and come straight back, the network splits and heals, so elections overlap with restarts",
+        about: "short faults in quick succession (one every 40 ms on average, each up to 40 ms): nodes crash and come straight back, the network splits and heals, so restarts land inside elections",
         crashes: true,
         partitions: true,
         cuts: true,
         pauses: true,
         loss: false,
-        gap_ms: 120,
-        fault_ms: (5, 300),
+        gap_ms: 40,
+        fault_ms: (1, 40),
     },
 ];
 
@@ -116,7 +116,7 @@ pub fn profile(name: &str) -> Option<&'static Profile> {
 /// How long a run lasts when the base scenario does not say, in ms.
 pub const RUN_MS_DEFAULT: u64 = 5_000;
 /// The most faults one schedule holds.
-pub const FAULTS_MAX: usize = 200;
+pub const FAULTS_MAX: usize = 500;
 /// The first fault comes no earlier than this, in ms, so the cluster has started.
 const WARM_UP_MS: u64 = 200;
 /// Mixes the run's seed into the schedule's generator, so the schedule's draws are not the
@@ -438,40 +438,53 @@ pub fn shrink(scenario: &Scenario, property: &str, runs_max: usize) -> Option<Sh
             .retain(|entry| entry_time_us(entry) <= violation.time);
     };
     cut(&mut best, &violation);
-    // 2. Delta debugging: try removing each of `chunks` parts, then finer parts.
-    let mut chunks = 2usize;
+    // 2. Delta debugging, first over faults (a fault and its repair go together, so removing
+    //    one does not leave a repair of nothing that shifts everything after it), then over
+    //    single actions: try removing each of `chunks` parts, then finer parts.
     let mut capped = false;
-    while !best.timeline.is_empty() {
-        let length = best.timeline.len();
-        let size = length.div_ceil(chunks.min(length));
-        let mut removed_one = false;
-        let mut start = 0;
-        while start < best.timeline.len() {
-            if runs >= runs_max {
-                capped = true;
+    for grouping in [units as fn(&[TimelineEntry]) -> Vec<Vec<usize>>, singles] {
+        let mut chunks = 2usize;
+        loop {
+            let mut groups = grouping(&best.timeline);
+            if groups.is_empty() {
                 break;
             }
-            let mut candidate = best.clone();
-            let end = (start + size).min(candidate.timeline.len());
-            candidate.timeline.drain(start..end);
-            if let Some(found) = attempt(&candidate, &mut runs) {
-                best = candidate;
-                violation = found;
-                cut(&mut best, &violation);
-                removed_one = true;
-            } else {
-                start = end;
+            let size = groups.len().div_ceil(chunks.min(groups.len()));
+            let mut removed_one = false;
+            let mut start = 0;
+            while start < groups.len() {
+                if runs >= runs_max {
+                    capped = true;
+                    break;
+                }
+                let end = (start + size).min(groups.len());
+                let drop: Vec<usize> = groups[start..end].iter().flatten().copied().collect();
+                let mut candidate = best.clone();
+                let mut index = 0;
+                candidate.timeline.retain(|_| {
+                    index += 1;
+                    !drop.contains(&(index - 1))
+                });
+                if let Some(found) = attempt(&candidate, &mut runs) {
+                    best = candidate;
+                    violation = found;
+                    cut(&mut best, &violation);
+                    groups = grouping(&best.timeline);
+                    removed_one = true;
+                } else {
+                    start = end;
+                }
             }
-        }
-        if capped {
-            break;
-        }
-        if removed_one {
-            chunks = chunks.saturating_sub(1).max(2);
-        } else if size == 1 {
-            break;
-        } else {
-            chunks = (chunks * 2).min(best.timeline.len().max(1));
+            if capped {
+                break;
+            }
+            if removed_one {
+                chunks = chunks.saturating_sub(1).max(2);
+            } else if size == 1 {
+                break;
+            } else {
+                chunks = (chunks * 2).min(groups.len().max(1));
+            }
         }
     }
     Some(Shrunk {
@@ -482,6 +495,56 @@ pub fn shrink(scenario: &Scenario, property: &str, runs_max: usize) -> Option<Sh
         runs,
         capped,
     })
+}
+
+/// Each action of a timeline on its own.
+fn singles(timeline: &[TimelineEntry]) -> Vec<Vec<usize>> {
+    (0..timeline.len()).map(|index| vec![index]).collect()
+}
+
+/// A timeline's actions grouped as faults: each fault with the first later action that
+/// repairs it; any other action on its own.
+fn units(timeline: &[TimelineEntry]) -> Vec<Vec<usize>> {
+    let mut taken = vec![false; timeline.len()];
+    let mut groups = Vec::new();
+    for (index, entry) in timeline.iter().enumerate() {
+        if taken[index] {
+            continue;
+        }
+        taken[index] = true;
+        let mut group = vec![index];
+        let repairs = |later: &Action| match (&entry.action, later) {
+            (Action::Crash { node }, Action::Restart { node: other })
+            | (Action::Pause { node }, Action::Resume { node: other }) => node == other,
+            (Action::Partition { .. } | Action::Isolate { .. }, Action::HealAll) => true,
+            (
+                Action::CutLink { from, to },
+                Action::HealLink {
+                    from: other_from,
+                    to: other_to,
+                },
+            ) => from == other_from && to == other_to,
+            (
+                Action::SetLink { from, to, .. },
+                Action::SetLink {
+                    from: other_from,
+                    to: other_to,
+                    loss_probability: Some(loss),
+                    ..
+                },
+            ) => from == other_from && to == other_to && *loss == 0.0,
+            _ => false,
+        };
+        if fault_kind(&entry.action).is_some()
+            && let Some(repair) = (index + 1..timeline.len())
+                .find(|&later| !taken[later] && repairs(&timeline[later].action))
+        {
+            taken[repair] = true;
+            group.push(repair);
+        }
+        groups.push(group);
+    }
+    groups
 }
 
 #[cfg(test)]
@@ -541,6 +604,28 @@ mod tests {
             .collect();
         assert!(!kinds.is_empty());
         assert!(kinds.iter().all(|kind| *kind == "crash"));
+    }
+
+    #[test]
+    fn shrinking_treats_a_fault_and_its_repair_as_one() {
+        let at = |ms: u64, action: Action| TimelineEntry {
+            at_ms: Some(ms),
+            at_us: None,
+            action,
+        };
+        let timeline = [
+            at(1, Action::Crash { node: 1 }),
+            at(2, Action::Isolate { node: 0 }),
+            at(3, Action::Crash { node: 2 }),
+            at(4, Action::Restart { node: 2 }),
+            at(5, Action::HealAll),
+            at(6, Action::Restart { node: 1 }),
+            at(7, Action::AddNode),
+        ];
+        assert_eq!(
+            units(&timeline),
+            vec![vec![0, 5], vec![1, 4], vec![2, 3], vec![6]]
+        );
     }
 
     #[test]

@@ -34,19 +34,22 @@ fn scratch(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
-/// Explores the leader-crash preset with `bug` on and checks what is found and replayed.
-fn finds_and_replays(bug: &str, property: &str) {
+/// Explores the leader-crash preset with `bug` on (and `more` options) and checks what is
+/// found and replayed.
+fn finds_and_replays(bug: &str, property: &str, more: &[&str]) {
     let file = scratch(&format!("explore-{bug}.json"));
     let setting = format!("bugs.{bug}=true");
-    let (code, report, stderr) = explore(&[
+    let mut args = vec![
         "preset:raft-leader-crash",
         "--runs",
-        "20",
+        "40",
         "--set",
         &setting,
         "--out",
         file.to_str().unwrap(),
-    ]);
+    ];
+    args.extend(more);
+    let (code, report, stderr) = explore(&args);
     assert_eq!(code, Some(1), "{stderr}");
     let found = &report["found"];
     assert_eq!(found["property"], property, "{report}");
@@ -72,7 +75,7 @@ fn finds_and_replays(bug: &str, property: &str) {
 
 #[test]
 fn votes_granted_without_the_log_check_are_found_breaking_leader_completeness() {
-    finds_and_replays("vote_without_log_check", "Leader Completeness");
+    finds_and_replays("vote_without_log_check", "Leader Completeness", &[]);
 }
 
 #[test]
@@ -80,6 +83,17 @@ fn acknowledging_before_the_disk_write_is_found_losing_an_acknowledged_entry() {
     finds_and_replays(
         "acknowledge_before_disk",
         "Acknowledged Entries Are Durable",
+        &[],
+    );
+}
+
+#[test]
+fn a_voter_that_forgets_its_vote_on_restart_is_found_by_the_storm_breaking_election_safety() {
+    // Shrinking is bounded here to keep the test short; the file still replays.
+    finds_and_replays(
+        "forget_voted_for_on_restart",
+        "Election Safety",
+        &["--profile", "storm", "--shrink-runs", "40"],
     );
 }
 

@@ -118,6 +118,12 @@ enum Command {
         /// The most runs shrinking may take.
         #[arg(long, default_value_t = 400)]
         shrink_runs: usize,
+        /// The mean gap between two faults' starts, in ms (overrides the profile's).
+        #[arg(long)]
+        gap_ms: Option<u64>,
+        /// How long a fault lasts, `MIN-MAX` in ms (overrides the profile's).
+        #[arg(long)]
+        fault_ms: Option<String>,
     },
     /// List the built-in presets.
     Presets,
@@ -705,12 +711,14 @@ fn main() -> ExitCode {
             set,
             out,
             shrink_runs,
+            gap_ms,
+            fault_ms,
         } => {
             let mut scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
             };
-            let Some(profile) = explore::profile(&profile) else {
+            let Some(&profile) = explore::profile(&profile) else {
                 return fail(format!(
                     "--profile: no nemesis called {profile:?}; known: {}",
                     explore::PROFILES
@@ -720,6 +728,26 @@ fn main() -> ExitCode {
                         .join(", ")
                 ));
             };
+            let mut profile = profile;
+            if let Some(gap) = gap_ms {
+                if gap == 0 {
+                    return fail("--gap-ms: must be at least 1".to_string());
+                }
+                profile.gap_ms = gap;
+            }
+            if let Some(range) = fault_ms {
+                match range
+                    .split_once('-')
+                    .and_then(|(low, high)| Some((low.parse().ok()?, high.parse().ok()?)))
+                {
+                    Some((low, high)) if low <= high => profile.fault_ms = (low, high),
+                    _ => {
+                        return fail(format!(
+                            "--fault-ms {range}: expected MIN-MAX in whole ms, MIN at most MAX"
+                        ));
+                    }
+                }
+            }
             for setting in &set {
                 if let Err(message) = set_param(&mut scenario, setting) {
                     return fail(message);
@@ -735,7 +763,7 @@ fn main() -> ExitCode {
                 out,
                 shrink_runs,
             };
-            match explore(&scenario, profile, &options) {
+            match explore(&scenario, &profile, &options) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(message) => fail(message),
