@@ -175,3 +175,95 @@ fn bad_options_exit_2_naming_the_option() {
     let (code, _, stderr) = explore(&["preset:hashing-basic"]);
     assert_eq!(code, Some(2), "{stderr}");
 }
+
+/// Runs the binary with `args`; returns the exit code and stdout.
+fn netsplit(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_netsplit"))
+        .args(args)
+        .output()
+        .expect("the netsplit binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn three_shards_of_a_sweep_merge_into_the_report_of_the_whole_sweep() {
+    let sweep = |shard: Option<&str>| {
+        let mut args = vec!["sweep", "preset:paxos-dueling-proposers", "--seeds", "10"];
+        if let Some(shard) = shard {
+            args.extend(["--shard", shard]);
+        }
+        let (code, stdout, stderr) = netsplit(&args);
+        assert_eq!(code, Some(0), "{stderr}");
+        stdout
+    };
+    let whole = sweep(None);
+    let mut files = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let report = sweep(Some(shard));
+        let seeds: Value = serde_json::from_str(&report).unwrap();
+        assert!(seeds["seeds"].as_array().unwrap().len() < 10);
+        let file = scratch(&format!("sweep-shard-{}.json", &shard[..1]));
+        std::fs::write(&file, report).unwrap();
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, merged, stderr) = netsplit(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(merged, whole);
+    // The same shard twice is refused, naming the seed.
+    let (code, _, stderr) = netsplit(&["merge", &files[0], &files[0]]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("more than one report"), "{stderr}");
+    let (code, _, stderr) = netsplit(&[
+        "sweep",
+        "preset:paxos-basic",
+        "--seeds",
+        "3",
+        "--shard",
+        "4/3",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--shard 4/3"), "{stderr}");
+}
+
+#[test]
+fn the_first_failing_seed_over_shards_is_the_whole_explorations() {
+    let found = |shard: Option<&str>| {
+        let file = scratch(&format!(
+            "explore-shard-{}.json",
+            shard.map_or("all", |s| &s[..1])
+        ));
+        let mut args = vec![
+            "explore",
+            "preset:paxos-acceptor-crash",
+            "--runs",
+            "60",
+            "--set",
+            "bugs.acceptor_forgets_on_restart=true",
+            "--shrink-runs",
+            "5",
+            "--out",
+            file.to_str().unwrap(),
+        ];
+        let shard_args;
+        if let Some(shard) = shard {
+            shard_args = ["--shard", shard];
+            args.extend(shard_args);
+        }
+        let (code, stdout, stderr) = netsplit(&args);
+        assert_eq!(code, Some(1), "{stderr}");
+        let report: Value = serde_json::from_str(&stdout).unwrap();
+        report["found"]["seed"].as_u64().unwrap()
+    };
+    let whole = found(None);
+    let smallest = ["1/2", "2/2"]
+        .map(|shard| found(Some(shard)))
+        .into_iter()
+        .min();
+    assert_eq!(smallest, Some(whole));
+}

@@ -69,6 +69,18 @@ enum Command {
         /// Run until this many milliseconds (overrides `run_until_ms`).
         #[arg(long)]
         until: Option<u64>,
+        /// Run only shard K of N (`K/N`): the seeds whose offset is K - 1 modulo N.
+        /// `netsplit merge` combines the shards' reports into the report one process
+        /// running every seed would have printed.
+        #[arg(long)]
+        shard: Option<String>,
+    },
+    /// Combine the JSON reports of a sweep's shards (`netsplit sweep --shard K/N`, one
+    /// file each) into the report of the whole sweep.
+    Merge {
+        /// The shards' reports.
+        #[arg(required = true)]
+        files: Vec<String>,
     },
     /// Validate a scenario without running it.
     Check {
@@ -118,6 +130,10 @@ enum Command {
         /// The most runs shrinking may take.
         #[arg(long, default_value_t = 400)]
         shrink_runs: usize,
+        /// Try only shard K of N (`K/N`) of the runs: those whose offset is K - 1 modulo N.
+        /// The first failing seed over all shards is the smallest any shard reports.
+        #[arg(long)]
+        shard: Option<String>,
         /// The mean gap between two faults' starts, in ms (overrides the profile's).
         #[arg(long)]
         gap_ms: Option<u64>,
@@ -188,6 +204,7 @@ struct ShrunkReport {
 }
 
 struct ExploreOptions {
+    shard: Shard,
     runs: u64,
     first_seed: u64,
     jobs: Option<usize>,
@@ -213,7 +230,8 @@ fn explore(
         .num_threads(options.jobs.unwrap_or(0))
         .build()
         .map_err(|error| format!("--jobs: {error}"))?;
-    let progress = ProgressBar::new(options.runs);
+    let offsets: Vec<u64> = options.shard.offsets(options.runs).collect();
+    let progress = ProgressBar::new(offsets.len() as u64);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -222,13 +240,14 @@ fn explore(
     let batch = (pool.current_num_threads() as u64 * 4).max(1);
     let mut coverage = explore::Coverage::default();
     let mut found = None;
-    let mut next = 0;
-    while next < options.runs && found.is_none() {
-        let end = (next + batch).min(options.runs);
+    for chunk in offsets.chunks(batch as usize) {
+        if found.is_some() {
+            break;
+        }
         let outcomes: Vec<Result<explore::Outcome, String>> = pool.install(|| {
-            (next..end)
-                .into_par_iter()
-                .map(|offset| {
+            chunk
+                .par_iter()
+                .map(|&offset| {
                     let seed = options.first_seed.wrapping_add(offset);
                     let outcome = explore::run_seed(base, profile, seed)
                         .map_err(|error| format!("seed {seed}: {error}"));
@@ -245,7 +264,6 @@ fn explore(
                 break;
             }
         }
-        next = end;
         progress.set_message(format!(
             "{:.0} runs/s",
             coverage.runs as f64 / started.elapsed().as_secs_f64().max(1e-9)
@@ -397,7 +415,8 @@ fn print_json<T: Serialize>(value: &T) {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// One seed of a sweep, as the sweep's JSON lists it (and `netsplit merge` reads it back).
+#[derive(Debug, Serialize, serde::Deserialize)]
 struct SeedResult {
     seed: u64,
     trace_hash: String,
@@ -407,7 +426,7 @@ struct SeedResult {
     warnings: usize,
     checker_limits: usize,
     failed: bool,
-    metrics: netsplit_core::collections::SortedMap<String, f64>,
+    metrics: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -443,12 +462,45 @@ fn summarise(metric: &str, values: &mut [f64]) -> Option<Summary> {
     })
 }
 
+/// `--shard K/N`: this process runs the seeds whose offset from the first seed is K - 1
+/// modulo N.
+#[derive(Debug, Clone, Copy)]
+struct Shard {
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    fn parse(text: &str) -> Result<Shard, String> {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
+        match parsed {
+            Some((k, n)) if k >= 1 && k <= n => Ok(Shard {
+                index: k - 1,
+                count: n,
+            }),
+            _ => Err(format!(
+                "--shard {text}: expected K/N with 1 <= K <= N, e.g. 2/4"
+            )),
+        }
+    }
+
+    /// The offsets (from the first seed) of this shard among `total`.
+    fn offsets(self, total: u64) -> impl Iterator<Item = u64> {
+        (self.index..total).step_by(self.count as usize)
+    }
+}
+
 fn sweep(
     scenario: &Scenario,
     seeds: u64,
     first_seed: u64,
     metrics: &[String],
     until: Option<u64>,
+    shard: Shard,
 ) -> Result<bool, String> {
     if seeds == 0 || seeds > SWEEP_SEEDS_MAX {
         return Err(format!(
@@ -460,12 +512,13 @@ fn sweep(
     let defaults = build(scenario)
         .map_err(|error| error.to_string())?
         .sweep_metrics();
-    let progress = ProgressBar::new(seeds);
+    let offsets: Vec<u64> = shard.offsets(seeds).collect();
+    let progress = ProgressBar::new(offsets.len() as u64);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {elapsed} elapsed, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let results: Vec<Result<SeedResult, String>> = (0..seeds)
+    let results: Vec<Result<SeedResult, String>> = offsets
         .into_par_iter()
         .map(|offset| {
             let mut seeded = scenario.clone();
@@ -482,7 +535,7 @@ fn sweep(
                 warnings: report.warnings.len(),
                 checker_limits: report.checker_limits.len(),
                 failed,
-                metrics: report.metrics.scalars(),
+                metrics: report.metrics.scalars().into_iter().collect(),
             })
         })
         .collect();
@@ -493,8 +546,24 @@ fn sweep(
     } else {
         metrics.to_vec()
     };
+    sweep_report(&scenario.lab, scenario.liveness, results, &names)
+}
+
+/// Summarises a sweep's seeds (from one process, or merged from shards) and prints the
+/// report; `Ok(false)` when a seed failed.
+fn sweep_report(
+    lab: &str,
+    liveness: Liveness,
+    mut results: Vec<SeedResult>,
+    names: &[String],
+) -> Result<bool, String> {
+    let seeds = results.len();
+    results.sort_by_key(|result| result.seed);
+    for result in &mut results {
+        result.metrics.retain(|name, _| names.contains(name));
+    }
     let mut summaries = Vec::new();
-    for name in &names {
+    for name in names {
         let mut values: Vec<f64> = results
             .iter()
             .filter_map(|result| result.metrics.get(name).copied())
@@ -532,28 +601,11 @@ fn sweep(
         .filter(|result| result.checker_limits > 0)
         .map(|result| result.seed)
         .collect();
-    let per_seed: Vec<serde_json::Value> = results
-        .iter()
-        .map(|result| {
-            let chosen: BTreeMap<&String, f64> = names
-                .iter()
-                .filter_map(|name| result.metrics.get(name).map(|value| (name, *value)))
-                .collect();
-            serde_json::json!({
-                "seed": result.seed,
-                "trace_hash": result.trace_hash,
-                "events": result.events,
-                "stopped_by": result.stopped_by,
-                "violations": result.violations,
-                "warnings": result.warnings,
-                "checker_limits": result.checker_limits,
-                "metrics": chosen,
-            })
-        })
-        .collect();
     print_json(&serde_json::json!({
-        "lab": scenario.lab,
-        "seeds": per_seed,
+        "lab": lab,
+        "liveness": liveness,
+        "metrics": names,
+        "seeds": results,
         "summary": summaries,
         "seeds_failed": failing,
         "seeds_with_violations": results
@@ -568,7 +620,7 @@ fn sweep(
         eprintln!(
             "netsplit: {} of {seeds} seeds failed (a violated invariant{}); first failing seed: {}",
             failing.len(),
-            if scenario.liveness == Liveness::Fail {
+            if liveness == Liveness::Fail {
                 ", or a missed liveness expectation, which this scenario requires"
             } else {
                 ""
@@ -576,7 +628,7 @@ fn sweep(
             failing[0]
         );
     }
-    if !warned.is_empty() && scenario.liveness == Liveness::Warn {
+    if !warned.is_empty() && liveness == Liveness::Warn {
         eprintln!(
             "netsplit: {} of {seeds} seeds missed a liveness expectation (warnings, not failures); first such seed: {}",
             warned.len(),
@@ -584,6 +636,51 @@ fn sweep(
         );
     }
     Ok(failing.is_empty())
+}
+
+/// A shard's report, as much of it as merging needs.
+#[derive(Debug, serde::Deserialize)]
+struct ShardReport {
+    lab: String,
+    liveness: Liveness,
+    metrics: Vec<String>,
+    seeds: Vec<SeedResult>,
+}
+
+/// Merges the shards' reports; `Ok(false)` when a seed failed.
+fn merge(files: &[String]) -> Result<bool, String> {
+    let mut reports = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|error| format!("{file}: {error}"))?;
+        let report: ShardReport = serde_json::from_str(&text)
+            .map_err(|error| format!("{file}: not a sweep report: {error}"))?;
+        reports.push((file, report));
+    }
+    let (first_file, first) = &reports[0];
+    let mut seeds = Vec::new();
+    for (file, report) in &reports {
+        if report.lab != first.lab
+            || report.metrics != first.metrics
+            || report.liveness != first.liveness
+        {
+            return Err(format!(
+                "{file}: a sweep of another scenario or other metrics than {first_file} ({} lab, metrics {:?})",
+                first.lab, first.metrics
+            ));
+        }
+    }
+    let (lab, liveness, names) = (first.lab.clone(), first.liveness, first.metrics.clone());
+    for (_, report) in reports {
+        seeds.extend(report.seeds);
+    }
+    seeds.sort_by_key(|result| result.seed);
+    if let Some(pair) = seeds.windows(2).find(|pair| pair[0].seed == pair[1].seed) {
+        return Err(format!(
+            "seed {} is in more than one report: the shards overlap",
+            pair[0].seed
+        ));
+    }
+    sweep_report(&lab, liveness, seeds, &names)
 }
 
 fn main() -> ExitCode {
@@ -698,6 +795,11 @@ fn main() -> ExitCode {
                 Err(error) => fail(format!("{file}: {error}")),
             }
         }
+        Command::Merge { files } => match merge(&files) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(message) => fail(message),
+        },
         Command::Explore { file, .. } if model_report(&file).is_some() => fail(format!(
             "{file}: a consistent hashing scenario is a computation, not a simulation: there is nothing to explore"
         )),
@@ -713,7 +815,12 @@ fn main() -> ExitCode {
             shrink_runs,
             gap_ms,
             fault_ms,
+            shard,
         } => {
+            let shard = match shard.as_deref().map(Shard::parse).transpose() {
+                Ok(shard) => shard.unwrap_or(Shard::WHOLE),
+                Err(message) => return fail(message),
+            };
             let mut scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
@@ -757,6 +864,7 @@ fn main() -> ExitCode {
                 scenario.run_until_ms = until;
             }
             let options = ExploreOptions {
+                shard,
                 runs,
                 first_seed,
                 jobs,
@@ -775,12 +883,17 @@ fn main() -> ExitCode {
             first_seed,
             metric,
             until,
+            shard,
         } => {
             let scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
             };
-            match sweep(&scenario, seeds, first_seed, &metric, until) {
+            let shard = match shard.as_deref().map(Shard::parse).transpose() {
+                Ok(shard) => shard.unwrap_or(Shard::WHOLE),
+                Err(message) => return fail(message),
+            };
+            match sweep(&scenario, seeds, first_seed, &metric, until, shard) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(message) => fail(message),
