@@ -342,6 +342,14 @@ pub struct ClientStats {
     pub latency_ms_max: f64,
 }
 
+impl ClientStats {
+    /// Whether no client request went through the engine (a lab whose traffic is its own,
+    /// such as load balancing's clients, reports it under its own names).
+    pub fn is_empty(&self) -> bool {
+        self.requests == 0
+    }
+}
+
 /// A snapshot of a run's metrics, for the UI's charts and the CLI's report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricsView {
@@ -355,7 +363,8 @@ pub struct MetricsView {
     pub kinds: Vec<KindCounts>,
     /// Drops per reason (reasons that never happened are left out).
     pub drops_by_reason: SortedMap<String, u64>,
-    /// Client request statistics.
+    /// Client request statistics (left out of the JSON when there were none).
+    #[serde(skip_serializing_if = "ClientStats::is_empty")]
     pub client: ClientStats,
     /// Counts over virtual time.
     pub series: Series,
@@ -390,15 +399,25 @@ impl MetricsView {
         for (reason, count) in &self.drops_by_reason {
             scalars.insert(format!("dropped_by.{reason}"), *count as f64);
         }
+        // Client figures only where there were clients, and latencies only where replies
+        // came: a zero there would read as an instant answer.
         let client = &self.client;
-        scalars.insert("client_requests".to_string(), client.requests as f64);
-        scalars.insert("client_replies".to_string(), client.replies as f64);
-        scalars.insert("client_latency_ms_mean".to_string(), client.latency_ms_mean);
-        scalars.insert("client_latency_ms_min".to_string(), client.latency_ms_min);
-        scalars.insert("client_latency_ms_p50".to_string(), client.latency_ms_p50);
-        scalars.insert("client_latency_ms_p90".to_string(), client.latency_ms_p90);
-        scalars.insert("client_latency_ms_p99".to_string(), client.latency_ms_p99);
-        scalars.insert("client_latency_ms_max".to_string(), client.latency_ms_max);
+        if !client.is_empty() {
+            scalars.insert("client_requests".to_string(), client.requests as f64);
+            scalars.insert("client_replies".to_string(), client.replies as f64);
+        }
+        if client.replies > 0 {
+            for (name, value) in [
+                ("client_latency_ms_mean", client.latency_ms_mean),
+                ("client_latency_ms_min", client.latency_ms_min),
+                ("client_latency_ms_p50", client.latency_ms_p50),
+                ("client_latency_ms_p90", client.latency_ms_p90),
+                ("client_latency_ms_p99", client.latency_ms_p99),
+                ("client_latency_ms_max", client.latency_ms_max),
+            ] {
+                scalars.insert(name.to_string(), value);
+            }
+        }
         for (name, value) in &self.counters {
             scalars.insert(name.clone(), *value as f64);
         }

@@ -74,3 +74,35 @@ fn a_retry_budget_ends_the_retry_storm_with_the_figures_its_description_quotes()
         assert!(description.contains(figure), "{figure}: {description}");
     }
 }
+
+#[test]
+fn a_load_balancing_run_reports_its_own_figures_and_no_client_block_of_zeros() {
+    // The lab's clients are its own traffic, not the engine's client requests: the report
+    // leaves the engine's client block out rather than printing zeros, and a sweep asked
+    // for the engine's client latency says no run reported it.
+    let (code, stdout) = cli::run("preset:loadbalancing-two-choices", Some(1));
+    assert_eq!(code, Some(0));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        report["metrics"].get("client").is_none(),
+        "{}",
+        report["metrics"]
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_netsplit"))
+        .args([
+            "sweep",
+            "preset:loadbalancing-two-choices",
+            "--seeds",
+            "1",
+            "--metric",
+            "client_latency_ms_p50",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no run reported a metric named \"client_latency_ms_p50\""),
+        "{stderr}"
+    );
+}

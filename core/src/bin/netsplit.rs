@@ -542,7 +542,17 @@ fn sweep(
     progress.finish_and_clear();
     let results: Vec<SeedResult> = results.into_iter().collect::<Result<_, _>>()?;
     let names: Vec<String> = if metrics.is_empty() {
-        defaults.iter().map(|name| name.to_string()).collect()
+        // The lab's defaults that its runs report (a run without clients has no client
+        // latency to summarise).
+        defaults
+            .iter()
+            .filter(|name| {
+                results
+                    .iter()
+                    .any(|result| result.metrics.contains_key(**name))
+            })
+            .map(|name| name.to_string())
+            .collect()
     } else {
         metrics.to_vec()
     };
@@ -559,6 +569,10 @@ fn sweep_report(
 ) -> Result<bool, String> {
     let seeds = results.len();
     results.sort_by_key(|result| result.seed);
+    let known: Vec<String> = results
+        .first()
+        .map(|result| result.metrics.keys().cloned().collect())
+        .unwrap_or_default();
     for result in &mut results {
         result.metrics.retain(|name, _| names.contains(name));
     }
@@ -571,15 +585,7 @@ fn sweep_report(
         if values.is_empty() {
             return Err(format!(
                 "--metric: no run reported a metric named {name:?}; known: {}",
-                results
-                    .first()
-                    .map(|result| result
-                        .metrics
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "))
-                    .unwrap_or_default()
+                known.join(", ")
             ));
         }
         summaries.extend(summarise(name, &mut values));
