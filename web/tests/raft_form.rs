@@ -132,3 +132,26 @@ fn every_switch_has_an_explanation_and_an_unchanged_switch_leaves_the_scenario_a
     let refused = edited(&base, &[("snapshot", "2.5".into())]).unwrap_err();
     assert!(refused.contains("whole number"), "{refused}");
 }
+
+#[wasm_bindgen_test]
+fn an_optional_parameter_left_empty_is_taken_out_and_a_number_is_written() {
+    // Paxos's quorum sizes: empty means the core's majority.
+    let flexible = preset("paxos-flexible-n6-q1-4-q2-3");
+    assert_eq!(flexible.params["phase1_quorum"], 4);
+    let majority = edited(&flexible, &[("phase1_quorum", String::new())]).unwrap();
+    assert!(majority.params.get("phase1_quorum").is_none());
+    assert_eq!(majority.params["phase2_quorum"], 3);
+    let basic = preset("paxos-basic");
+    let set = edited(&basic, &[("phase2_quorum", "2".into())]).unwrap();
+    assert_eq!(set.params["phase2_quorum"], 2);
+    let unchanged = edited(&basic, &[("phase1_quorum", String::new())]).unwrap();
+    assert_eq!(unchanged.params, basic.params);
+    // More than the acceptors: the run is refused when built, naming the field (the page
+    // keeps the old run and shows the reason).
+    let too_big = edited(&basic, &[("phase1_quorum", "9".into())]).unwrap();
+    let refused = netsplit_core::catalogue::build(&too_big)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(refused.contains("params.phase1_quorum"), "{refused}");
+}

@@ -204,7 +204,17 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
         generator.rate_per_second = rate;
     }
     let mut lab_values = Vec::new();
+    let mut lab_unset = Vec::new();
     for field in templates.iter().filter_map(|field| field.lab_param) {
+        // An optional parameter left empty is taken out, so the core works it out.
+        if field.default.is_nan()
+            && values
+                .iter()
+                .any(|(id, text)| *id == field.id && text.trim().is_empty())
+        {
+            lab_unset.push(field.param);
+            continue;
+        }
         let Some(value) = number(field.id)? else {
             continue;
         };
@@ -240,6 +250,11 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
             }
         }
     }
+    if let Some(params) = scenario.params.as_object_mut() {
+        for name in lab_unset {
+            params.remove(name);
+        }
+    }
     for toggle in toggles(&scenario.lab) {
         let Some((_, text)) = values.iter().find(|(field, _)| *field == toggle.id) else {
             continue;
@@ -268,7 +283,8 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
 fn number_input(field: &Field, invalid: bool) -> Html {
     html! {
         <label key={field.id}>{ field.label }
-            <input type="text" inputmode="decimal" name={field.id} value={field.value.to_string()}
+            <input type="text" inputmode="decimal" name={field.id}
+                   value={if field.value.is_nan() { String::new() } else { field.value.to_string() }}
                    aria-invalid={invalid.to_string()} />
         </label>
     }

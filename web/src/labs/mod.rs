@@ -120,7 +120,9 @@ pub struct ParamField {
     pub label: &'static str,
     /// The key in `params`.
     pub param: &'static str,
-    /// The value when `params` has none (the core's default).
+    /// The value when `params` has none (the core's default); NaN for an optional
+    /// parameter the core works out itself when it is absent (left empty in the form, which
+    /// then says so in `hint`).
     pub default: f64,
     /// The smallest value allowed.
     pub min: f64,

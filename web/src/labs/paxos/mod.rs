@@ -91,6 +91,32 @@ pub const PARAMS: &[ParamField] = &[
             "A refused proposer waits a delay drawn from this range before a higher ballot (section 2.4). Set both to 0 to watch dueling proposers preempt each other.",
         ),
     },
+    ParamField {
+        id: "phase1_quorum",
+        label: "Phase 1 quorum",
+        param: "phase1_quorum",
+        default: f64::NAN,
+        min: 1.0,
+        max: 100.0,
+        at_least: None,
+        whole: true,
+        hint: Some(
+            "How many acceptors must promise before a proposer starts phase 2; empty means a majority.",
+        ),
+    },
+    ParamField {
+        id: "phase2_quorum",
+        label: "Phase 2 quorum",
+        param: "phase2_quorum",
+        default: f64::NAN,
+        min: 1.0,
+        max: 100.0,
+        at_least: None,
+        whole: true,
+        hint: Some(
+            "How many acceptors must accept before a value is chosen; empty means a majority. Flexible Paxos (Howard et al., 2016): any sizes are safe when the two add up to more than the acceptors, because then every phase 1 quorum meets every phase 2 quorum.",
+        ),
+    },
 ];
 
 /// Paxos's bug switches, in the order the form shows them.
