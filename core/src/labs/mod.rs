@@ -12,3 +12,4 @@ pub mod loadbalancing;
 pub mod paxos;
 pub mod raft;
 pub mod ratelimit;
+pub mod transactions;
