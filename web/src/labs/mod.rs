@@ -24,6 +24,7 @@ pub mod loadbalancing;
 pub mod paxos;
 pub mod raft;
 pub mod ratelimit;
+pub mod transactions;
 
 /// Every lab, in gallery order: the same labs, in the same order, as the core's catalogue
 /// (`netsplit_core::catalogue::LABS`).
@@ -31,6 +32,7 @@ pub const ENTRIES: &[LabEntry] = &[
     raft::ENTRY,
     paxos::ENTRY,
     crdt::ENTRY,
+    transactions::ENTRY,
     hashing::ENTRY,
     ratelimit::ENTRY,
     loadbalancing::ENTRY,
