@@ -8,6 +8,7 @@
 pub mod broadcast;
 pub mod crdt;
 pub mod hashing;
+pub mod idempotency;
 pub mod loadbalancing;
 pub mod paxos;
 pub mod raft;

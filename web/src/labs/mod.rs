@@ -20,6 +20,7 @@ use crate::state::PlaygroundHandle;
 pub mod broadcast;
 pub mod crdt;
 pub mod hashing;
+pub mod idempotency;
 pub mod loadbalancing;
 pub mod paxos;
 pub mod raft;
@@ -33,6 +34,7 @@ pub const ENTRIES: &[LabEntry] = &[
     paxos::ENTRY,
     crdt::ENTRY,
     transactions::ENTRY,
+    idempotency::ENTRY,
     hashing::ENTRY,
     ratelimit::ENTRY,
     loadbalancing::ENTRY,
