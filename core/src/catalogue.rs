@@ -16,6 +16,8 @@ pub const LABS: &[Lab] = &[
     crate::labs::raft::lab::LAB,
     crate::labs::paxos::lab::LAB,
     crate::labs::crdt::lab::LAB,
+    crate::labs::transactions::lab::LAB,
+    crate::labs::idempotency::lab::LAB,
     crate::labs::hashing::lab::LAB,
     crate::labs::ratelimit::lab::LAB,
     crate::labs::loadbalancing::lab::LAB,

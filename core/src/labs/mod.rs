@@ -8,7 +8,9 @@
 pub mod broadcast;
 pub mod crdt;
 pub mod hashing;
+pub mod idempotency;
 pub mod loadbalancing;
 pub mod paxos;
 pub mod raft;
 pub mod ratelimit;
+pub mod transactions;

@@ -20,10 +20,12 @@ use crate::state::PlaygroundHandle;
 pub mod broadcast;
 pub mod crdt;
 pub mod hashing;
+pub mod idempotency;
 pub mod loadbalancing;
 pub mod paxos;
 pub mod raft;
 pub mod ratelimit;
+pub mod transactions;
 
 /// Every lab, in gallery order: the same labs, in the same order, as the core's catalogue
 /// (`netsplit_core::catalogue::LABS`).
@@ -31,6 +33,8 @@ pub const ENTRIES: &[LabEntry] = &[
     raft::ENTRY,
     paxos::ENTRY,
     crdt::ENTRY,
+    transactions::ENTRY,
+    idempotency::ENTRY,
     hashing::ENTRY,
     ratelimit::ENTRY,
     loadbalancing::ENTRY,

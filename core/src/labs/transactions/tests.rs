@@ -1,0 +1,713 @@
+//! Tests of two-phase commit, one per rule, named as sentences. The rule tests drive one
+//! node's handlers directly and read the effects it records (sans-IO: no simulator). The
+//! engine tests below them run whole scenarios: the presets' claims, the checkers breaking,
+//! and random crash and partition schedules that never break atomicity and leave no one in
+//! doubt once everything heals.
+
+use proptest::prelude::*;
+
+use super::lab::{ATOMICITY, NO_ONE_IN_DOUBT, atomicity_broken};
+use super::*;
+use crate::lab::build_simulator;
+use crate::protocol::Effect;
+use crate::scenario::Scenario;
+use crate::sim::Simulator;
+
+const MEMBERS: [NodeId; 3] = [0, 1, 2];
+
+fn node(id: NodeId) -> TwoPhaseCommit {
+    TwoPhaseCommit::new(id, &MEMBERS, &Config::default())
+}
+
+fn buggy_coordinator() -> TwoPhaseCommit {
+    let config = Config {
+        bugs: Bugs {
+            coordinator_commits_before_logging: true,
+        },
+        ..Config::default()
+    };
+    TwoPhaseCommit::new(COORDINATOR, &MEMBERS, &config)
+}
+
+fn request(key: &str) -> Request {
+    Request {
+        key: key.to_string(),
+        vote_no: Vec::new(),
+    }
+}
+
+fn prepare(txn: TxnId, key: &str) -> Prepare {
+    Prepare {
+        txn,
+        key: key.to_string(),
+        fails_at: Vec::new(),
+    }
+}
+
+fn sends(out: &TwoPcOut) -> Vec<(NodeId, Message)> {
+    out.effects()
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Send { to, message } => Some((*to, message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a `Persist` was recorded before the first send.
+fn persisted_before_sending(out: &TwoPcOut) -> bool {
+    let effects = out.effects();
+    let persist = effects
+        .iter()
+        .position(|effect| matches!(effect, Effect::Persist));
+    let send = effects
+        .iter()
+        .position(|effect| matches!(effect, Effect::Send { .. }));
+    matches!((persist, send), (Some(persist), Some(send)) if persist < send)
+}
+
+/// A coordinator that has begun t1 on key `x` and collected `yes` votes.
+fn coordinator_with_votes(yes: &[NodeId]) -> (TwoPhaseCommit, TwoPcOut) {
+    let mut coordinator = node(COORDINATOR);
+    let mut out = TwoPcOut::new();
+    coordinator.begin_transaction(7, request("x"), &mut out);
+    let mut out = TwoPcOut::new();
+    for &voter in yes {
+        coordinator.receive_vote(voter, Vote { txn: 1, yes: true }, 1_000, &mut out);
+    }
+    (coordinator, out)
+}
+
+/// A participant that has prepared t1 on key `x`.
+fn prepared_participant(id: NodeId) -> TwoPhaseCommit {
+    let mut participant = node(id);
+    participant.receive_prepare(prepare(1, "x"), 500, &mut TwoPcOut::new());
+    participant
+}
+
+#[test]
+fn the_coordinator_writes_its_begin_record_before_any_prepare_leaves() {
+    let mut coordinator = node(COORDINATOR);
+    let mut out = TwoPcOut::new();
+    coordinator.begin_transaction(7, request("x"), &mut out);
+    assert!(persisted_before_sending(&out));
+    assert!(matches!(
+        coordinator.log[..],
+        [Record::Begin { txn: 1, .. }]
+    ));
+    let receivers: Vec<NodeId> = sends(&out).iter().map(|(to, _)| *to).collect();
+    assert_eq!(receivers, vec![1, 2]);
+}
+
+#[test]
+fn a_participant_writes_its_prepared_record_and_takes_the_lock_before_it_votes_yes() {
+    let mut participant = node(1);
+    let mut out = TwoPcOut::new();
+    participant.receive_prepare(prepare(1, "x"), 500, &mut out);
+    assert!(persisted_before_sending(&out));
+    assert_eq!(
+        sends(&out),
+        vec![(COORDINATOR, Message::Vote(Vote { txn: 1, yes: true }))]
+    );
+    assert_eq!(participant.locks, vec![("x".to_string(), 1)]);
+    assert!(matches!(
+        participant.log[..],
+        [Record::Prepared {
+            txn: 1,
+            at_us: 500,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_participant_whose_key_is_locked_by_another_transaction_votes_no_and_aborts() {
+    let mut participant = prepared_participant(1);
+    let mut out = TwoPcOut::new();
+    participant.receive_prepare(prepare(2, "x"), 600, &mut out);
+    assert_eq!(
+        sends(&out),
+        vec![(COORDINATOR, Message::Vote(Vote { txn: 2, yes: false }))]
+    );
+    assert_eq!(participant.durable().outcome(2), Some(Outcome::Abort));
+    assert_eq!(participant.locks, vec![("x".to_string(), 1)]);
+}
+
+#[test]
+fn a_participant_whose_part_of_the_work_fails_votes_no() {
+    let mut participant = node(2);
+    let mut out = TwoPcOut::new();
+    let mut failing = prepare(1, "x");
+    failing.fails_at = vec![2];
+    participant.receive_prepare(failing, 500, &mut out);
+    assert_eq!(
+        sends(&out),
+        vec![(COORDINATOR, Message::Vote(Vote { txn: 1, yes: false }))]
+    );
+    assert!(participant.locks.is_empty());
+}
+
+#[test]
+fn one_no_vote_aborts_the_transaction() {
+    let (mut coordinator, _) = coordinator_with_votes(&[1]);
+    let mut out = TwoPcOut::new();
+    coordinator.receive_vote(2, Vote { txn: 1, yes: false }, 2_000, &mut out);
+    assert_eq!(coordinator.durable().outcome(1), Some(Outcome::Abort));
+    assert!(sends(&out).iter().all(|(_, message)| *message
+        == Message::Decision(Decision {
+            txn: 1,
+            outcome: Outcome::Abort
+        })));
+}
+
+#[test]
+fn yes_votes_from_every_participant_commit_the_transaction_and_the_decision_is_written_before_anyone_hears_it()
+ {
+    let (coordinator, out) = coordinator_with_votes(&[1, 2]);
+    assert_eq!(coordinator.durable().outcome(1), Some(Outcome::Commit));
+    assert!(persisted_before_sending(&out));
+    assert_eq!(sends(&out).len(), 2);
+    assert!(out.effects().iter().any(|effect| matches!(
+        effect,
+        Effect::Reply {
+            request: 7,
+            result: Reply::Committed { txn: 1 }
+        }
+    )));
+}
+
+#[test]
+fn one_yes_vote_of_two_decides_nothing() {
+    let (coordinator, out) = coordinator_with_votes(&[1]);
+    assert_eq!(coordinator.durable().outcome(1), None);
+    assert!(sends(&out).is_empty());
+}
+
+#[test]
+fn the_bug_switch_sends_commit_before_the_decision_is_written() {
+    let mut coordinator = buggy_coordinator();
+    coordinator.begin_transaction(7, request("x"), &mut TwoPcOut::new());
+    let mut out = TwoPcOut::new();
+    coordinator.receive_vote(1, Vote { txn: 1, yes: true }, 1_000, &mut out);
+    coordinator.receive_vote(2, Vote { txn: 1, yes: true }, 1_000, &mut out);
+    assert!(!persisted_before_sending(&out));
+}
+
+#[test]
+fn the_vote_timeout_aborts_a_transaction_still_collecting_votes() {
+    let (mut coordinator, _) = coordinator_with_votes(&[1]);
+    let context = Context {
+        id: COORDINATOR,
+        now: 200_000,
+        nodes: &MEMBERS,
+    };
+    coordinator.on_timer(&context, Timer::Votes(1), &mut TwoPcOut::new());
+    assert_eq!(coordinator.durable().outcome(1), Some(Outcome::Abort));
+}
+
+#[test]
+fn a_participant_writes_the_decision_releases_its_lock_and_acknowledges_after_the_write() {
+    let mut participant = prepared_participant(1);
+    let mut out = TwoPcOut::new();
+    participant.receive_decision(
+        Decision {
+            txn: 1,
+            outcome: Outcome::Commit,
+        },
+        900,
+        &mut out,
+    );
+    assert!(participant.locks.is_empty());
+    assert_eq!(participant.durable().outcome(1), Some(Outcome::Commit));
+    assert!(persisted_before_sending(&out));
+    assert_eq!(
+        sends(&out),
+        vec![(COORDINATOR, Message::Ack(Ack { txn: 1 }))]
+    );
+}
+
+#[test]
+fn the_coordinator_writes_the_end_record_once_every_participant_has_acknowledged() {
+    let (mut coordinator, _) = coordinator_with_votes(&[1, 2]);
+    let mut out = TwoPcOut::new();
+    coordinator.receive_ack(1, Ack { txn: 1 }, &mut out);
+    assert!(!coordinator.log.contains(&Record::End { txn: 1 }));
+    coordinator.receive_ack(2, Ack { txn: 1 }, &mut out);
+    assert!(coordinator.log.contains(&Record::End { txn: 1 }));
+}
+
+#[test]
+fn the_coordinator_resends_its_decision_only_to_participants_that_have_not_acknowledged() {
+    let (mut coordinator, _) = coordinator_with_votes(&[1, 2]);
+    coordinator.receive_ack(1, Ack { txn: 1 }, &mut TwoPcOut::new());
+    let mut out = TwoPcOut::new();
+    coordinator.resend_decision(1, &mut out);
+    let receivers: Vec<NodeId> = sends(&out).iter().map(|(to, _)| *to).collect();
+    assert_eq!(receivers, vec![2]);
+}
+
+#[test]
+fn a_prepared_participant_that_hears_no_decision_asks_the_coordinator_and_every_other_participant()
+{
+    let mut participant = prepared_participant(1);
+    let mut out = TwoPcOut::new();
+    participant.run_termination_protocol(1, &mut out);
+    let receivers: Vec<NodeId> = sends(&out).iter().map(|(to, _)| *to).collect();
+    assert_eq!(receivers, vec![0, 2]);
+    assert!(!participant.blocked(), "one round asked is not yet blocked");
+    participant.run_termination_protocol(1, &mut TwoPcOut::new());
+    assert!(participant.blocked());
+    assert_eq!(participant.role(), "blocked");
+}
+
+#[test]
+fn a_participant_that_has_not_voted_aborts_when_asked_and_says_so() {
+    let mut participant = node(2);
+    let mut out = TwoPcOut::new();
+    participant.receive_decision_request(1, DecisionRequest { txn: 1 }, 700, &mut out);
+    assert_eq!(participant.durable().outcome(1), Some(Outcome::Abort));
+    assert!(persisted_before_sending(&out));
+    assert_eq!(
+        sends(&out),
+        vec![(
+            1,
+            Message::Decision(Decision {
+                txn: 1,
+                outcome: Outcome::Abort
+            })
+        )]
+    );
+    // Its later prepare is answered by that abort.
+    let mut out = TwoPcOut::new();
+    participant.receive_prepare(prepare(1, "x"), 800, &mut out);
+    assert_eq!(
+        sends(&out),
+        vec![(COORDINATOR, Message::Vote(Vote { txn: 1, yes: false }))]
+    );
+}
+
+#[test]
+fn a_participant_in_doubt_cannot_answer_a_decision_request() {
+    let mut participant = prepared_participant(2);
+    let mut out = TwoPcOut::new();
+    participant.receive_decision_request(1, DecisionRequest { txn: 1 }, 700, &mut out);
+    assert!(sends(&out).is_empty());
+    assert_eq!(participant.durable().outcome(1), None);
+}
+
+#[test]
+fn a_participant_that_knows_the_outcome_tells_a_peer_that_asks() {
+    let mut participant = prepared_participant(2);
+    participant.receive_decision(
+        Decision {
+            txn: 1,
+            outcome: Outcome::Commit,
+        },
+        900,
+        &mut TwoPcOut::new(),
+    );
+    let mut out = TwoPcOut::new();
+    participant.receive_decision_request(1, DecisionRequest { txn: 1 }, 950, &mut out);
+    assert_eq!(
+        sends(&out),
+        vec![(
+            1,
+            Message::Decision(Decision {
+                txn: 1,
+                outcome: Outcome::Commit
+            })
+        )]
+    );
+}
+
+#[test]
+fn the_coordinator_answers_abort_for_a_transaction_it_has_no_record_of() {
+    let mut coordinator = node(COORDINATOR);
+    let mut out = TwoPcOut::new();
+    coordinator.receive_decision_request(1, DecisionRequest { txn: 3 }, 0, &mut out);
+    assert_eq!(
+        sends(&out),
+        vec![(
+            1,
+            Message::Decision(Decision {
+                txn: 3,
+                outcome: Outcome::Abort
+            })
+        )]
+    );
+}
+
+#[test]
+fn a_restarted_coordinator_aborts_what_it_had_not_decided() {
+    let (coordinator, _) = coordinator_with_votes(&[1]);
+    let mut restarted = TwoPhaseCommit::recover(
+        COORDINATOR,
+        &MEMBERS,
+        &Config::default(),
+        coordinator.durable(),
+    );
+    let mut out = TwoPcOut::new();
+    let context = Context {
+        id: COORDINATOR,
+        now: 5_000,
+        nodes: &MEMBERS,
+    };
+    restarted.on_start(&context, &mut out);
+    assert_eq!(restarted.durable().outcome(1), Some(Outcome::Abort));
+    assert!(persisted_before_sending(&out));
+}
+
+#[test]
+fn a_restarted_coordinator_resends_a_decision_not_yet_acknowledged() {
+    let (coordinator, _) = coordinator_with_votes(&[1, 2]);
+    let mut restarted = TwoPhaseCommit::recover(
+        COORDINATOR,
+        &MEMBERS,
+        &Config::default(),
+        coordinator.durable(),
+    );
+    let mut out = TwoPcOut::new();
+    let context = Context {
+        id: COORDINATOR,
+        now: 5_000,
+        nodes: &MEMBERS,
+    };
+    restarted.on_start(&context, &mut out);
+    assert_eq!(restarted.durable().outcome(1), Some(Outcome::Commit));
+    let commit = Message::Decision(Decision {
+        txn: 1,
+        outcome: Outcome::Commit,
+    });
+    assert_eq!(sends(&out), vec![(1, commit.clone()), (2, commit)]);
+}
+
+#[test]
+fn a_restarted_participant_in_doubt_takes_its_lock_again_and_will_ask_for_the_outcome() {
+    let participant = prepared_participant(1);
+    let mut restarted =
+        TwoPhaseCommit::recover(1, &MEMBERS, &Config::default(), participant.durable());
+    assert_eq!(restarted.locks, vec![("x".to_string(), 1)]);
+    let mut out = TwoPcOut::new();
+    let context = Context {
+        id: 1,
+        now: 5_000,
+        nodes: &MEMBERS,
+    };
+    restarted.on_start(&context, &mut out);
+    assert!(out.effects().iter().any(|effect| matches!(
+        effect,
+        Effect::SetTimer {
+            timer: Timer::Decision(1),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_restarted_node_remembers_nothing_that_was_not_written() {
+    // The vote and a decision for another transaction were in memory only.
+    let (coordinator, _) = coordinator_with_votes(&[1]);
+    let restarted = TwoPhaseCommit::recover(
+        COORDINATOR,
+        &MEMBERS,
+        &Config::default(),
+        Durable::default(),
+    );
+    assert!(restarted.coordinated.is_empty());
+    assert_eq!(coordinator.coordinated[0].yes_votes, vec![1]);
+}
+
+#[test]
+fn the_atomicity_checker_fires_on_a_commit_at_one_participant_and_an_abort_at_another() {
+    let committed = Durable {
+        log: vec![Record::Decided {
+            txn: 4,
+            outcome: Outcome::Commit,
+            at_us: 1,
+        }],
+    };
+    let aborted = Durable {
+        log: vec![Record::Decided {
+            txn: 4,
+            outcome: Outcome::Abort,
+            at_us: 2,
+        }],
+    };
+    assert_eq!(
+        atomicity_broken(&[(1, &committed), (2, &aborted)]),
+        Some((4, 1, 2))
+    );
+    assert_eq!(atomicity_broken(&[(1, &committed), (2, &committed)]), None);
+    // The coordinator's own log is not a participant's.
+    assert_eq!(atomicity_broken(&[(0, &aborted), (2, &committed)]), None);
+}
+
+// ---- Whole runs ----
+
+fn preset(name: &str) -> Scenario {
+    Scenario::parse(crate::presets::get(name).expect("the preset exists")).expect("it parses")
+}
+
+fn simulate(scenario: &Scenario, until_ms: u64) -> Simulator<TwoPhaseCommit> {
+    let prepared = super::lab::prepare(scenario).expect("the scenario is valid");
+    let mut sim = build_simulator::<TwoPhaseCommit>(&prepared).expect("the scenario is valid");
+    sim.run_until(until_ms * MICROS_PER_MS);
+    sim
+}
+
+fn violated(sim: &Simulator<TwoPhaseCommit>) -> Vec<String> {
+    sim.violations()
+        .iter()
+        .map(|violation| violation.property.clone())
+        .collect()
+}
+
+fn gauge(sim: &Simulator<TwoPhaseCommit>, name: &str) -> f64 {
+    sim.metrics().gauges.get(name).copied().unwrap_or(f64::NAN)
+}
+
+/// The roles of the participants at `ms`.
+fn roles_at(scenario: &Scenario, ms: u64) -> Vec<&'static str> {
+    let sim = simulate(scenario, ms);
+    sim.nodes()
+        .filter(|(id, _, _)| *id != COORDINATOR)
+        .map(|(_, _, node)| node.role())
+        .collect()
+}
+
+#[test]
+fn the_happy_path_commits_one_transaction_and_aborts_the_one_a_participant_refuses() {
+    let sim = simulate(&preset("transactions-happy-path"), 1_000);
+    assert!(violated(&sim).is_empty() && sim.warnings().is_empty());
+    let replies: Vec<Option<Reply>> = sim
+        .client_history()
+        .iter()
+        .map(|call| call.reply.clone())
+        .collect();
+    assert_eq!(
+        replies,
+        vec![
+            Some(Reply::Committed { txn: 1 }),
+            Some(Reply::Aborted { txn: 2 })
+        ]
+    );
+    let answered_ms: Vec<f64> = sim
+        .client_history()
+        .iter()
+        .filter_map(|call| call.replied_at)
+        .map(|time| time as f64 / 1_000.0)
+        .collect();
+    assert_eq!(answered_ms, vec![38.812, 219.137]);
+    assert_eq!(gauge(&sim, "lock_held_ms_max"), 26.291);
+    assert_eq!(gauge(&sim, "blocked"), 0.0);
+}
+
+#[test]
+fn with_the_coordinator_down_after_prepare_the_participants_block_holding_their_locks_until_it_returns()
+ {
+    let scenario = preset("transactions-coordinator-crash");
+    assert_eq!(roles_at(&scenario, 17), vec!["prepared"; 3]);
+    assert_eq!(roles_at(&scenario, 150), vec!["prepared"; 3]);
+    assert_eq!(roles_at(&scenario, 217), vec!["blocked"; 3]);
+    let blocked = simulate(&scenario, 599);
+    assert_eq!(gauge(&blocked, "locks_held"), 3.0);
+    assert_eq!(roles_at(&scenario, 599), vec!["blocked"; 3]);
+    assert_eq!(roles_at(&scenario, 607), vec!["participant"; 3]);
+    let sim = simulate(&scenario, 1_000);
+    assert!(violated(&sim).is_empty() && sim.warnings().is_empty());
+    for participant in 1..4 {
+        let disk = sim.durable(participant).expect("a participant");
+        assert_eq!(disk.outcome(1), Some(Outcome::Abort));
+        assert_eq!(disk.outcome(2), Some(Outcome::Commit));
+    }
+    assert_eq!(gauge(&sim, "lock_held_ms_max"), 590.0);
+    let replies: Vec<Option<Reply>> = sim
+        .client_history()
+        .iter()
+        .map(|call| call.reply.clone())
+        .collect();
+    assert_eq!(replies, vec![None, Some(Reply::Committed { txn: 2 })]);
+}
+
+#[test]
+fn the_commit_before_logging_preset_breaks_atomicity_and_the_same_schedule_without_the_bug_aborts_everywhere()
+ {
+    let mut scenario = preset("transactions-bug-commit-before-logging");
+    let sim = simulate(&scenario, 1_000);
+    assert_eq!(violated(&sim), vec![ATOMICITY.to_string()]);
+    assert_eq!(sim.violations()[0].time, 306_000);
+    assert_eq!(sim.violations()[0].nodes, vec![1, 2]);
+    let committed_at = sim.durable(1).and_then(|disk| {
+        disk.log.iter().find_map(|record| match record {
+            Record::Decided { at_us, .. } => Some(*at_us),
+            _ => None,
+        })
+    });
+    assert_eq!(committed_at, Some(27_000));
+    scenario.params["bugs"]["coordinator_commits_before_logging"] = serde_json::json!(false);
+    let fixed = simulate(&scenario, 1_000);
+    assert!(violated(&fixed).is_empty(), "{:?}", fixed.violations());
+    for participant in 1..3 {
+        assert_eq!(
+            fixed.durable(participant).and_then(|disk| disk.outcome(1)),
+            Some(Outcome::Abort)
+        );
+    }
+}
+
+#[test]
+fn the_in_doubt_expectation_warns_when_a_participant_waits_longer_than_its_bound() {
+    let mut scenario = preset("transactions-happy-path");
+    scenario.params = serde_json::json!({ "in_doubt_ms_max": 1 });
+    let sim = simulate(&scenario, 1_000);
+    assert!(violated(&sim).is_empty());
+    let warned: Vec<&str> = sim
+        .warnings()
+        .iter()
+        .map(|warning| warning.property.as_str())
+        .collect();
+    assert_eq!(warned, vec![NO_ONE_IN_DOUBT]);
+}
+
+#[test]
+fn a_coordinator_crash_drawn_from_the_seed_moves_with_the_seed() {
+    let scenario = preset("transactions-coordinator-crash-sweep");
+    let crash_time = |seed: u64| {
+        let mut seeded = scenario.clone();
+        seeded.seed = seed;
+        let prepared = super::lab::prepare(&seeded).expect("valid");
+        prepared
+            .timeline
+            .iter()
+            .find(|entry| matches!(entry.action, crate::Action::Crash { node: 0 }))
+            .map(|entry| entry.time())
+            .expect("a crash")
+    };
+    let times: Vec<u64> = (0..20).map(crash_time).collect();
+    assert!(times.iter().all(|&time| (10_000..=60_000).contains(&time)));
+    assert!(times.windows(2).any(|pair| pair[0] != pair[1]));
+    assert_eq!(crash_time(3), crash_time(3));
+}
+
+#[test]
+fn bad_parameters_name_their_field() {
+    let mut scenario = preset("transactions-happy-path");
+    scenario.params = serde_json::json!({ "vote_timeout_ms": 0 });
+    let error = crate::catalogue::build(&scenario).err().expect("invalid");
+    assert!(
+        error.to_string().starts_with("params.vote_timeout_ms"),
+        "{error}"
+    );
+    scenario.params =
+        serde_json::json!({ "crash_coordinator": { "from_ms": 5, "to_ms": 1, "down_ms": 3 } });
+    let error = crate::catalogue::build(&scenario).err().expect("invalid");
+    assert!(
+        error
+            .to_string()
+            .starts_with("params.crash_coordinator.to_ms"),
+        "{error}"
+    );
+    scenario.params = serde_json::json!({});
+    scenario.nodes = 1;
+    let error = crate::catalogue::build(&scenario).err().expect("invalid");
+    assert!(error.to_string().starts_with("nodes"), "{error}");
+}
+
+/// A tiny deterministic generator for building random schedules.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Random transactions, crashes, restarts and partitions over 1.5 s, then at 2 s every
+/// link heals and every crashed node restarts.
+fn random_schedule(seed: u64, bug: bool) -> Scenario {
+    let mut dice = Dice(seed);
+    let nodes = 3 + dice.below(3);
+    let mut requests = Vec::new();
+    for _ in 0..1 + dice.below(4) {
+        let key = ["x", "y"][dice.below(2) as usize];
+        requests.push(serde_json::json!({
+            "at_ms": dice.below(1_200),
+            "node": 0,
+            "request": { "key": key }
+        }));
+    }
+    let mut timeline = Vec::new();
+    for _ in 0..dice.below(5) {
+        let node = dice.below(nodes);
+        let at = dice.below(1_500);
+        timeline
+            .push(serde_json::json!({ "at_ms": at, "action": { "type": "crash", "node": node } }));
+        timeline.push(serde_json::json!({
+            "at_ms": at + 1 + dice.below(400),
+            "action": { "type": "restart", "node": node }
+        }));
+    }
+    for _ in 0..dice.below(3) {
+        let at = dice.below(1_500);
+        let side: Vec<u64> = (0..nodes).filter(|_| dice.below(2) == 0).collect();
+        timeline.push(serde_json::json!({
+            "at_ms": at,
+            "action": { "type": "partition", "groups": [side] }
+        }));
+        timeline.push(serde_json::json!({
+            "at_ms": at + dice.below(500),
+            "action": { "type": "heal_all" }
+        }));
+    }
+    timeline.push(serde_json::json!({ "at_ms": 2_000, "action": { "type": "heal_all" } }));
+    timeline.push(serde_json::json!({
+        "at_ms": 2_000,
+        "action": { "type": "lab", "name": "restart_crashed", "args": null }
+    }));
+    let text = serde_json::json!({
+        "version": 1,
+        "lab": "transactions",
+        "nodes": nodes,
+        "seed": seed,
+        "params": {
+            "vote_timeout_ms": 20 + dice.below(200),
+            "decision_timeout_ms": 20 + dice.below(200),
+            "resend_ms": 20 + dice.below(200),
+            "bugs": { "coordinator_commits_before_logging": bug },
+        },
+        "network": {
+            "latency": { "distribution": "uniform", "min_ms": 1, "max_ms": 1 + dice.below(30) },
+            "loss_probability": dice.below(20) as f64 / 100.0,
+            "duplicate_probability": dice.below(10) as f64 / 100.0,
+        },
+        "disk_write_latency_ms": 1 + dice.below(20),
+        "workload": { "requests": requests },
+        "timeline": timeline,
+    });
+    let mut scenario = Scenario::parse(&text.to_string()).expect("a valid schedule");
+    scenario.timeline.sort_by_key(|entry| entry.time());
+    scenario
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Atomicity holds under any crash and partition schedule, and once every link heals and
+    /// the coordinator is back, no participant is left in doubt.
+    #[test]
+    fn two_phase_commit_stays_atomic_under_random_crashes_and_partitions_and_no_one_stays_in_doubt(
+        seed in any::<u64>(),
+    ) {
+        let scenario = random_schedule(seed, false);
+        let sim = simulate(&scenario, 5_000);
+        prop_assert!(sim.violations().is_empty(), "seed {seed}: {:?}", sim.violations());
+        for (id, _, node) in sim.nodes() {
+            let disk = Durable { log: node.log.clone() };
+            prop_assert!(disk.in_doubt().is_empty(), "seed {seed}: n{id} is still in doubt");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The idempotency presets through the `netsplit` binary (built with `--features cli`): the
+//! correct presets exit 0 with no violation over several seeds (`NETSPLIT_SEEDS` sets how
+//! many), and each broken variant's preset exits 1 naming Exactly once. The lists must name
+//! every embedded preset.
+#![cfg(feature = "cli")]
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{run_preset as run, seeds};
+
+/// Presets of keys recorded first.
+const CORRECT_PRESETS: &[&str] = &["idempotency-keys", "idempotency-retry-storm"];
+
+/// The broken variants; each charges a payment twice.
+const BUG_PRESETS: &[&str] = &[
+    "idempotency-bug-no-key",
+    "idempotency-bug-key-recorded-after-charge",
+];
+
+#[test]
+fn every_idempotency_preset_is_listed_here() {
+    let mut embedded: Vec<&str> = netsplit_core::presets::all()
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| name.starts_with("idempotency-"))
+        .collect();
+    let mut listed: Vec<&str> = CORRECT_PRESETS.iter().chain(BUG_PRESETS).copied().collect();
+    embedded.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(embedded, listed);
+}
+
+#[test]
+fn every_correct_idempotency_preset_exits_zero_with_no_violation_over_seeds() {
+    for name in CORRECT_PRESETS {
+        for seed in 0..seeds() {
+            let (code, report) = run(name, seed);
+            assert_eq!(code, Some(0), "{name} with seed {seed}:\n{report}");
+            assert!(
+                report.contains("\"violations\": []"),
+                "{name} with seed {seed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_broken_idempotency_variant_exits_one_naming_exactly_once() {
+    for name in BUG_PRESETS {
+        let (code, report) = run(name, 1);
+        assert_eq!(code, Some(1), "{name}:\n{report}");
+        assert!(report.contains("Exactly once"), "{name}:\n{report}");
+    }
+}
