@@ -407,7 +407,7 @@ pub fn query<P: Protocol + 'static>(
             .take_while(|anchor| anchor.1 == time && anchor.2 < before)
             .filter(|anchor| anchor.0 == node)
             .last()
-            .map_or(0, |anchor| anchor.2 * 2 + 1)
+            .map_or(0, |anchor| anchor.2 * 2 + 3)
     };
     let mut in_flight = Vec::new();
     let mut in_flight_total = 0usize;
@@ -560,10 +560,11 @@ pub fn query<P: Protocol + 'static>(
     }
     // In (time, key) order without a sort routine (several kilobytes of the browser bundle):
     // trace entries come in order and go at the end, and only the sends, a few hundred at
-    // most, are put in among small keys.
-    let mut order: Vec<(Time, u64, usize)> = Vec::with_capacity(keyed.len());
-    for (index, (time, key, _)) in keyed.iter().enumerate() {
-        let item = (*time, *key, index);
+    // most, are put in among small keys. Sends of one handler share a key and go in the
+    // order they were sent, which is their message ids' order.
+    let mut order: Vec<(Time, u64, u64, usize)> = Vec::with_capacity(keyed.len());
+    for (index, (time, key, event)) in keyed.iter().enumerate() {
+        let item = (*time, *key, event.message.unwrap_or(0), index);
         let at = order.partition_point(|other| *other < item);
         order.insert(at, item);
     }
@@ -574,7 +575,7 @@ pub fn query<P: Protocol + 'static>(
     window.events = order
         .iter()
         .skip(skip)
-        .filter_map(|(_, _, index)| slots[*index].take())
+        .filter_map(|(_, _, _, index)| slots[*index].take())
         .collect();
     window.in_flight = in_flight;
     window.in_flight_total = in_flight_total;
