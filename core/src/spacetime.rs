@@ -1327,6 +1327,36 @@ mod tests {
     }
 
     #[test]
+    fn a_send_comes_after_the_handler_that_sent_it_and_one_handlers_sends_keep_their_order() {
+        let run = broadcast_under_faults(600_000);
+        let window = run.spacetime(0, 600_000, 100_000);
+        let mut after_their_handler = 0;
+        for (index, event) in window.events.iter().enumerate() {
+            if event.kind != SpacetimeKind::Send {
+                continue;
+            }
+            let before = window.events[..index]
+                .iter()
+                .rev()
+                .find(|other| other.node == event.node);
+            match before {
+                Some(other) if other.time == event.time && other.kind == SpacetimeKind::Send => {
+                    assert!(
+                        other.message < event.message,
+                        "sends in the order they were sent"
+                    );
+                }
+                Some(other) if other.time == event.time => after_their_handler += 1,
+                _ => {}
+            }
+        }
+        assert!(
+            after_their_handler > 0,
+            "the handler that sent a message comes before its send"
+        );
+    }
+
+    #[test]
     fn a_send_has_its_delivery_in_its_causal_future_and_the_drawing_marks_the_selection() {
         let run = broadcast_under_faults(600_000);
         let window = run.spacetime(500_000, 600_000, 100_000);
