@@ -22,6 +22,7 @@ pub const LABS: &[Lab] = &[
     crate::labs::ratelimit::lab::LAB,
     crate::labs::loadbalancing::lab::LAB,
     crate::labs::broadcast::lab::LAB,
+    crate::labs::clocks::lab::LAB,
 ];
 
 /// The lab called `name`.

@@ -407,7 +407,7 @@ pub fn query<P: Protocol + 'static>(
             .take_while(|anchor| anchor.1 == time && anchor.2 < before)
             .filter(|anchor| anchor.0 == node)
             .last()
-            .map_or(0, |anchor| anchor.2 * 2 + 1)
+            .map_or(0, |anchor| anchor.2 * 2 + 3)
     };
     let mut in_flight = Vec::new();
     let mut in_flight_total = 0usize;
@@ -560,10 +560,11 @@ pub fn query<P: Protocol + 'static>(
     }
     // In (time, key) order without a sort routine (several kilobytes of the browser bundle):
     // trace entries come in order and go at the end, and only the sends, a few hundred at
-    // most, are put in among small keys.
-    let mut order: Vec<(Time, u64, usize)> = Vec::with_capacity(keyed.len());
-    for (index, (time, key, _)) in keyed.iter().enumerate() {
-        let item = (*time, *key, index);
+    // most, are put in among small keys. Sends of one handler share a key and go in the
+    // order they were sent, which is their message ids' order.
+    let mut order: Vec<(Time, u64, u64, usize)> = Vec::with_capacity(keyed.len());
+    for (index, (time, key, event)) in keyed.iter().enumerate() {
+        let item = (*time, *key, event.message.unwrap_or(0), index);
         let at = order.partition_point(|other| *other < item);
         order.insert(at, item);
     }
@@ -574,7 +575,7 @@ pub fn query<P: Protocol + 'static>(
     window.events = order
         .iter()
         .skip(skip)
-        .filter_map(|(_, _, index)| slots[*index].take())
+        .filter_map(|(_, _, _, index)| slots[*index].take())
         .collect();
     window.in_flight = in_flight;
     window.in_flight_total = in_flight_total;
@@ -1393,6 +1394,36 @@ mod tests {
                 "and so did the sender's earlier events"
             );
         }
+    }
+
+    #[test]
+    fn a_send_comes_after_the_handler_that_sent_it_and_one_handlers_sends_keep_their_order() {
+        let run = broadcast_under_faults(600_000);
+        let window = run.spacetime(0, 600_000, 100_000);
+        let mut after_their_handler = 0;
+        for (index, event) in window.events.iter().enumerate() {
+            if event.kind != SpacetimeKind::Send {
+                continue;
+            }
+            let before = window.events[..index]
+                .iter()
+                .rev()
+                .find(|other| other.node == event.node);
+            match before {
+                Some(other) if other.time == event.time && other.kind == SpacetimeKind::Send => {
+                    assert!(
+                        other.message < event.message,
+                        "sends in the order they were sent"
+                    );
+                }
+                Some(other) if other.time == event.time => after_their_handler += 1,
+                _ => {}
+            }
+        }
+        assert!(
+            after_their_handler > 0,
+            "the handler that sent a message comes before its send"
+        );
     }
 
     #[test]

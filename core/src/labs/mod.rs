@@ -6,6 +6,7 @@
 //! compute their report from a scenario directly. `crate::catalogue` lists them all.
 
 pub mod broadcast;
+pub mod clocks;
 pub mod crdt;
 pub mod hashing;
 pub mod idempotency;

@@ -18,6 +18,7 @@ use yew::prelude::*;
 use crate::state::PlaygroundHandle;
 
 pub mod broadcast;
+pub mod clocks;
 pub mod crdt;
 pub mod hashing;
 pub mod idempotency;
@@ -39,6 +40,7 @@ pub const ENTRIES: &[LabEntry] = &[
     ratelimit::ENTRY,
     loadbalancing::ENTRY,
     broadcast::ENTRY,
+    clocks::ENTRY,
 ];
 
 /// Every lab's card, in gallery order. Computed when compiling, so a page that only lists
