@@ -139,7 +139,8 @@ fn an_optional_parameter_left_empty_is_taken_out_and_a_number_is_written() {
     let flexible = preset("paxos-flexible-n6-q1-4-q2-3");
     assert_eq!(flexible.params["phase1_quorum"], 4);
     let majority = edited(&flexible, &[("phase1_quorum", String::new())]).unwrap();
-    assert!(majority.params.get("phase1_quorum").is_none());
+    assert!(majority.params["phase1_quorum"].is_null());
+    assert!(netsplit_core::catalogue::build(&majority).is_ok());
     assert_eq!(majority.params["phase2_quorum"], 3);
     let basic = preset("paxos-basic");
     let set = edited(&basic, &[("phase2_quorum", "2".into())]).unwrap();

@@ -206,11 +206,11 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
     let mut lab_values = Vec::new();
     let mut lab_unset = Vec::new();
     for field in templates.iter().filter_map(|field| field.lab_param) {
-        // An optional parameter left empty is taken out, so the core works it out.
+        // An optional parameter left empty is written as null, so the core works it out.
         if field.default.is_nan()
             && values
                 .iter()
-                .any(|(id, text)| *id == field.id && text.trim().is_empty())
+                .any(|(id, text)| *id == field.id && text.is_empty())
         {
             lab_unset.push(field.param);
             continue;
@@ -250,9 +250,13 @@ pub fn edited(base: &Scenario, values: &[(&str, String)]) -> Result<Scenario, St
             }
         }
     }
+    // Null rather than removed: a map's removal code would cost every page's download more
+    // than the null costs the scenario.
     if let Some(params) = scenario.params.as_object_mut() {
         for name in lab_unset {
-            params.remove(name);
+            if params.contains_key(name) {
+                params.insert(name.to_string(), Value::Null);
+            }
         }
     }
     for toggle in toggles(&scenario.lab) {
