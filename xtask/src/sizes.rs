@@ -16,13 +16,17 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 /// little above its size when last measured (with the WebAssembly packed by crate::pack) and
 /// never above the target. Lower a budget whenever a page shrinks.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
-    ("home", 86_000),
-    ("raft", 307_000),
+    ("home", 87_000),
+    // 307,147 measured: the Raft page is at the limit; any growth needs a saving first.
+    ("raft", 307_190),
     ("paxos", 282_000),
     ("hashing", 165_000),
     ("ratelimit", 179_000),
     ("loadbalancing", 301_000),
     ("broadcast", 264_000),
+    ("clocks", 280_000),
+    ("transactions", 277_000),
+    ("idempotency", 270_000),
     // A part: what the rate limiting page downloads when its distributed tab first opens.
     ("ratelimit-distributed", 298_000),
 ];
