@@ -111,8 +111,14 @@ pub enum ShareError {
 /// Encodes `scenario` as `<version><base64url of deflated compact JSON>`.
 pub fn encode(scenario: &Scenario) -> String {
     // Compact JSON: the pretty form's whitespace would only cost compression work.
-    let json = serde_json::to_vec(scenario).unwrap_or_default();
-    let compressed = miniz_oxide::deflate::compress_to_vec(&json, COMPRESSION_LEVEL);
+    encode_json(&serde_json::to_string(scenario).unwrap_or_default())
+}
+
+/// Encodes any JSON text as [`encode`] encodes a scenario: a lab with a scenario format of
+/// its own (the hashing lab's) shares through the same links, and its page checks what
+/// [`decode_to_json`] gives back with its own parser.
+pub fn encode_json(json: &str) -> String {
+    let compressed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), COMPRESSION_LEVEL);
     let mut encoded = String::with_capacity(1 + compressed.len().div_ceil(3) * 4);
     encoded.push(FORMAT_VERSION);
     URL_SAFE_NO_PAD.encode_string(&compressed, &mut encoded);

@@ -47,40 +47,58 @@ pub fn has_link(hash: &str) -> bool {
 
 /// What the share link in the page's address gave, as [`use_share_link`] reports it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum OpenedLink {
+pub enum Opened<T> {
     /// The address carries no share link (or the caller did not ask for it).
     Absent,
     /// The browser is still inflating it.
     Opening,
-    /// Its run, or why it could not be read.
-    Read(Box<Result<share::SharedRun, share::ShareError>>),
+    /// What it holds, or why it could not be read.
+    Read(Box<Result<T, share::ShareError>>),
+}
+
+/// An engine lab's share link, opened: its run.
+pub type OpenedLink = Opened<share::SharedRun>;
+
+/// A share link's scenario as JSON text (checked to be text, not yet parsed: a page with a
+/// scenario format of its own parses it), and the time it was shared at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedText {
+    /// The scenario's JSON.
+    pub json: String,
+    /// The link's `t`, in microseconds, if it has one.
+    pub time_us: Option<Time>,
 }
 
 /// Opens the share link in the page's address once, when the calling component starts
-/// and `wanted` is true. The browser inflates it, so it is [`OpenedLink::Opening`] for a
-/// moment before it is [`OpenedLink::Read`].
+/// and `wanted` is true, and reads its scenario with `read` (an engine lab's with
+/// [`engine_run`]; a page with a format of its own parses the text itself). The browser
+/// inflates it, so it is [`Opened::Opening`] for a moment before it is [`Opened::Read`].
 #[yew::hook]
-pub fn use_share_link(wanted: bool) -> OpenedLink {
+pub fn use_share_link<T: Clone + PartialEq + 'static>(
+    wanted: bool,
+    read: fn(SharedText) -> Result<T, share::ShareError>,
+) -> Opened<T> {
     use yew::prelude::{use_effect_with, use_state};
     let hash = use_state(|| {
         let hash = crate::route::current_hash();
         (wanted && has_link(&hash)).then_some(hash)
     });
+    let parse = read;
     let read = use_state(|| None);
     {
         let (hash, read) = ((*hash).clone(), read.clone());
         use_effect_with((), move |_| {
             if let Some(hash) = hash {
                 wasm_bindgen_futures::spawn_local(async move {
-                    read.set(read_link(&hash).await);
+                    read.set(read_link_text(&hash).await.map(|text| text.and_then(parse)));
                 });
             }
         });
     }
     match (&*hash, &*read) {
-        (None, _) => OpenedLink::Absent,
-        (Some(_), None) => OpenedLink::Opening,
-        (Some(_), Some(result)) => OpenedLink::Read(Box::new(result.clone())),
+        (None, _) => Opened::Absent,
+        (Some(_), None) => Opened::Opening,
+        (Some(_), Some(result)) => Opened::Read(Box::new(result.clone())),
     }
 }
 
@@ -88,14 +106,27 @@ pub fn use_share_link(wanted: bool) -> OpenedLink {
 /// `None` when the hash carries no link. The browser's `DecompressionStream` inflates the
 /// scenario (so the app carries no decompressor of its own), which is why this waits.
 pub async fn read_link(hash: &str) -> Option<Result<share::SharedRun, share::ShareError>> {
+    Some(read_link_text(hash).await?.and_then(engine_run))
+}
+
+/// An engine lab's run from a share link's text: its scenario, validated, and its time.
+pub fn engine_run(text: SharedText) -> Result<share::SharedRun, share::ShareError> {
+    Ok(share::SharedRun {
+        scenario: Scenario::parse(&text.json)?,
+        time_us: text.time_us,
+    })
+}
+
+/// Opens the share link in location hash `hash` as [`read_link`] does, leaving its
+/// scenario as JSON text for the caller to parse.
+pub async fn read_link_text(hash: &str) -> Option<Result<SharedText, share::ShareError>> {
     if !has_link(hash) {
         return None;
     }
     let read = async {
         let link = share::read_link_query(hash_query(hash))?;
-        let scenario = read_scenario(link.encoded).await?;
-        Ok(share::SharedRun {
-            scenario,
+        Ok(SharedText {
+            json: read_json(link.encoded).await?,
             time_us: link.time_us,
         })
     };
@@ -105,9 +136,14 @@ pub async fn read_link(hash: &str) -> Option<Result<share::SharedRun, share::Sha
 /// Decodes an encoded scenario (the `s` of a share link) as [`share::decode`] does, with
 /// the browser's decompressor.
 pub async fn read_scenario(encoded: &str) -> Result<Scenario, share::ShareError> {
+    Ok(Scenario::parse(&read_json(encoded).await?)?)
+}
+
+/// Decodes an encoded scenario to its JSON text, as [`share::decode_to_json`] does, with
+/// the browser's decompressor.
+async fn read_json(encoded: &str) -> Result<String, share::ShareError> {
     let deflated = share::deflated_payload(encoded)?;
-    let json = share::inflated_text(inflate_raw(&deflated).await?)?;
-    Ok(Scenario::parse(&json)?)
+    share::inflated_text(inflate_raw(&deflated).await?)
 }
 
 /// Raw DEFLATE `bytes` inflated by the browser's `DecompressionStream("deflate-raw")`,
@@ -227,9 +263,20 @@ pub async fn share_link(
     scenario: &Scenario,
     time_us: Time,
 ) -> Result<String, String> {
+    share_link_json(page, lab, &scenario.to_json(), Some(time_us)).await
+}
+
+/// The share link of a scenario given as JSON text (any lab's format), at `time_us` if
+/// the page has a time, as [`share_link`] makes it.
+pub async fn share_link_json(
+    page: &str,
+    lab: &str,
+    json: &str,
+    time_us: Option<Time>,
+) -> Result<String, String> {
     let page = page.split('#').next().unwrap_or(page);
     let page = page.split('?').next().unwrap_or(page);
-    let query = link_query(scenario, time_us).await?;
+    let query = link_query_json(json, time_us).await?;
     Ok(format!("{page}#/{lab}?{query}"))
 }
 
@@ -241,16 +288,29 @@ pub async fn embed_snippet(
     scenario: &Scenario,
     time_us: Time,
 ) -> Result<String, String> {
-    let page = page.split('#').next().unwrap_or(page);
-    let page = page.split('?').next().unwrap_or(page);
     let title = scenario
         .title
         .clone()
-        .unwrap_or_else(|| format!("Netsplit {lab} lab"))
+        .unwrap_or_else(|| format!("Netsplit {lab} lab"));
+    embed_snippet_json(page, lab, &title, &scenario.to_json(), Some(time_us)).await
+}
+
+/// The embed snippet of a scenario given as JSON text (any lab's format) with title
+/// `title`, at `time_us` if the page has a time, as [`embed_snippet`] makes it.
+pub async fn embed_snippet_json(
+    page: &str,
+    lab: &str,
+    title: &str,
+    json: &str,
+    time_us: Option<Time>,
+) -> Result<String, String> {
+    let page = page.split('#').next().unwrap_or(page);
+    let page = page.split('?').next().unwrap_or(page);
+    let title = title
         .replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;");
-    let query = link_query(scenario, time_us).await?;
+    let query = link_query_json(json, time_us).await?;
     Ok(format!(
         "<iframe src=\"{page}?embed&amp;lab={lab}#/{lab}?{}\" title=\"{title}\" \
          style=\"width:100%;min-width:320px;height:560px;border:0\" loading=\"lazy\"></iframe>",
@@ -264,14 +324,24 @@ pub async fn embed_snippet(
 /// `CompressionStream` deflates here, so the app carries no compressor of its own (nor
 /// a decompressor: [`read_link`] uses the browser's).
 pub async fn link_query(scenario: &Scenario, time_us: Time) -> Result<String, String> {
-    use base64::Engine as _;
     // The export's JSON: one serializer in the app. Its indentation costs the link a few
     // bytes after compression.
-    let compressed = deflate_raw(scenario.to_json().as_bytes()).await?;
+    link_query_json(&scenario.to_json(), Some(time_us)).await
+}
+
+/// The query of a share link of a scenario given as JSON text, `s=<scenario>` and
+/// `&t=<time>` when there is a time, encoded as [`link_query`] encodes (the core's
+/// [`share::encode_json`] writes the same).
+pub async fn link_query_json(json: &str, time_us: Option<Time>) -> Result<String, String> {
+    use base64::Engine as _;
+    let compressed = deflate_raw(json.as_bytes()).await?;
     let mut encoded = String::with_capacity(1 + compressed.len().div_ceil(3) * 4);
     encoded.push(share::FORMAT_VERSION);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(&compressed, &mut encoded);
-    Ok(format!("s={encoded}&t={}", share::format_time_ms(time_us)))
+    Ok(match time_us {
+        Some(time_us) => format!("s={encoded}&t={}", share::format_time_ms(time_us)),
+        None => format!("s={encoded}"),
+    })
 }
 
 /// `bytes` compressed to raw DEFLATE by the browser's `CompressionStream("deflate-raw")`.
@@ -459,9 +529,33 @@ fn draw_and_download(
     download_url(file_name, &data_url)
 }
 
-/// Reads a scenario file the learner picked or dropped, and calls `on_done` with the
-/// scenario or a sentence saying why it cannot be used.
-pub fn read_scenario_file(file: web_sys::File, on_done: yew::Callback<Result<Scenario, String>>) {
+/// A scenario file the learner picked or dropped: its name and its text, for the page to
+/// parse in its lab's format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioFile {
+    /// The file's name.
+    pub name: String,
+    /// Its contents.
+    pub text: String,
+}
+
+impl ScenarioFile {
+    /// The file's scenario read by `parse`, or a sentence naming the file and saying why it
+    /// is not a valid scenario.
+    pub fn parse<T, E: std::fmt::Display>(
+        &self,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, String> {
+        parse(&self.text).map_err(|error| format!("{} is not a valid scenario: {error}", self.name))
+    }
+}
+
+/// Reads a scenario file the learner picked or dropped, and calls `on_done` with its text
+/// or a sentence saying why it cannot be used.
+pub fn read_scenario_file(
+    file: web_sys::File,
+    on_done: yew::Callback<Result<ScenarioFile, String>>,
+) {
     // Refuse huge files before reading them into memory.
     let size = file.size();
     if size > netsplit_core::scenario::SCENARIO_BYTES_MAX as f64 {
@@ -477,10 +571,7 @@ pub fn read_scenario_file(file: web_sys::File, on_done: yew::Callback<Result<Sce
     let error_name = name.clone();
     let on_text = Closure::once_into_js(move |text: JsValue| {
         let text = text.as_string().unwrap_or_default();
-        on_done.emit(
-            Scenario::parse(&text)
-                .map_err(|error| format!("{name} is not a valid scenario: {error}")),
-        );
+        on_done.emit(Ok(ScenarioFile { name, text }));
     });
     let on_failure = Closure::once_into_js(move |_: JsValue| {
         on_error.emit(Err(format!("{error_name} could not be read")));

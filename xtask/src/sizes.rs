@@ -17,18 +17,26 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 /// never above the target. Lower a budget whenever a page shrinks.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("home", 87_000),
-    // 307,147 measured: the Raft page is at the limit; any growth needs a saving first.
+    // The share dialog is one component for every page (components/share_dialog.rs); the
+    // election-time experiment is a part of its own (raft-experiment, below).
     ("raft", 307_190),
     ("paxos", 282_000),
-    ("hashing", 165_000),
-    ("ratelimit", 179_000),
+    // Share, Embed and Export (the dialog, the hashing scenario's writer, the browser's
+    // compressor): measured 183,659.
+    ("hashing", 184_000),
+    // Share, Embed and Export of the side-by-side view: measured 204,183.
+    ("ratelimit", 205_000),
     ("loadbalancing", 301_000),
     ("broadcast", 264_000),
     ("clocks", 280_000),
     ("transactions", 277_000),
     ("idempotency", 270_000),
-    // A part: what the rate limiting page downloads when its distributed tab first opens.
-    ("ratelimit-distributed", 298_000),
+    // Parts: what a page downloads when it first shows one. The rate limiting page's
+    // distributed tab carries the page's side-by-side code too, with its sharing: measured
+    // 301,383.
+    ("ratelimit-distributed", 302_000),
+    // The Raft page's election-time experiment: the engine and Raft without the playground.
+    ("raft-experiment", 200_000),
 ];
 
 /// The target for a first visit to any page, in gzip bytes (300 KiB): a page with no budget of

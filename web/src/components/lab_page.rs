@@ -50,7 +50,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let embed = crate::embed::current();
     // A share link in the address is opened once, when the page starts; the browser
     // inflates it, so it arrives a moment later.
-    let link = match crate::share::use_share_link(true) {
+    let link = match crate::share::use_share_link(true, crate::share::engine_run) {
         crate::share::OpenedLink::Opening => {
             return html! {
                 <main class="lab" aria-label={card.title} aria-busy="true">
@@ -185,7 +185,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                         </select>
                     </label>
                 }
-                <ShareDialog state={state.clone()} />
+                <ShareDialog<crate::state::PlaygroundHandle> state={state.clone()} />
                 <p id="scenario-description" class={classes!("scenario-description", (*description_open).then_some("open"))}>{ description }</p>
                 <button class="description-toggle" aria-controls="scenario-description"
                     aria-expanded={(*description_open).to_string()}

@@ -1,5 +1,8 @@
 //! The "Share" and "Embed" buttons, their small dialog with the link and a Copy button,
-//! and the export and import of the run: scenario JSON, canvas SVG and PNG, metrics CSV.
+//! and the export and import of a page's scenario: one component, [`ShareDialog`], for
+//! every page that can be shared ([`Shareable`]): the engine labs' playground (which adds
+//! the canvas SVG and PNG and the metrics CSV to Export), the hashing page and the rate
+//! limiting side-by-side view.
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -7,11 +10,45 @@ use yew::prelude::*;
 use crate::share;
 use crate::state::{Action, PlaygroundHandle};
 
+/// What a page shares at a moment: its scenario as JSON (in its lab's format), the
+/// virtual time to replay it to if the page has one, and a title for the embed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// The scenario's JSON, as Export downloads it.
+    pub json: String,
+    /// Where the page is in time, in microseconds, if it has a time (the link's `t`).
+    pub time_us: Option<netsplit_core::protocol::Time>,
+    /// The embedded frame's title.
+    pub title: String,
+}
+
+/// A page the dialog can share: a handle on its state. The dialog is generic over it, so
+/// each page's copy calls its own page directly.
+pub trait Shareable: Clone + PartialEq + 'static {
+    /// What the link promises, above it.
+    const PROMISE: &'static str;
+    /// The lab's id, which the link's route names.
+    fn lab(&self) -> String;
+    /// The page's state as a scenario, or why it cannot be written as one. Called on every
+    /// render while a dialog is open (so the link follows the page) and on Export.
+    fn snapshot(&self) -> Result<Snapshot, String>;
+    /// Called when a dialog opens: a page that plays pauses, so the link and the screen agree.
+    fn pause(&self) {}
+    /// Shows a sentence: why an export failed or a file could not be opened.
+    fn notice(&self, notice: String);
+    /// Opens a scenario file the learner picked or dropped, or says why it cannot.
+    fn import(&self, file: Result<share::ScenarioFile, String>);
+    /// More export buttons, after the scenario's.
+    fn exports(&self) -> Html {
+        Html::default()
+    }
+}
+
 /// Props of [`ShareDialog`].
 #[derive(Properties, PartialEq)]
-pub struct ShareDialogProps {
-    /// The reducer handle.
-    pub state: PlaygroundHandle,
+pub struct ShareDialogProps<S: Shareable> {
+    /// The page to share.
+    pub state: S,
 }
 
 /// What the dialog shows.
@@ -22,43 +59,52 @@ enum Shown {
     Embed,
 }
 
-/// The share and export buttons, and the dialog they open.
+/// The Share, Embed and Export buttons of a page, and the dialog they open.
 #[component]
-pub fn ShareDialog(props: &ShareDialogProps) -> Html {
+pub fn ShareDialog<S: Shareable>(props: &ShareDialogProps<S>) -> Html {
     let state = props.state.clone();
     let shown = use_state(|| Shown::Closed);
     let copied = use_state(|| None::<bool>);
     let field = use_node_ref();
 
     // The link or snippet: the browser compresses it asynchronously, so it is made when
-    // the dialog opens (or the run moves while it is open) and shown once ready.
+    // the dialog opens (or the page changes while it is open) and shown once ready.
     let made = use_state(|| None::<Result<String, String>>);
     // Which request is the latest: an older one that finishes late is dropped.
     let generation = use_mut_ref(|| 0_u64);
-    let moment = {
-        let run = state.run.borrow();
-        (*shown != Shown::Closed).then(|| (run.scenario(), run.now()))
-    };
+    let moment = (*shown != Shown::Closed).then(|| state.snapshot());
     {
         let made = made.clone();
-        let lab = state.lab.clone();
+        let lab = state.lab();
         use_effect_with((*shown, moment), move |(shown, moment)| {
             made.set(None);
             *generation.borrow_mut() += 1;
             let this = *generation.borrow();
-            if let Some((scenario, now)) = moment.clone() {
-                let shown = *shown;
-                wasm_bindgen_futures::spawn_local(async move {
-                    let page = share::page_address();
-                    let text = if shown == Shown::Link {
-                        share::share_link(&page, &lab, &scenario, now).await
-                    } else {
-                        share::embed_snippet(&page, &lab, &scenario, now).await
-                    };
-                    if *generation.borrow() == this {
-                        made.set(Some(text));
-                    }
-                });
+            match moment.clone() {
+                Some(Ok(snapshot)) => {
+                    let shown = *shown;
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let page = share::page_address();
+                        let text = if shown == Shown::Link {
+                            share::share_link_json(&page, &lab, &snapshot.json, snapshot.time_us)
+                                .await
+                        } else {
+                            share::embed_snippet_json(
+                                &page,
+                                &lab,
+                                &snapshot.title,
+                                &snapshot.json,
+                                snapshot.time_us,
+                            )
+                            .await
+                        };
+                        if *generation.borrow() == this {
+                            made.set(Some(text));
+                        }
+                    });
+                }
+                Some(Err(reason)) => made.set(Some(Err(reason))),
+                None => {}
             }
         });
     }
@@ -73,8 +119,7 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
         let copied = copied.clone();
         let state = state.clone();
         Callback::from(move |_: MouseEvent| {
-            // A link is of a moment: stop time so the link and the screen agree.
-            state.dispatch(Action::Pause);
+            state.pause();
             copied.set(None);
             shown.set(which);
         })
@@ -97,58 +142,19 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
             share::copy_text(&text, Callback::from(move |ok| copied.set(Some(ok))));
         })
     };
-    let notify = {
-        let state = state.clone();
-        move |result: Result<(), String>| {
-            if let Err(reason) = result {
-                state.dispatch(Action::Notice(Some(format!("Export failed: {reason}"))));
-            }
-        }
-    };
-    let file_stem = {
-        let run = state.run.borrow();
-        format!("netsplit-{}-{}ms", state.lab, run.now() / 1_000)
-    };
     let export_json = {
         let state = state.clone();
-        let notify = notify.clone();
-        let stem = file_stem.clone();
         Callback::from(move |_: MouseEvent| {
-            let json = state.run.borrow().scenario().to_json();
-            notify(share::download_text(
-                &format!("{stem}.json"),
-                "application/json",
-                &json,
-            ));
-        })
-    };
-    let export_csv = {
-        let state = state.clone();
-        let notify = notify.clone();
-        let stem = file_stem.clone();
-        Callback::from(move |_: MouseEvent| {
-            let csv = share::metrics_csv(&state.run.borrow().metrics());
-            notify(share::download_text(
-                &format!("{stem}-metrics.csv"),
-                "text/csv",
-                &csv,
-            ));
-        })
-    };
-    let export_svg = {
-        let notify = notify.clone();
-        let stem = file_stem.clone();
-        Callback::from(move |_: MouseEvent| {
-            notify(share::canvas_svg().and_then(|svg| {
-                share::download_text(&format!("{stem}.svg"), "image/svg+xml", &svg)
-            }));
-        })
-    };
-    let export_png = {
-        let notify = notify.clone();
-        let stem = file_stem.clone();
-        Callback::from(move |_: MouseEvent| {
-            notify(share::download_canvas_png(&format!("{stem}.png")));
+            let result = state.snapshot().and_then(|snapshot| {
+                share::download_text(
+                    &format!("{}.json", file_stem(&state.lab(), snapshot.time_us)),
+                    "application/json",
+                    &snapshot.json,
+                )
+            });
+            if let Err(reason) = result {
+                state.notice(format!("Export failed: {reason}"));
+            }
         })
     };
     let import = {
@@ -161,7 +167,8 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
                 return;
             };
             if let Some(file) = input.files().and_then(|files| files.get(0)) {
-                share::read_scenario_file(file, load_callback(&state));
+                let state = state.clone();
+                share::read_scenario_file(file, Callback::from(move |read| state.import(read)));
             }
             // Picking the same file again must fire `change` again.
             input.set_value("");
@@ -176,9 +183,7 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
                 <summary>{ "Export" }</summary>
                 <div class="export-items">
                     <button onclick={export_json} aria-label="Download scenario JSON">{ "Scenario (JSON)" }</button>
-                    <button onclick={export_svg} aria-label="Download canvas SVG">{ "Canvas (SVG)" }</button>
-                    <button onclick={export_png} aria-label="Download canvas PNG">{ "Canvas (PNG)" }</button>
-                    <button onclick={export_csv} aria-label="Download metrics CSV">{ "Metrics (CSV)" }</button>
+                    { state.exports() }
                     <label class="import">
                         { "Open scenario file " }
                         <input type="file" accept=".json,application/json" aria-label="Open scenario file" onchange={import} />
@@ -190,7 +195,7 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
                      aria-label={if *shown == Shown::Link { "Share link" } else { "Embed snippet" }}>
                     <p class="muted">{
                         if *shown == Shown::Link {
-                            "Anyone who opens this link sees this run, replayed to this moment: same seed, same actions, same fingerprint."
+                            S::PROMISE
                         } else {
                             "Paste this into your page. It works from 320 px wide; see docs/embedding.md for options."
                         }
@@ -217,20 +222,78 @@ pub fn ShareDialog(props: &ShareDialogProps) -> Html {
     }
 }
 
-/// The callback that loads a scenario read from a file, or shows why it cannot.
-pub fn load_callback(
-    state: &PlaygroundHandle,
-) -> Callback<Result<netsplit_core::scenario::Scenario, String>> {
-    let state = state.clone();
-    Callback::from(move |result| match result {
-        Ok(scenario) => state.dispatch(Action::Load(Box::new(scenario))),
-        Err(reason) => state.dispatch(Action::Notice(Some(reason))),
-    })
+/// The name of an exported file without its extension: `netsplit-<lab>`, and the time
+/// in whole milliseconds when the page has one.
+fn file_stem(lab: &str, time_us: Option<netsplit_core::protocol::Time>) -> String {
+    match time_us {
+        Some(time_us) => format!("netsplit-{lab}-{}ms", time_us / 1_000),
+        None => format!("netsplit-{lab}"),
+    }
 }
 
-/// Loads a scenario file dropped anywhere on the page.
+/// An engine lab's run: its scenario and time, with the canvas and metrics exports.
+impl Shareable for PlaygroundHandle {
+    const PROMISE: &'static str = "Anyone who opens this link sees this run, replayed to this moment: same seed, same actions, same fingerprint.";
+
+    fn lab(&self) -> String {
+        self.lab.to_string()
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, String> {
+        let run = self.run.borrow();
+        let scenario = run.scenario();
+        Ok(Snapshot {
+            json: scenario.to_json(),
+            time_us: Some(run.now()),
+            title: scenario
+                .title
+                .unwrap_or_else(|| format!("Netsplit {} lab", self.lab)),
+        })
+    }
+
+    fn pause(&self) {
+        self.dispatch(Action::Pause);
+    }
+
+    fn notice(&self, notice: String) {
+        self.dispatch(Action::Notice(Some(notice)));
+    }
+
+    fn import(&self, file: Result<share::ScenarioFile, String>) {
+        match file.and_then(|file| file.parse(netsplit_core::scenario::Scenario::parse)) {
+            Ok(scenario) => self.dispatch(Action::Load(Box::new(scenario))),
+            Err(reason) => self.dispatch(Action::Notice(Some(reason))),
+        }
+    }
+
+    fn exports(&self) -> Html {
+        let stem = file_stem(&self.lab, Some(self.run.borrow().now()));
+        let export = |make: fn(&PlaygroundHandle, &str) -> Result<(), String>| {
+            let state = self.clone();
+            let stem = stem.clone();
+            Callback::from(move |_: MouseEvent| {
+                if let Err(reason) = make(&state, &stem) {
+                    state.notice(format!("Export failed: {reason}"));
+                }
+            })
+        };
+        html! { <>
+            <button onclick={export(|_, stem| share::canvas_svg().and_then(|svg| {
+                share::download_text(&format!("{stem}.svg"), "image/svg+xml", &svg)
+            }))} aria-label="Download canvas SVG">{ "Canvas (SVG)" }</button>
+            <button onclick={export(|_, stem| share::download_canvas_png(&format!("{stem}.png")))}
+                aria-label="Download canvas PNG">{ "Canvas (PNG)" }</button>
+            <button onclick={export(|state, stem| {
+                let csv = share::metrics_csv(&state.run.borrow().metrics());
+                share::download_text(&format!("{stem}-metrics.csv"), "text/csv", &csv)
+            })} aria-label="Download metrics CSV">{ "Metrics (CSV)" }</button>
+        </> }
+    }
+}
+
+/// Hands a scenario file dropped anywhere on the page to the page's [`Shareable::import`].
 #[hook]
-pub fn use_file_drop(state: PlaygroundHandle) {
+pub fn use_file_drop<S: Shareable>(state: S) {
     let latest = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state;
     use_effect_with((), move |_| {
@@ -248,7 +311,8 @@ pub fn use_file_drop(state: PlaygroundHandle) {
                 return;
             };
             event.prevent_default();
-            share::read_scenario_file(file, load_callback(&latest.borrow()));
+            let state = latest.borrow().clone();
+            share::read_scenario_file(file, Callback::from(move |read| state.import(read)));
         });
         let window = web_sys::window();
         if let Some(window) = &window {

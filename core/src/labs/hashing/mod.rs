@@ -64,8 +64,8 @@ pub use modulo::Modulo;
 pub use rendezvous::Rendezvous;
 pub use ring::Ring;
 pub use scenario::{
-    ChangeReport, HashingParams, HashingReport, HashingScenario, MovedExample, is_hashing_scenario,
-    parse_scenario, report, report_from_json,
+    ChangeReport, HashingParams, HashingReport, HashingScenario, MovedExample, PLAYGROUND_NAME,
+    is_hashing_scenario, parse_scenario, report, report_from_json,
 };
 pub use scheme::{LookupCost, Scheme, SchemeConfig, SchemeKind, build_scheme};
 pub use state::{HashingLab, KeyDot, KeyWalk, LastChange, RingArc, RingToken, RingView};

@@ -113,6 +113,11 @@ pub struct HashingParams {
     /// The membership changes, in order; at most [`CHANGES_MAX`].
     #[serde(default)]
     pub changes: Vec<Change>,
+    /// How many of `changes` the playground has applied: the rest wait behind its "Next
+    /// scripted change" button, as in a preset shared part-way through. Left out, all of
+    /// them. The command-line report always runs every change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<usize>,
     /// Whether to compare every scheme on each change (default true).
     #[serde(default = "compare_default")]
     pub compare: bool,
@@ -148,8 +153,12 @@ impl HashingParams {
 
     fn workload(&self) -> Workload {
         let mut typed_keys = self.typed_keys.clone();
+        // A name spelled like a generated key names one of the generated keys (a key the
+        // learner clicked on the ring): typing it too would make the generator draw
+        // another name in its place.
         if let Some(selected) = &self.selected_key
             && !typed_keys.contains(selected)
+            && !looks_generated(selected)
         {
             typed_keys.push(selected.clone());
         }
@@ -176,12 +185,88 @@ impl HashingParams {
             self.replicas,
         )
         .map_err(|error| prefixed(error, "params."))?;
-        if let Some(name) = &self.selected_key
-            && let Some(index) = lab.keys().find(name)
-        {
+        if let Some(name) = &self.selected_key {
+            let index = lab.keys().find(name).ok_or_else(|| {
+                ScenarioError::at("params.selected_key", "the key was not generated")
+            })?;
             lab.select_key(Some(index as u32))?;
         }
         Ok(lab)
+    }
+}
+
+/// Whether `name` is spelled as the workload spells its generated keys (`key-` and 16
+/// hexadecimal digits; see [`Workload::generate`]).
+fn looks_generated(name: &str) -> bool {
+    name.strip_prefix("key-").is_some_and(|digits| {
+        digits.len() == 16 && digits.bytes().all(|byte| byte.is_ascii_hexdigit())
+    })
+}
+
+/// The name a playground's scenario gets when it started from no preset.
+pub const PLAYGROUND_NAME: &str = "Consistent hashing playground";
+
+impl HashingScenario {
+    /// The scenario of a playground where `lab` stands: it started as `nodes` nodes
+    /// (`0..nodes`), went through the membership changes `applied` in order, and has
+    /// `pending` still to apply (a preset's scripted changes). Everything else (scheme,
+    /// parameters, keys, the selected key, the Maglev table) is `lab`'s as it is now:
+    /// the lab recomputes every placement from those, so [`Self::playground`] rebuilds
+    /// exactly `lab`. `name` and `description` say what it is (a preset's, or the
+    /// playground's own).
+    pub fn of_playground(
+        name: &str,
+        description: &str,
+        nodes: u32,
+        applied: &[Change],
+        pending: &[Change],
+        lab: &HashingLab,
+    ) -> HashingScenario {
+        let workload = lab.workload();
+        let config = lab.config();
+        HashingScenario {
+            version: SCENARIO_VERSION,
+            lab: LAB_NAME.to_owned(),
+            name: if name.is_empty() {
+                PLAYGROUND_NAME.to_owned()
+            } else {
+                name.to_owned()
+            },
+            description: description.to_owned(),
+            params: HashingParams {
+                scheme: lab.scheme(),
+                nodes,
+                vnodes: config.vnodes,
+                keys: workload.keys,
+                typed_keys: workload.typed_keys.clone(),
+                zipf: workload.zipf.clone(),
+                seed: workload.seed,
+                maglev_table_size: config.maglev_table_size,
+                load_epsilon: config.load_epsilon,
+                replicas: lab.replicas(),
+                selected_key: lab
+                    .selected_key()
+                    .and_then(|key| lab.keys().names.get(key as usize).cloned()),
+                changes: applied.iter().chain(pending).copied().collect(),
+                applied: (!pending.is_empty()).then_some(applied.len()),
+                compare: true,
+            },
+        }
+    }
+
+    /// The playground this scenario describes: its lab with the first `applied` changes
+    /// applied (all of them when the scenario does not say), and the changes still to
+    /// come. Errors name the field at fault.
+    pub fn playground(&self) -> Result<(HashingLab, Vec<Change>), ScenarioError> {
+        self.validate()?;
+        let params = &self.params;
+        let applied = params.applied.unwrap_or(params.changes.len());
+        let mut lab = params.lab()?;
+        for (index, change) in params.changes[..applied].iter().enumerate() {
+            lab.apply(change)
+                .map_err(|error| prefixed(error, &format!("params.changes[{index}].")))?;
+        }
+        Ok((lab, params.changes[applied..].to_vec()))
     }
 }
 
@@ -233,6 +318,17 @@ impl HashingScenario {
             return Err(ScenarioError::at(
                 "params.replicas",
                 format!("must be between 1 and {NODES_MAX}, got {}", params.replicas),
+            ));
+        }
+        if let Some(applied) = params.applied
+            && applied > params.changes.len()
+        {
+            return Err(ScenarioError::at(
+                "params.applied",
+                format!(
+                    "at most the number of changes ({}) can be applied, got {applied}",
+                    params.changes.len()
+                ),
             ));
         }
         if params.changes.len() > CHANGES_MAX {
@@ -858,5 +954,103 @@ mod preset_tests {
         let first = serde_json::to_string(&run(json)).unwrap();
         let second = serde_json::to_string(&run(json)).unwrap();
         assert_eq!(first, second);
+    }
+}
+
+#[cfg(test)]
+mod playground_tests {
+    //! A playground shared as a scenario (a share link, an export) opens as the same lab.
+
+    use super::*;
+
+    fn scenario(params: &str) -> String {
+        format!(r#"{{"version": 1, "lab": "hashing", "name": "test", "params": {params}}}"#)
+    }
+
+    fn error_field(json: &str) -> String {
+        match parse_scenario(json) {
+            Err(ScenarioError::Invalid { path, .. } | ScenarioError::Parse { path, .. }) => path,
+            Err(other) => panic!("not a field error: {other}"),
+            Ok(_) => panic!("accepted: {json}"),
+        }
+    }
+
+    /// A lab driven as the playground drives it: a preset-like start, then changes of
+    /// membership, scheme, parameters and keys in between.
+    fn driven_playground() -> (HashingLab, Vec<Change>, Vec<Change>) {
+        let start = parse_scenario(&scenario(
+            r#"{"scheme": "ring", "nodes": 6, "keys": 3000, "selected_key": "alice",
+                "changes": [{"add": {"node": 6}}, {"crash": {"node": 2}}, {"readd": {"node": 2}}]}"#,
+        ))
+        .unwrap();
+        let mut lab = start.params.lab().unwrap();
+        let scripted = start.params.changes.clone();
+        let mut applied = vec![scripted[0]];
+        lab.apply(&scripted[0]).unwrap();
+        lab.set_scheme(SchemeKind::BoundedLoads).unwrap();
+        let extra = Change::Add { node: 7, weight: 1 };
+        lab.apply(&extra).unwrap();
+        applied.push(extra);
+        lab.set_config(SchemeConfig {
+            vnodes: 40,
+            load_epsilon: 0.5,
+            ..lab.config().clone()
+        })
+        .unwrap();
+        let crash = Change::Crash { node: 2 };
+        lab.apply(&crash).unwrap();
+        applied.push(crash);
+        lab.add_typed_key("bob").unwrap();
+        // A generated key, as a click on the ring selects one.
+        lab.select_key(Some(17)).unwrap();
+        lab.set_replicas(4).unwrap();
+        (lab, applied, scripted[2..].to_vec())
+    }
+
+    #[test]
+    fn a_playground_shared_as_a_scenario_rebuilds_the_same_lab_and_the_same_pending_changes() {
+        let (lab, applied, pending) = driven_playground();
+        let shared = HashingScenario::of_playground("", "", 6, &applied, &pending, &lab);
+        assert_eq!(shared.name, PLAYGROUND_NAME);
+        assert_eq!(shared.params.applied, Some(3));
+        // Through a share link and back, as the page sends it.
+        let json = serde_json::to_string(&shared).unwrap();
+        let decoded = crate::share::decode_to_json(&crate::share::encode_json(&json)).unwrap();
+        let opened = parse_scenario(&decoded).unwrap();
+        let (rebuilt, still_pending) = opened.playground().unwrap();
+        assert_eq!(still_pending, pending);
+        assert_eq!(
+            rebuilt, lab,
+            "every placement, the last change and the selection agree"
+        );
+        assert_eq!(rebuilt.keys().names[17], lab.keys().names[17]);
+    }
+
+    #[test]
+    fn a_shared_playground_is_a_scenario_the_command_line_report_runs_to_the_end() {
+        let (lab, applied, pending) = driven_playground();
+        let shared = HashingScenario::of_playground("Mine", "", 6, &applied, &pending, &lab);
+        let report = report_from_json(&serde_json::to_string_pretty(&shared).unwrap()).unwrap();
+        assert_eq!(report.changes.len(), applied.len() + pending.len());
+        assert_eq!(report.scheme, SchemeKind::BoundedLoads);
+        let walk = report.selected_key.expect("the selected key is walked");
+        assert_eq!(walk.name, lab.keys().names[17]);
+    }
+
+    #[test]
+    fn a_selected_key_spelled_like_a_generated_key_that_was_not_generated_is_refused() {
+        let json = scenario(
+            r#"{"scheme": "ring", "nodes": 3, "keys": 10, "selected_key": "key-0123456789abcdef"}"#,
+        );
+        let error = parse_scenario(&json).unwrap().playground().unwrap_err();
+        assert!(error.to_string().contains("params.selected_key"), "{error}");
+    }
+
+    #[test]
+    fn an_applied_count_past_the_changes_is_refused_naming_the_field() {
+        let json = scenario(
+            r#"{"scheme": "ring", "nodes": 3, "keys": 10, "changes": [{"add": {"node": 3}}], "applied": 2}"#,
+        );
+        assert_eq!(error_field(&json), "params.applied");
     }
 }

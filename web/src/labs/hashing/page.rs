@@ -11,6 +11,7 @@ use yew::prelude::*;
 use super::charts::{HashingChange, HashingComparison, HashingLoadChart, scheme_title};
 use super::ring::HashingRing;
 use super::state::{Action, Field, HashingHandle, HashingState, moved_sentence, node_label};
+use crate::components::share_dialog::{ShareDialog, Shareable, Snapshot};
 
 fn event_value(event: &Event) -> String {
     let Some(target) = event.target() else {
@@ -68,11 +69,68 @@ pub fn HashingField(props: &HashingFieldProps) -> Html {
     }
 }
 
-/// The lab page, with its own reducer.
+/// The lab page: opens the share link in the address, if any, then the page itself.
 #[component]
 pub fn HashingLabPage() -> Html {
-    let state = use_reducer(HashingState::initial);
+    // The browser inflates the link, so it arrives a moment after the page starts.
+    let link = match crate::share::use_share_link(true, Ok) {
+        crate::share::Opened::Opening => {
+            return html! {
+                <main class="hashing-lab" aria-label="Consistent hashing" aria-busy="true">
+                    <p class="pitch" role="status">{ "Opening the shared page…" }</p>
+                </main>
+            };
+        }
+        crate::share::Opened::Read(read) => Some(*read),
+        crate::share::Opened::Absent => None,
+    };
+    html! { <HashingLabOpened link={link} /> }
+}
+
+/// Props of [`HashingLabOpened`].
+#[derive(Properties, PartialEq)]
+pub struct HashingLabOpenedProps {
+    /// What the share link in the address gave, if there is one.
+    pub link: Option<Result<crate::share::SharedText, netsplit_core::share::ShareError>>,
+}
+
+/// The page with its own reducer, started from the share link (or the embed's preset).
+#[component]
+pub fn HashingLabOpened(props: &HashingLabOpenedProps) -> Html {
+    let link = props.link.clone();
+    let state =
+        use_reducer(move || HashingState::opened(link, crate::embed::current().preset.as_deref()));
+    crate::components::share_dialog::use_file_drop(state.clone());
     html! { <HashingLabView state={state} /> }
+}
+
+/// The page as the share dialog sees it: its scenario, no time of its own.
+impl Shareable for HashingHandle {
+    const PROMISE: &'static str = "Anyone who opens this link sees this page as it is now: the same keys, nodes, changes, selected key and figures.";
+
+    fn lab(&self) -> String {
+        "hashing".to_string()
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, String> {
+        let scenario = self.scenario()?;
+        Ok(Snapshot {
+            json: serde_json::to_string_pretty(&scenario).map_err(|error| error.to_string())?,
+            time_us: None,
+            title: scenario.name,
+        })
+    }
+
+    fn notice(&self, notice: String) {
+        self.dispatch(Action::Refuse(notice));
+    }
+
+    fn import(&self, file: Result<crate::share::ScenarioFile, String>) {
+        match file.and_then(|file| file.parse(parse_scenario)) {
+            Ok(scenario) => self.dispatch(Action::Open(Box::new(scenario))),
+            Err(reason) => self.dispatch(Action::Refuse(reason)),
+        }
+    }
 }
 
 /// Props of [`HashingLabView`].
@@ -130,11 +188,16 @@ pub fn HashingLabView(props: &HashingLabViewProps) -> Html {
     let membership = lab.membership();
     let target_crashed = state.target.is_some_and(|node| state.is_crashed(node));
     let target_live = state.target.is_some() && !target_crashed;
-    let preset_name = state.preset.as_ref().map(|preset| preset.name.clone());
+    let preset_name = state
+        .preset
+        .as_ref()
+        .map(|preset| preset.name.clone())
+        .filter(|name| !name.is_empty());
     let description = state
         .preset
         .as_ref()
-        .map(|preset| preset.description.clone());
+        .map(|preset| preset.description.clone())
+        .filter(|description| !description.is_empty());
     let pending = state
         .preset
         .as_ref()
@@ -183,7 +246,8 @@ pub fn HashingLabView(props: &HashingLabViewProps) -> Html {
                         }) }
                     </select>
                 </label>
-                if let Some(error) = preset_error { <p class="field-error" role="alert">{ error }</p> }
+                <ShareDialog<HashingHandle> state={state.clone()} />
+                if let Some(error) = preset_error { <p class="field-error notice" role="alert">{ error }</p> }
                 <p class="scenario-description">{ description.unwrap_or_else(|| "Ten nodes on a ring with 100 virtual nodes each hold 100,000 keys. Add a node and count the keys that move, then switch schemes to compare.".into()) }</p>
             </div>
 

@@ -10,8 +10,8 @@ use netsplit_core::collections::SortedMap;
 use std::rc::Rc;
 
 use netsplit_core::labs::hashing::{
-    Change, ComparisonRow, HashingLab, HashingParams, KEYS_MAX, LoadSummary, LookupCost,
-    Membership, RingView, SchemeConfig, SchemeKind, VNODES_MAX, Workload, ZipfParams,
+    Change, ComparisonRow, HashingLab, HashingParams, HashingScenario, KEYS_MAX, LoadSummary,
+    LookupCost, Membership, RingView, SchemeConfig, SchemeKind, VNODES_MAX, Workload, ZipfParams,
     parse_scenario, scheme::LOAD_EPSILON_MAX, workload::ZIPF_EXPONENT_MAX,
 };
 use netsplit_core::protocol::NodeId;
@@ -103,8 +103,13 @@ pub struct HashingState {
     pub errors: SortedMap<Field, String>,
     /// The node the Remove, Crash and Re-add buttons act on.
     pub target: Option<NodeId>,
-    /// The loaded preset, if any.
+    /// The loaded preset, if any (or the title and description of a shared page).
     pub preset: Option<LoadedPreset>,
+    /// How many nodes the cluster started with (`0..nodes`), before `applied`.
+    pub nodes: u32,
+    /// The membership changes applied since the start, in order: with `nodes`, the preset's
+    /// pending changes and the lab, they make the scenario a share link carries.
+    pub applied: Vec<Change>,
 }
 
 /// How much of [`Derived`] a change invalidates.
@@ -141,6 +146,10 @@ pub enum Action {
     LoadPreset(String),
     /// Apply the preset's next scripted change.
     ApplyPresetChange,
+    /// Open a scenario (an imported file) in place of the page.
+    Open(Box<HashingScenario>),
+    /// Say why a scenario could not be opened, beside the preset menu.
+    Refuse(String),
 }
 
 impl HashingState {
@@ -170,11 +179,42 @@ impl HashingState {
         .expect("the default lab is in range");
         let selected = lab.keys().find("alice").map(|index| index as u32);
         lab.select_key(selected).expect("alice exists");
-        Self::from_lab(lab, None).expect("the default lab draws")
+        Self::from_lab(lab, None, 10).expect("the default lab draws")
     }
 
-    /// The state for `lab`, with drafts taken from it.
-    pub fn from_lab(lab: HashingLab, preset: Option<LoadedPreset>) -> Result<Self, String> {
+    /// The page's starting point: the share link's page (what `use_share_link` read), else
+    /// preset `preset` (an embed option), else [`Self::initial`]. A link or preset that
+    /// cannot be opened gives the default page, with the reason beside the preset menu.
+    pub fn opened(
+        link: Option<Result<crate::share::SharedText, netsplit_core::share::ShareError>>,
+        preset: Option<&str>,
+    ) -> Self {
+        let opened = match (link, preset) {
+            (Some(link), _) => link
+                .map_err(|error| error.to_string())
+                .and_then(|text| {
+                    parse_scenario(&text.json).map_err(|error| {
+                        netsplit_core::share::ShareError::Scenario(error).to_string()
+                    })
+                })
+                .and_then(|scenario| Self::from_scenario(&scenario))
+                .map_err(|reason| format!("This share link could not be opened: {reason}. Showing the default page instead.")),
+            (None, Some(name)) => Self::from_preset(name),
+            (None, None) => return Self::initial(),
+        };
+        opened.unwrap_or_else(|reason| {
+            let mut state = Self::initial();
+            state.errors.insert(Field::Preset, reason);
+            state
+        })
+    }
+
+    /// The state for `lab`, which started as `nodes` nodes, with drafts taken from it.
+    pub fn from_lab(
+        lab: HashingLab,
+        preset: Option<LoadedPreset>,
+        nodes: u32,
+    ) -> Result<Self, String> {
         let derived = Derived::of(&lab)?;
         let mut state = Self {
             lab: Rc::new(lab),
@@ -183,6 +223,8 @@ impl HashingState {
             errors: SortedMap::new(),
             target: None,
             preset,
+            nodes,
+            applied: Vec::new(),
         };
         state.reset_drafts();
         state.target = state.default_target();
@@ -202,7 +244,61 @@ impl HashingState {
             description: scenario.description.clone(),
             pending: scenario.params.changes.clone(),
         };
-        Self::from_lab(lab, Some(preset))
+        Self::from_lab(lab, Some(preset), scenario.params.nodes)
+    }
+
+    /// The page a scenario describes (a share link's or an imported file's): its lab with
+    /// its applied changes, its pending ones behind "Next scripted change", and its title
+    /// and description. A scenario titled as a preset shows that preset in the menu.
+    pub fn from_scenario(scenario: &HashingScenario) -> Result<Self, String> {
+        let (lab, pending) = scenario.playground().map_err(|error| error.to_string())?;
+        let applied =
+            scenario.params.changes[..scenario.params.changes.len() - pending.len()].to_vec();
+        let name = netsplit_core::labs::hashing::lab::LAB
+            .presets
+            .iter()
+            .find(|(_, text)| parse_scenario(text).is_ok_and(|preset| preset.name == scenario.name))
+            .map(|(name, _)| name.to_string())
+            .unwrap_or_default();
+        let preset = LoadedPreset {
+            name,
+            title: scenario.name.clone(),
+            description: scenario.description.clone(),
+            pending,
+        };
+        let mut state = Self::from_lab(lab, Some(preset), scenario.params.nodes)?;
+        state.applied = applied;
+        Ok(state)
+    }
+
+    /// The page as a scenario: the cluster it started from, every change applied and
+    /// pending, and the lab's scheme, parameters, keys and selection as they are now. What
+    /// Share, Embed and Export carry; [`Self::from_scenario`] rebuilds the same page. A page
+    /// the format cannot hold (more than its changes allow) gives the reason.
+    pub fn scenario(&self) -> Result<HashingScenario, String> {
+        let (name, description, pending) = match &self.preset {
+            Some(preset) => (
+                preset.title.as_str(),
+                preset.description.as_str(),
+                &preset.pending[..],
+            ),
+            None => ("", "", &[][..]),
+        };
+        let mut scenario = HashingScenario::of_playground(
+            name,
+            description,
+            self.nodes,
+            &self.applied,
+            pending,
+            &self.lab,
+        );
+        // The report's comparison runs rendezvous on every cluster of the run; when that is
+        // beyond its bound, the scenario still holds the page without it.
+        if scenario.validate().is_err() {
+            scenario.params.compare = false;
+        }
+        scenario.validate().map_err(|error| error.to_string())?;
+        Ok(scenario)
     }
 
     fn reset_drafts(&mut self) {
@@ -308,11 +404,15 @@ impl HashingState {
     }
 
     fn apply_change(&mut self, change: Change) -> bool {
-        self.with_lab(Field::Membership, |lab| {
+        let applied = self.with_lab(Field::Membership, |lab| {
             lab.apply(&change)
                 .map(|_| ())
                 .map_err(|error| error.to_string())
-        })
+        });
+        if applied {
+            self.applied.push(change);
+        }
+        applied
     }
 
     fn set_field(&mut self, field: Field, text: String) {
@@ -482,6 +582,15 @@ impl Reducible for HashingState {
                     state.errors.insert(Field::Preset, reason);
                 }
             },
+            Action::Open(scenario) => match HashingState::from_scenario(&scenario) {
+                Ok(opened) => state = opened,
+                Err(reason) => {
+                    state.errors.insert(Field::Preset, reason);
+                }
+            },
+            Action::Refuse(reason) => {
+                state.errors.insert(Field::Preset, reason);
+            }
             Action::ApplyPresetChange => {
                 let next = state
                     .preset

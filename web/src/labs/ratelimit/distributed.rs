@@ -125,11 +125,19 @@ pub fn rate_limit_global_figure(state: &PlaygroundHandle) -> Html {
 }
 
 /// The run of a share link that was read: its scenario and time, or preset `first` with a
-/// notice saying why the link could not be opened.
+/// notice saying why the link could not be opened. A link of the side-by-side view (a
+/// scenario without a distributed limiter) is that view's, not a run of this tab: the tab
+/// starts from its preset, as every choice of its menu has a distributed limiter.
 fn shared_run(
     link: Result<netsplit_core::share::SharedRun, netsplit_core::share::ShareError>,
     first: &str,
 ) -> Option<crate::share::InitialRun> {
+    if link
+        .as_ref()
+        .is_ok_and(|run| run.scenario.params.get("distributed").is_none())
+    {
+        return None;
+    }
     let fallback = distributed_scenario(first, None, None).ok()?;
     crate::share::initial_run("ratelimit", Some(link), None, &[("", fallback)])
 }
@@ -165,7 +173,7 @@ pub fn RateLimitDistributed(props: &RateLimitDistributedProps) -> Html {
         .unwrap_or_default();
     // Opened from a share link (and not from a preset button): replay the shared run until
     // the learner picks other settings.
-    let link = crate::share::use_share_link(props.preset.is_none());
+    let link = crate::share::use_share_link(props.preset.is_none(), crate::share::engine_run);
     // Set once the learner picks other settings: the shared run gives way to them.
     let left = use_state(|| false);
     let shared = {

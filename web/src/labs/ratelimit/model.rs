@@ -14,7 +14,9 @@ use netsplit_core::labs::ratelimit::distributed::{
     DistributedDecision, DistributedOutcome, Reason, summarize,
 };
 use netsplit_core::labs::ratelimit::lab::rate_limit_scenario;
-use netsplit_core::labs::ratelimit::scenario::RateLimitScenario;
+use netsplit_core::labs::ratelimit::scenario::{
+    ExplicitArrival, LAB_NAME, RateLimitParams, RateLimitScenario, SCENARIO_VERSION,
+};
 use netsplit_core::labs::ratelimit::traffic::generate;
 use netsplit_core::labs::ratelimit::{
     AlgorithmKind, Arrival, Comparison, Decision, Level, LimitParams, TrafficPattern, TrafficSource,
@@ -343,6 +345,8 @@ pub struct SideBySideState {
     pub cursor_us: Option<Time>,
     /// Whether the cursor is moving.
     pub playing: bool,
+    /// Why a share link or a scenario file could not be opened, if one could not.
+    pub notice: Option<String>,
     /// Wall-clock time of the previous animation frame, in ms.
     last_wall_ms: Option<f64>,
 }
@@ -368,6 +372,10 @@ pub enum SideBySideAction {
     Frame(f64),
     /// Put the cursor at this many µs, or show everything.
     SeekCursor(Option<Time>),
+    /// Open a scenario (an imported file) in place of the form.
+    Open(Box<Scenario>),
+    /// Say why a scenario could not be opened.
+    Notice(String),
 }
 
 impl Default for SideBySideState {
@@ -391,6 +399,7 @@ impl Default for SideBySideState {
             window_ms: 0,
             cursor_us: None,
             playing: false,
+            notice: None,
             last_wall_ms: None,
         };
         state.recompute();
@@ -439,12 +448,9 @@ impl SideBySideState {
         let queue_capacity = read("queue_capacity");
         let duration_ms = read("duration_ms");
         let seed = read("seed");
-        let traffic_values: Vec<Option<u64>> = self
-            .traffic
-            .fields()
-            .iter()
-            .map(|spec| read(spec.id))
-            .collect();
+        for spec in self.traffic.fields() {
+            read(spec.id);
+        }
         if self.algorithms.is_empty() {
             errors.insert("algorithms", "Pick at least one algorithm.".to_string());
         }
@@ -473,31 +479,8 @@ impl SideBySideState {
             errors.insert(id, capitalised(reason));
             return Err(errors);
         }
-        let traffic_value =
-            |index: usize| traffic_values.get(index).copied().flatten().unwrap_or(0);
-        let pattern = match self.traffic {
-            TrafficChoice::Steady => Some(TrafficPattern::Steady {
-                interval_ms: traffic_value(0),
-            }),
-            TrafficChoice::Bursty => Some(TrafficPattern::Bursty {
-                burst_size: traffic_value(0),
-                spacing_ms: traffic_value(1),
-                period_ms: traffic_value(2),
-            }),
-            TrafficChoice::Poisson => Some(TrafficPattern::Poisson {
-                rate_per_second: traffic_value(0),
-            }),
-            TrafficChoice::OnOff => Some(TrafficPattern::OnOff {
-                on_ms: traffic_value(0),
-                off_ms: traffic_value(1),
-                interval_ms: traffic_value(2),
-            }),
-            TrafficChoice::Ramp => Some(TrafficPattern::Ramp {
-                rate_start_per_second: traffic_value(0),
-                rate_end_per_second: traffic_value(1),
-            }),
-            TrafficChoice::HandDrawn | TrafficChoice::Preset => None,
-        };
+        // Every field of the pattern was read above without error.
+        let pattern = self.pattern();
         let sources: Vec<TrafficSource> = match (self.traffic, pattern) {
             (TrafficChoice::Preset, _) => self.preset_sources.clone(),
             (_, Some(pattern)) => vec![TrafficSource {
@@ -582,7 +565,126 @@ impl SideBySideState {
         else {
             return;
         };
-        let scenario = &preset.scenario;
+        self.load_scenario(Some(preset.name), &preset.scenario);
+    }
+
+    /// The view as a scenario of the lab, in the format `netsplit run` reads: the selected
+    /// algorithms, the limit, the seed and run length, the traffic as chosen (one source of
+    /// the menu's pattern, or the preset's own sources) and the hand-drawn requests, titled
+    /// as the preset it started from. What Share, Embed and Export carry;
+    /// [`Self::from_scenario`] rebuilds the same view. A form with a refused field gives the
+    /// field and the reason instead.
+    pub fn scenario(&self) -> Result<Scenario, String> {
+        let input = self.input().map_err(|errors| {
+            errors
+                .iter()
+                .next()
+                .map(|(field, reason)| format!("the field {field} is refused: {reason}"))
+                .unwrap_or_default()
+        })?;
+        let traffic = match self.traffic {
+            TrafficChoice::Preset => self.preset_sources.clone(),
+            TrafficChoice::HandDrawn => Vec::new(),
+            // One source over the whole run, which `load_scenario` maps back onto the menu.
+            _ => vec![TrafficSource {
+                client: 0,
+                start_ms: 0,
+                end_ms: None,
+                pattern: self.pattern().ok_or("the traffic pattern is incomplete")?,
+            }],
+        };
+        let preset = self.preset.and_then(|name| {
+            rate_limit_presets()
+                .into_iter()
+                .find(|preset| preset.name == name)
+        });
+        let scenario = RateLimitScenario {
+            version: SCENARIO_VERSION,
+            lab: LAB_NAME.to_string(),
+            title: preset.as_ref().map(|preset| preset.title.clone()),
+            description: preset
+                .as_ref()
+                .map(|preset| preset.description.clone())
+                .filter(|description| !description.is_empty()),
+            seed: self.value("seed").ok().flatten().unwrap_or(0),
+            nodes: 1,
+            run_until_ms: input.duration_ms,
+            params: RateLimitParams {
+                limit: input.params.limit,
+                window_ms: input.params.window_ms,
+                burst: input.params.burst,
+                queue_capacity: input.params.queue_capacity,
+                algorithms: self.algorithms.clone(),
+                traffic,
+                arrivals: self
+                    .drawn_ms
+                    .iter()
+                    .map(|&at_ms| ExplicitArrival { at_ms, client: 0 })
+                    .collect(),
+                distributed: None,
+            },
+        };
+        let json = serde_json::to_string(&scenario).map_err(|error| error.to_string())?;
+        Scenario::parse(&json).map_err(|error| error.to_string())
+    }
+
+    /// The view a scenario of the lab describes (a share link's or an imported file's),
+    /// with the play cursor at `cursor_us` if given. A scenario titled as a preset shows that
+    /// preset in the menu, marked changed when it differs from the preset as shipped. A
+    /// distributed limiter in the scenario is left to the distributed tab.
+    pub fn from_scenario(scenario: &Scenario, cursor_us: Option<Time>) -> Result<Self, String> {
+        let scenario = rate_limit_scenario(scenario).map_err(|error| error.to_string())?;
+        let preset = rate_limit_presets()
+            .into_iter()
+            .find(|preset| scenario.title.is_some() && preset.scenario.title == scenario.title);
+        let mut state = Self::default();
+        state.load_scenario(preset.as_ref().map(|preset| preset.name), &scenario);
+        if let Some(preset) = &preset {
+            if state.traffic != TrafficChoice::Preset {
+                state.preset_sources = preset.scenario.params.traffic.clone();
+            }
+            state.modified = state.scenario() != Self::with_preset(preset.name).scenario();
+        }
+        if let Some((field, reason)) = state.errors.iter().next() {
+            return Err(format!("{field}: {reason}"));
+        }
+        state.cursor_us = cursor_us.map(|cursor| cursor.min(state.duration_us()));
+        Ok(state)
+    }
+
+    /// The traffic pattern the menu and its fields describe, if it is one of the menu's.
+    fn pattern(&self) -> Option<TrafficPattern> {
+        let value = |index: usize| {
+            let spec = self.traffic.fields().get(index)?;
+            self.value(spec.id).ok().flatten()
+        };
+        Some(match self.traffic {
+            TrafficChoice::Steady => TrafficPattern::Steady {
+                interval_ms: value(0)?,
+            },
+            TrafficChoice::Bursty => TrafficPattern::Bursty {
+                burst_size: value(0)?,
+                spacing_ms: value(1)?,
+                period_ms: value(2)?,
+            },
+            TrafficChoice::Poisson => TrafficPattern::Poisson {
+                rate_per_second: value(0)?,
+            },
+            TrafficChoice::OnOff => TrafficPattern::OnOff {
+                on_ms: value(0)?,
+                off_ms: value(1)?,
+                interval_ms: value(2)?,
+            },
+            TrafficChoice::Ramp => TrafficPattern::Ramp {
+                rate_start_per_second: value(0)?,
+                rate_end_per_second: value(1)?,
+            },
+            TrafficChoice::HandDrawn | TrafficChoice::Preset => return None,
+        })
+    }
+
+    /// Fills the form from `scenario`, as preset `name` if it is one.
+    fn load_scenario(&mut self, name: Option<&'static str>, scenario: &RateLimitScenario) {
         let params = &scenario.params;
         let mut fields = self.fields.clone();
         let mut set = |id: &'static str, value: String| {
@@ -664,8 +766,9 @@ impl SideBySideState {
         self.fields = fields;
         self.traffic = traffic;
         self.preset_sources = params.traffic.clone();
-        self.preset = Some(preset.name);
+        self.preset = name;
         self.modified = false;
+        self.notice = None;
         // The view draws one lane of requests; preset arrivals of other clients would be
         // decided under their own keys, which the hand-drawn lane cannot show, so only
         // client 0's are kept. Every shipped preset uses client 0 only.
@@ -756,6 +859,11 @@ impl Reducible for SideBySideState {
                 next.recompute();
             }
             SideBySideAction::LoadPreset(name) => next.load_preset(&name),
+            SideBySideAction::Open(scenario) => match Self::from_scenario(&scenario, None) {
+                Ok(opened) => next = opened,
+                Err(reason) => next.notice = Some(reason),
+            },
+            SideBySideAction::Notice(reason) => next.notice = Some(reason),
             SideBySideAction::TogglePlay => {
                 next.playing = !next.playing;
                 next.last_wall_ms = None;

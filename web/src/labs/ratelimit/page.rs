@@ -12,6 +12,7 @@ use netsplit_core::protocol::Time;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::components::share_dialog::{ShareDialog, Shareable, Snapshot};
 use crate::hooks::use_animation_frame::use_animation_frame;
 use crate::labs::ratelimit::controls::{
     RateLimitAlgorithms, RateLimitLimitFields, RateLimitTraffic,
@@ -25,14 +26,6 @@ use crate::remote_part::{PartRequest, RemotePart};
 
 use super::DISTRIBUTED_PART;
 
-/// Whether the page's address holds a share link (`#/ratelimit?s=...`).
-fn opens_share_link() -> bool {
-    let hash = web_sys::window()
-        .and_then(|window| window.location().hash().ok())
-        .unwrap_or_default();
-    crate::share::query_value(crate::share::hash_query(&hash), "s").is_some()
-}
-
 /// The page's two views.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RateLimitTab {
@@ -45,22 +38,82 @@ pub enum RateLimitTab {
 /// The preset the page opens with: the boundary burst, the lab's headline.
 pub const FIRST_PRESET: &str = "ratelimit-boundary-burst";
 
-/// The rate limiting lab.
+/// The rate limiting lab: opens the share link in the address, if any, then the page.
 #[component]
 pub fn RateLimitLab() -> Html {
-    // A share link holds an engine run, which the distributed view replays.
-    let tab = use_state(|| {
-        if opens_share_link() {
-            RateLimitTab::Distributed
-        } else {
-            RateLimitTab::SideBySide
+    // The browser inflates the link, so it arrives a moment after the page starts.
+    let link = match crate::share::use_share_link(true, crate::share::engine_run) {
+        crate::share::Opened::Opening => {
+            return html! {
+                <main class="ratelimit" aria-label="Rate limiting" aria-busy="true">
+                    <p class="pitch" role="status">{ "Opening the shared run…" }</p>
+                </main>
+            };
         }
+        crate::share::Opened::Read(read) => Some(*read),
+        crate::share::Opened::Absent => None,
+    };
+    html! { <RateLimitOpened link={link} /> }
+}
+
+/// Props of [`RateLimitOpened`].
+#[derive(Properties, PartialEq)]
+pub struct RateLimitOpenedProps {
+    /// What the share link in the address gave, if there is one.
+    pub link: Option<Result<netsplit_core::share::SharedRun, netsplit_core::share::ShareError>>,
+}
+
+/// Whether a share link's scenario runs a distributed limiter (a link from the distributed
+/// tab, which that tab replays) rather than the side-by-side view's algorithms.
+fn is_distributed(run: &netsplit_core::share::SharedRun) -> bool {
+    run.scenario.params.get("distributed").is_some()
+}
+
+/// The side-by-side view a share link opens: its scenario at its time, or the first preset
+/// (the embed's, if it names one) with a notice saying why the link could not be opened.
+fn side_by_side_of(
+    link: Option<&Result<netsplit_core::share::SharedRun, netsplit_core::share::ShareError>>,
+) -> SideBySideState {
+    let embed = crate::embed::current().preset;
+    let first = embed
+        .as_deref()
+        .filter(|name| {
+            rate_limit_presets()
+                .iter()
+                .any(|preset| preset.name == *name)
+        })
+        .unwrap_or(FIRST_PRESET);
+    let opened = match link {
+        None => return SideBySideState::with_preset(first),
+        Some(Ok(run)) if is_distributed(run) => return SideBySideState::with_preset(first),
+        Some(Ok(run)) => SideBySideState::from_scenario(&run.scenario, run.time_us),
+        Some(Err(error)) => Err(error.to_string()),
+    };
+    opened.unwrap_or_else(|reason| {
+        let mut state = SideBySideState::with_preset(first);
+        state.notice = Some(format!(
+            "This share link could not be opened: {reason}. Showing the first preset instead."
+        ));
+        state
+    })
+}
+
+/// The rate limiting page, started from the share link (if any): a link of the distributed
+/// tab opens that tab, any other the side-by-side view.
+#[component]
+pub fn RateLimitOpened(props: &RateLimitOpenedProps) -> Html {
+    let tab = use_state(|| match &props.link {
+        Some(Ok(run)) if is_distributed(run) => RateLimitTab::Distributed,
+        _ => RateLimitTab::SideBySide,
     });
     // The distributed view's code is in this bundle (the development build), or in a part
     // downloaded when the tab is first opened (the published site, `crate::remote_part`).
     let local_distributed = crate::bundle::current().part(DISTRIBUTED_PART);
     let part_requested = use_mut_ref(|| false);
-    let state = use_reducer(|| SideBySideState::with_preset(FIRST_PRESET));
+    let state = {
+        let link = props.link.clone();
+        use_reducer(move || side_by_side_of(link.as_ref()))
+    };
     let distributed_preset = use_state(|| None::<String>);
     {
         let state = state.clone();
@@ -172,6 +225,7 @@ pub fn SideBySide(props: &SideBySideProps) -> Html {
     let state = props.state.clone();
     // Read once: the view re-renders every animation frame while the cursor plays.
     let presets = use_memo((), |_| rate_limit_presets());
+    crate::components::share_dialog::use_file_drop(state.clone());
     let preset = state
         .preset
         .and_then(|name| presets.iter().find(|preset| preset.name == name))
@@ -272,6 +326,10 @@ pub fn SideBySide(props: &SideBySideProps) -> Html {
                         }) }
                     </select>
                 </div>
+                <ShareDialog<UseReducerHandle<SideBySideState>> state={state.clone()} />
+                if let Some(notice) = &state.notice {
+                    <p class="field-error notice" role="alert">{ notice.clone() }</p>
+                }
                 <p class="scenario-description rl-preset-description">
                     { preset.as_ref().map(|preset| preset.description.clone()).unwrap_or_default() }
                 </p>
@@ -331,5 +389,43 @@ pub fn SideBySide(props: &SideBySideProps) -> Html {
                 }
             </div>
         </main>
+    }
+}
+
+/// The side-by-side view as the share dialog sees it: its form as a scenario, its cursor as
+/// the link's time.
+impl Shareable for UseReducerHandle<SideBySideState> {
+    const PROMISE: &'static str = "Anyone who opens this link sees this view as it is now: the same algorithms, limit, traffic, cursor and decisions.";
+
+    fn lab(&self) -> String {
+        "ratelimit".to_string()
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, String> {
+        let scenario = self.scenario()?;
+        Ok(Snapshot {
+            json: scenario.to_json(),
+            time_us: self.cursor_us,
+            title: scenario
+                .title
+                .unwrap_or_else(|| "Netsplit rate limiting, side by side".to_string()),
+        })
+    }
+
+    fn pause(&self) {
+        if self.playing {
+            self.dispatch(SideBySideAction::TogglePlay);
+        }
+    }
+
+    fn notice(&self, notice: String) {
+        self.dispatch(SideBySideAction::Notice(notice));
+    }
+
+    fn import(&self, file: Result<crate::share::ScenarioFile, String>) {
+        match file.and_then(|file| file.parse(netsplit_core::scenario::Scenario::parse)) {
+            Ok(scenario) => self.dispatch(SideBySideAction::Open(Box::new(scenario))),
+            Err(reason) => self.dispatch(SideBySideAction::Notice(reason)),
+        }
     }
 }
