@@ -2,7 +2,7 @@
 // minority cannot commit, while nothing committed is lost once the partition heals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useSite, openPage, screenshot, viewports } from './harness.mjs';
+import { useSite, openPage, recordBundles, screenshot, viewports } from './harness.mjs';
 
 // dist/ served on loopback and one browser for the whole file (harness.mjs).
 const env = useSite();
@@ -222,6 +222,31 @@ test('the Raft options, bug switches and configuration read well in dark mode at
   await page.locator('.raft-configuration .pending-change').waitFor();
   await page.locator('.raft-configuration').scrollIntoViewIfNeeded();
   await screenshot(page, 'raft-configuration-dark-narrow');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the election-time experiment downloads its own bundle when run, and draws each timeout range\'s CDF as its runs come in', async () => {
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/raft`, viewports.desktop);
+  const bundles = recordBundles(page);
+  await page.reload();
+  const panel = page.getByRole('region', { name: 'Election-time experiment' });
+  await panel.getByRole('heading', { name: /Figure 16/ }).waitFor();
+  assert.deepEqual(bundles, ['netsplit-raft_bg.wasm.xz'], 'the first visit leaves the experiment out');
+  await panel.getByRole('button', { name: 'Run the election-time experiment' }).click();
+  // The part replaces the launcher and starts at once: progress, then a legend line per range.
+  const count = page.locator('.raft-experiment .experiment-count');
+  await count.waitFor();
+  assert.deepEqual(bundles, ['netsplit-raft_bg.wasm.xz', 'netsplit-raft-experiment_bg.wasm.xz']);
+  assert.match(await count.textContent(), /\/ 600 runs/);
+  // The chart appears with the first range whose runs elect a leader (the narrowest ranges
+  // can split the vote for the whole run), with a legend line for each of Figure 16's ranges.
+  await page.locator('.raft-experiment figure.cdf').waitFor({ timeout: 60000 });
+  const legend = await page.locator('.raft-experiment .legend li').allTextContents();
+  assert.equal(legend.length, 6, `a legend line per range of Figure 16 (${legend})`);
+  assert.ok(legend.some((line) => /^150–\d+ ms: median \d+ ms$/.test(line)), legend.join('\n'));
+  assert.equal(await page.getByRole('region', { name: 'Election-time experiment' }).count(), 1, 'one panel, not the launcher beside the part');
+  await screenshot(page, 'raft-experiment-desktop');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -13,6 +13,12 @@ import { useSite, openPage, screenshot, viewports, shotsDir, dialogText } from '
 
 const run = promisify(execFile);
 
+/** The program and arguments that run the `netsplit` CLI with `args`: the binary `cargo xtask
+ * test` built for the core's tests (NETSPLIT_CLI), or else cargo, which builds it. */
+const netsplit = (...args) => (process.env.NETSPLIT_CLI
+  ? [process.env.NETSPLIT_CLI, args]
+  : ['cargo', ['run', '-q', '-p', 'netsplit-core', '--features', 'cli', '--bin', 'netsplit', '--', ...args]]);
+
 // dist/ served on loopback and one browser for the whole file (harness.mjs).
 const env = useSite();
 
@@ -74,8 +80,7 @@ for (const [name, viewport] of Object.entries(viewports)) {
     const file = join(shotsDir, `sharing-${name}.json`);
     await download.saveAs(file);
     const { stdout } = await run(
-      'cargo',
-      ['run', '-q', '-p', 'netsplit-core', '--features', 'cli', '--bin', 'netsplit', '--', 'run', file, '--until', String(untilMs)],
+      ...netsplit('run', file, '--until', String(untilMs)),
       { maxBuffer: 64 * 1024 * 1024 },
     ).catch((error) => ({ stdout: error.stdout })); // exit code 1 only means a violation
     const report = JSON.parse(stdout);
@@ -210,8 +215,7 @@ const importScenario = async (page, path) => {
 /** Runs the CLI; its exit code and the JSON it printed. */
 const cli = async (...args) => {
   const { stdout, code } = await run(
-    'cargo',
-    ['run', '-q', '-p', 'netsplit-core', '--features', 'cli', '--bin', 'netsplit', '--', ...args],
+    ...netsplit(...args),
     { maxBuffer: 64 * 1024 * 1024 },
   ).then((result) => ({ ...result, code: 0 })).catch((error) => ({ stdout: error.stdout, code: error.code }));
   return { code, report: JSON.parse(stdout) };

@@ -288,6 +288,16 @@ impl Metrics {
         }
     }
 
+    /// The counts of messages of `kind`, if any was sent.
+    pub fn kind(&self, kind: &str) -> Option<&KindCounts> {
+        self.kinds.iter().find(|counts| counts.kind == kind)
+    }
+
+    /// The lab gauge `name`, if the run set it.
+    pub fn gauge(&self, name: &str) -> Option<f64> {
+        self.gauges.get(name).copied()
+    }
+
     /// A serializable copy for the UI and reports.
     pub fn view(&self) -> MetricsView {
         let total = |pick: fn(&KindCounts) -> u64| self.kinds.iter().map(pick).sum::<u64>();

@@ -6,7 +6,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{run_preset as run, seeds};
+use cli::run_preset as run;
 
 /// Presets of keys recorded first.
 const CORRECT_PRESETS: &[&str] = &["idempotency-keys", "idempotency-retry-storm"];
@@ -19,29 +19,12 @@ const BUG_PRESETS: &[&str] = &[
 
 #[test]
 fn every_idempotency_preset_is_listed_here() {
-    let mut embedded: Vec<&str> = netsplit_core::presets::all()
-        .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| name.starts_with("idempotency-"))
-        .collect();
-    let mut listed: Vec<&str> = CORRECT_PRESETS.iter().chain(BUG_PRESETS).copied().collect();
-    embedded.sort_unstable();
-    listed.sort_unstable();
-    assert_eq!(embedded, listed);
+    cli::assert_lists_every_preset("idempotency-", &[CORRECT_PRESETS, BUG_PRESETS]);
 }
 
 #[test]
 fn every_correct_idempotency_preset_exits_zero_with_no_violation_over_seeds() {
-    for name in CORRECT_PRESETS {
-        for seed in 0..seeds() {
-            let (code, report) = run(name, seed);
-            assert_eq!(code, Some(0), "{name} with seed {seed}:\n{report}");
-            assert!(
-                report.contains("\"violations\": []"),
-                "{name} with seed {seed}"
-            );
-        }
-    }
+    cli::assert_exit_zero_over_seeds(CORRECT_PRESETS);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{run_preset as run, seeds};
+use cli::run_preset as run;
 
 /// Presets of correct Paxos: every property holds.
 const CORRECT_PRESETS: &[&str] = &[
@@ -31,34 +31,12 @@ const LIVELOCK_PRESETS: &[&str] = &["paxos-bug-dueling-proposers-livelock"];
 
 #[test]
 fn every_paxos_preset_is_listed_here() {
-    let mut embedded: Vec<&str> = netsplit_core::presets::all()
-        .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| name.starts_with("paxos-"))
-        .collect();
-    let mut listed: Vec<&str> = CORRECT_PRESETS
-        .iter()
-        .chain(BUG_PRESETS)
-        .chain(LIVELOCK_PRESETS)
-        .copied()
-        .collect();
-    embedded.sort_unstable();
-    listed.sort_unstable();
-    assert_eq!(embedded, listed);
+    cli::assert_lists_every_preset("paxos-", &[CORRECT_PRESETS, BUG_PRESETS, LIVELOCK_PRESETS]);
 }
 
 #[test]
 fn every_correct_paxos_preset_exits_zero_with_no_violation_over_seeds() {
-    for name in CORRECT_PRESETS {
-        for seed in 0..seeds() {
-            let (code, report) = run(name, seed);
-            assert_eq!(code, Some(0), "{name} with seed {seed}:\n{report}");
-            assert!(
-                report.contains("\"violations\": []"),
-                "{name} with seed {seed}"
-            );
-        }
-    }
+    cli::assert_exit_zero_over_seeds(CORRECT_PRESETS);
 }
 
 #[test]

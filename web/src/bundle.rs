@@ -113,7 +113,10 @@ pub static ALL: Bundle = Bundle {
     name: "app",
     home: Some(gallery),
     labs: crate::labs::ENTRIES,
-    parts: crate::labs::ratelimit::PARTS,
+    parts: &[
+        crate::labs::ratelimit::PARTS[0],
+        crate::labs::raft::PARTS[0],
+    ],
 };
 
 /// The lab gallery alone.

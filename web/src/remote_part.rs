@@ -103,7 +103,7 @@ pub fn RemotePart(props: &RemotePartProps) -> Html {
 }
 
 /// Asks `www/loader.js` to download and start bundle `bundle`.
-fn load(bundle: &str) -> Result<(), String> {
+pub fn load(bundle: &str) -> Result<(), String> {
     let window = web_sys::window().ok_or("there is no window")?;
     let loader = js_sys::Reflect::get(&window, &JsValue::from_str("netsplitPart"))
         .ok()
@@ -116,7 +116,7 @@ fn load(bundle: &str) -> Result<(), String> {
 }
 
 /// Writes an alert into the (otherwise empty) host, which also hides the loading message.
-fn show_failure(host: &web_sys::Element, reason: &str) {
+pub fn show_failure(host: &web_sys::Element, reason: &str) {
     let Some(document) = host.owner_document() else {
         return;
     };

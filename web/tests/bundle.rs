@@ -93,7 +93,35 @@ fn a_bundle_builds_its_own_presets_and_names_what_it_carries_for_another_labs_sc
 }
 
 /// Bundles that are parts of a page (web/src/remote_part.rs).
-const PARTS: &[&Bundle] = &[&labs::ratelimit::DISTRIBUTED];
+const PARTS: &[&Bundle] = &[&labs::ratelimit::DISTRIBUTED, &labs::raft::EXPERIMENT];
+
+#[wasm_bindgen_test]
+fn the_whole_app_carries_every_part_itself() {
+    for part in PARTS {
+        for (name, _) in part.parts {
+            assert!(
+                bundle::ALL.part(name).is_some(),
+                "the whole app lacks {name}"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_raft_page_leaves_its_election_time_experiment_to_a_part_of_its_own() {
+    let part = labs::raft::experiment::PART;
+    assert!(labs::raft::BUNDLE.part(part).is_none());
+    assert!(
+        labs::raft::BUNDLE
+            .lab("raft")
+            .is_some_and(|lab| lab.build.is_some())
+    );
+    assert!(labs::raft::EXPERIMENT.part(part).is_some());
+    assert!(
+        !labs::raft::EXPERIMENT.shows(&Route::Home),
+        "a part is not a page of its own"
+    );
+}
 
 #[wasm_bindgen_test]
 fn every_simulated_labs_presets_build_in_the_bundle_that_runs_them() {

@@ -1,44 +1,20 @@
 //! The network canvas in a real browser: SVG for small clusters, a painted canvas with a node
 //! list for large ones, and the sampling of heavy traffic.
 
-use netsplit_core::{presets, scenario::Scenario};
 use netsplit_web::components::cluster_view::{CANVAS_NODES_MIN, next_stride};
-use netsplit_web::components::lab_page::{Playground, PlaygroundProps};
-use netsplit_web::state::PlaygroundState;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Renders the playground of lab `lab` on preset `preset` into a fresh element.
-async fn render_playground(lab: &str, preset: &str) -> web_sys::Element {
-    let entry = netsplit_web::labs::ENTRIES
-        .iter()
-        .find(|entry| entry.id() == lab)
-        .expect("the lab has an entry");
-    let scenario = Scenario::parse(presets::get(preset).expect("the preset exists")).unwrap();
-    let initial = PlaygroundState::new(lab, scenario).unwrap();
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    yew::Renderer::<Playground>::with_root_and_props(
-        host.clone(),
-        PlaygroundProps {
-            entry,
-            initial,
-            side_panel: None,
-            page_chooses_scenario: false,
-        },
-    )
-    .render();
-    yew::scheduler::flush().await;
-    host
-}
+#[path = "support/playground.rs"]
+mod support;
+use support::render_playground;
 
 #[wasm_bindgen_test]
 async fn a_thousand_nodes_are_painted_on_a_canvas_with_a_node_list_for_the_keyboard() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
-    let host = render_playground("broadcast", "broadcast-large").await;
+    let host = render_playground("broadcast", "broadcast-large", 0).await;
     let canvas = host
         .query_selector("canvas.cluster-view")
         .unwrap()
@@ -73,7 +49,7 @@ async fn a_thousand_nodes_are_painted_on_a_canvas_with_a_node_list_for_the_keybo
 #[wasm_bindgen_test]
 async fn a_small_cluster_keeps_one_focusable_svg_element_per_node() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
-    let host = render_playground("broadcast", "broadcast-basic").await;
+    let host = render_playground("broadcast", "broadcast-basic", 0).await;
     let nodes = host.query_selector_all(".cluster-view g.node").unwrap();
     assert_eq!(nodes.length(), 5);
     const { assert!(5 < CANVAS_NODES_MIN) };
@@ -134,7 +110,7 @@ fn ring_shares(host: &web_sys::Element) -> Vec<f64> {
 #[wasm_bindgen_test]
 async fn each_raft_server_wears_an_election_timer_ring_that_drains_and_says_when_it_fires() {
     netsplit_web::bundle::install(&netsplit_web::bundle::ALL);
-    let host = render_playground("raft", "raft-steady-state").await;
+    let host = render_playground("raft", "raft-steady-state", 0).await;
     assert_eq!(
         ring_shares(&host),
         vec![1.0; 5],

@@ -1,39 +1,14 @@
 //! The space-time diagram in a real browser: lanes, arrows and marks drawn from the core's
 //! query, and a click on an arrow selecting the same event the event log marks.
 
-use netsplit_core::{presets, scenario::Scenario};
-use netsplit_web::components::lab_page::{Playground, PlaygroundProps};
-use netsplit_web::state::PlaygroundState;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Renders lab `lab`'s playground on `preset`, run to `until` µs, into a fresh element.
-async fn render_playground(lab: &str, preset: &str, until: u64) -> web_sys::Element {
-    let entry = netsplit_web::labs::ENTRIES
-        .iter()
-        .find(|entry| entry.id() == lab)
-        .expect("the lab has an entry");
-    let scenario = Scenario::parse(presets::get(preset).expect("the preset exists")).unwrap();
-    let initial = PlaygroundState::new(lab, scenario).unwrap();
-    initial.run.borrow_mut().run_until(until);
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    yew::Renderer::<Playground>::with_root_and_props(
-        host.clone(),
-        PlaygroundProps {
-            entry,
-            initial,
-            side_panel: None,
-            page_chooses_scenario: false,
-        },
-    )
-    .render();
-    yew::scheduler::flush().await;
-    host
-}
+#[path = "support/playground.rs"]
+mod support;
+use support::render_playground;
 
 fn click(element: &web_sys::Element) {
     let dispatch = js_sys::Function::new_with_args(

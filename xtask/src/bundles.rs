@@ -129,8 +129,9 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     let dist = root.join("dist").display().to_string();
-    let mut commands = Vec::new();
+    let mut jobs = Vec::new();
     for name in site.all() {
+        let mut commands = Vec::new();
         let input = target
             .join("wasm32-unknown-unknown/wasm-release")
             .join(format!("netsplit-{name}.wasm"))
@@ -171,8 +172,9 @@ pub fn build(root: &Path, steps: &mut Steps) -> bool {
                 output,
             ],
         ));
+        jobs.push(commands);
     }
-    if !steps.check_all("per-page bundles: wasm-bindgen and wasm-opt", &commands) {
+    if !steps.check_all_parallel("per-page bundles: wasm-bindgen and wasm-opt", &jobs) {
         return false;
     }
     // Short names for the functions each bundle imports from its glue (6 KB gzip a page).

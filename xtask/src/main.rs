@@ -142,7 +142,7 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             "warnings",
         ],
     );
-    steps.tests(
+    let core_passed = steps.tests(
         "core and xtask tests (unit, property, doc)",
         "cargo",
         &[
@@ -154,6 +154,19 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             "--all-features",
         ],
     );
+    if core_passed {
+        // Those tests built the CLI from this checkout; the end-to-end tests that compare the
+        // browser with it run that binary instead of building it again.
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        let cli = target
+            .join("debug")
+            .join(format!("netsplit{}", std::env::consts::EXE_SUFFIX));
+        if cli.is_file() {
+            steps.set_env("NETSPLIT_CLI", &cli.display().to_string());
+        }
+    }
     steps.tests(
         "web tests (wasm-bindgen-test, headless Chromium)",
         "cargo",

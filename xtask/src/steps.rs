@@ -35,6 +35,8 @@ pub struct Steps {
     failed: u64,
     failures: Vec<String>,
     started: Instant,
+    /// Variables every later step's command gets (see [`Steps::set_env`]).
+    env: Vec<(String, String)>,
 }
 
 /// Test counts a runner printed.
@@ -55,7 +57,13 @@ impl Steps {
             failed: 0,
             failures: Vec::new(),
             started: Instant::now(),
+            env: Vec::new(),
         }
+    }
+
+    /// Gives every later step's command the variable `name` (what an earlier step built, say).
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.env.push((name.to_string(), value.to_string()));
     }
 
     /// A step that passes or fails as a whole (formatting, lints, builds). Counts as one.
@@ -77,6 +85,44 @@ impl Steps {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             self.run(name, program, &args).0
         });
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            self.failures.push(name.to_string());
+        }
+        ok
+    }
+
+    /// Like [`Steps::check_all`] for several lists of commands that do not depend on one
+    /// another, run side by side, one per core: for tools that use a single core each (npm's
+    /// wasm-opt is WebAssembly run by node). Each list runs in order and stops at its first
+    /// failure; no new list starts after one failed. Counts as one.
+    pub fn check_all_parallel(&mut self, name: &str, jobs: &[Vec<(&str, Vec<String>)>]) -> bool {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let this = &*self;
+        std::thread::scope(|scope| {
+            for _ in 0..workers.min(jobs.len()) {
+                scope.spawn(|| {
+                    while !failed.load(Ordering::SeqCst) {
+                        let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                            break;
+                        };
+                        let ok = job.iter().all(|(program, args)| {
+                            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                            this.run(name, program, &args).0
+                        });
+                        if !ok {
+                            failed.store(true, Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        let ok = !failed.into_inner();
         if ok {
             self.passed += 1;
         } else {
@@ -184,6 +230,7 @@ impl Steps {
         let child = Command::new(program)
             .current_dir(&self.root)
             .env("TMPDIR", scratch)
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

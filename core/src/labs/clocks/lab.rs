@@ -204,12 +204,9 @@ pub fn snapshot_checkable(view: &SimView<Node>) -> bool {
         .any(|(_, status, node)| node.recovered || status == NodeStatus::Crashed);
     let lost = view
         .metrics()
-        .view()
-        .scalars()
-        .get("dropped.Transfer")
-        .copied()
-        .unwrap_or(0.0);
-    !crashed && lost == 0.0
+        .kind("Transfer")
+        .map_or(0, |counts| counts.dropped);
+    !crashed && lost == 0
 }
 
 /// The money the bank holds, whatever is in flight: every node's starting balance.

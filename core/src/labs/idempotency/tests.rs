@@ -270,16 +270,11 @@ fn simulate(scenario: &Scenario) -> Simulator<Node> {
 }
 
 fn gauge(sim: &Simulator<Node>, name: &str) -> f64 {
-    sim.metrics().gauges.get(name).copied().unwrap_or(f64::NAN)
+    sim.metrics().gauge(name).unwrap_or(f64::NAN)
 }
 
 fn sent(sim: &Simulator<Node>, kind: &str) -> u64 {
-    sim.metrics()
-        .view()
-        .kinds
-        .iter()
-        .find(|counts| counts.kind == kind)
-        .map_or(0, |counts| counts.sent)
+    sim.metrics().kind(kind).map_or(0, |counts| counts.sent)
 }
 
 fn latencies_ms(sim: &Simulator<Node>) -> Vec<f64> {

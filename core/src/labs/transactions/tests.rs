@@ -463,7 +463,7 @@ fn violated(sim: &Simulator<TwoPhaseCommit>) -> Vec<String> {
 }
 
 fn gauge(sim: &Simulator<TwoPhaseCommit>, name: &str) -> f64 {
-    sim.metrics().gauges.get(name).copied().unwrap_or(f64::NAN)
+    sim.metrics().gauge(name).unwrap_or(f64::NAN)
 }
 
 /// The roles of the participants at `ms`.

@@ -2,6 +2,10 @@
 //! time how long the cluster has no leader, over many seeds, for several election-timeout
 //! ranges, and draw each range's CDF. The runs happen a few seeds per animation frame, so
 //! the page stays responsive and a progress bar moves.
+//!
+//! The published Raft page leaves this panel to a part of its own (the `raft-experiment`
+//! bundle, see `crate::remote_part`): its first visit downloads only [`ExperimentLauncher`],
+//! which fetches the part when the learner asks for the experiment.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -26,16 +30,33 @@ struct Progress {
     error: Option<String>,
 }
 
+/// The panel's heading and what it does, shared by the launcher and the panel.
+const HEADING: &str = "Election time after a leader crash (Raft paper, Figure 16)";
+
+fn explanation() -> String {
+    format!(
+        "Crash the leader in a 5-server cluster and time how long it has no leader, over {SEEDS_PER_RANGE} seeds per election-timeout range. More randomness in the timeout means fewer split votes."
+    )
+}
+
+/// Props of [`RaftExperiment`].
+#[derive(Properties, PartialEq)]
+pub struct RaftExperimentProps {
+    /// Starts the experiment as soon as the panel shows (the learner already asked for it).
+    #[prop_or_default]
+    pub autostart: bool,
+}
+
 /// The experiment panel.
 #[component]
-pub fn RaftExperiment() -> Html {
+pub fn RaftExperiment(props: &RaftExperimentProps) -> Html {
     let progress = use_state(Progress::default);
     // The work queue lives outside Yew's state so chunks can take from it without re-rendering.
     let job = use_mut_ref(|| None::<Job>);
     let start = {
         let progress = progress.clone();
         let job = job.clone();
-        Callback::from(move |_| {
+        Callback::from(move |()| {
             let base = match Scenario::parse(experiment::PRESET) {
                 Ok(base) => base,
                 Err(error) => {
@@ -72,6 +93,14 @@ pub fn RaftExperiment() -> Html {
             run_chunk(job.clone(), progress.clone());
         })
     };
+    {
+        let start = start.clone();
+        use_effect_with(props.autostart, move |autostart| {
+            if *autostart {
+                start.emit(());
+            }
+        });
+    }
     let percent = if progress.total == 0 {
         0.0
     } else {
@@ -79,9 +108,9 @@ pub fn RaftExperiment() -> Html {
     };
     html! {
         <section class="panel raft-experiment" aria-label="Election-time experiment">
-            <h2>{ "Election time after a leader crash (Raft paper, Figure 16)" }</h2>
-            <p class="muted">{ format!("Crash the leader in a 5-server cluster and time how long it has no leader, over {SEEDS_PER_RANGE} seeds per election-timeout range. More randomness in the timeout means fewer split votes.") }</p>
-            <button onclick={start} disabled={progress.running} aria-label="Run the election-time experiment">
+            <h2>{ HEADING }</h2>
+            <p class="muted">{ explanation() }</p>
+            <button onclick={start.reform(|_| ())} disabled={progress.running} aria-label="Run the election-time experiment">
                 { if progress.running { "Running…" } else { "Run experiment" } }
             </button>
             if progress.total > 0 {
@@ -196,4 +225,50 @@ fn cdf_chart(series: &[ElectionTimeSeries]) -> Html {
             </figcaption>
         </figure>
     }
+}
+
+/// The name of the part that carries the panel, and of its bundle.
+pub const PART: &str = "raft-experiment";
+
+/// What the launcher asks of the part: run the experiment at once (the learner clicked "Run
+/// experiment" to get it).
+pub const RUN_NOW: &str = "run";
+
+/// The panel, as a part: it starts the experiment at once when asked to [`RUN_NOW`] (the
+/// launcher's request); a page that carries the part itself shows it idle.
+pub fn part(request: Option<String>) -> Html {
+    html! { <RaftExperiment autostart={request.as_deref() == Some(RUN_NOW)} /> }
+}
+
+/// The panel in a page whose bundle leaves the experiment to its part: the same heading,
+/// words and button; a click downloads the part, which replaces the launcher's section with
+/// the panel and runs the experiment. The host is always there, empty until then, asking for
+/// [`RUN_NOW`], so the part finds it whenever it arrives.
+#[component]
+pub fn ExperimentLauncher() -> Html {
+    use crate::remote_part::{HOST_ID, load, show_failure};
+    let asked = use_state(|| false);
+    let host = use_node_ref();
+    let onclick = {
+        let asked = asked.clone();
+        let host = host.clone();
+        Callback::from(move |_| {
+            asked.set(true);
+            if let (Err(reason), Some(element)) = (load(PART), host.cast::<web_sys::Element>()) {
+                show_failure(&element, &reason);
+            }
+        })
+    };
+    html! { <>
+        <div id={HOST_ID} class="remote-part" data-preset={RUN_NOW} data-shown="true" ref={host}></div>
+        if *asked {
+            <p class="remote-part-loading muted" role="status">{ "Loading the election-time experiment…" }</p>
+        } else {
+            <section class="panel raft-experiment" aria-label="Election-time experiment">
+                <h2>{ HEADING }</h2>
+                <p class="muted">{ explanation() }</p>
+                <button {onclick} aria-label="Run the election-time experiment">{ "Run experiment" }</button>
+            </section>
+        }
+    </> }
 }

@@ -6,7 +6,7 @@ use netsplit_core::Action;
 use yew::prelude::*;
 
 use super::{LabButton, LabEntry, LabForm, ParamField, Toggle};
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, PartView};
 use crate::state::PlaygroundHandle;
 
 pub mod experiment;
@@ -32,8 +32,19 @@ pub const ENTRY: LabEntry = LabEntry {
     ..LabEntry::playground(&netsplit_core::labs::raft::lab::LAB, picture, || &BUNDLE)
 };
 
-/// The bundle of the Raft page alone.
+/// The bundle of the Raft page alone; the election-time experiment is a part of its own.
 pub static BUNDLE: Bundle = super::single("raft", &[ENTRY]);
+
+/// The parts of the Raft page: the election-time experiment.
+pub const PARTS: &[(&str, PartView)] = &[(experiment::PART, experiment::part)];
+
+/// The Raft page's election-time experiment, as a part (see `crate::remote_part`).
+pub static EXPERIMENT: Bundle = Bundle {
+    name: experiment::PART,
+    home: None,
+    labs: &[],
+    parts: PARTS,
+};
 
 /// "Add node" in Raft is a single-server membership change (thesis 4.1): a new server
 /// starts and the leader is asked to add it.
@@ -187,7 +198,13 @@ pub const TOGGLES: &[Toggle] = &[
 fn extras(state: &PlaygroundHandle) -> Html {
     html! { <>
         { view::raft_view(state) }
-        <experiment::RaftExperiment />
+        // The experiment's code is in this bundle (the development build), or in a part
+        // downloaded when the learner runs it (the published site); reached through the
+        // bundle, so the page's own bundle does not link it.
+        { match crate::bundle::current().part(experiment::PART) {
+            Some(view) => view(None),
+            None => html! { <experiment::ExperimentLauncher /> },
+        } }
     </> }
 }
 
