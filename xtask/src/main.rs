@@ -196,10 +196,13 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     }
     if run_e2e {
         if built {
+            // Two files at a time: each has its own browser and server, and a test spends
+            // most of its time waiting for the page (about a third of one core), so two
+            // share the machine's cores without slowing each other's clocks much.
             steps.tests(
                 "end-to-end (Playwright, node --test)",
                 "node",
-                &["--test", "--test-concurrency=1", "e2e/"],
+                &["--test", "--test-concurrency=2", "e2e/"],
             );
         } else {
             steps.skipped("end-to-end (Playwright)", "the release build failed");

@@ -118,11 +118,12 @@ pub fn lab_figures(state: &PlaygroundHandle) -> Html {
                 </p>
             }
             <dl class="kv figures">
+                // Names in words: `commit_index` reads "commit index".
                 { for metrics.gauges.iter().map(|(name, value)| html! {
-                    <><dt>{ name }</dt><dd data-gauge={name.clone()}>{ format_gauge(name, *value) }</dd></>
+                    <><dt>{ name.replace(['_', '.'], " ") }</dt><dd data-gauge={name.clone()}>{ format_gauge(name, *value) }</dd></>
                 }) }
                 { for metrics.counters.iter().map(|(name, value)| html! {
-                    <><dt>{ name }</dt><dd>{ value }</dd></>
+                    <><dt>{ name.replace(['_', '.'], " ") }</dt><dd>{ value }</dd></>
                 }) }
             </dl>
         </section>

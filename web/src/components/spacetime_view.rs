@@ -277,18 +277,18 @@ pub fn spacetime_view(state: &PlaygroundHandle) -> Html {
                             <button data-act={act} aria-label={label}
                                 aria-pressed={(act == "all").then(|| view.span.is_none().to_string())}>{ text }</button>
                         }) }
-                        <select name="kind" aria-label="Show messages of kind">
+                        <label>{ "Kind" }<select name="kind">
                             <option value="" selected={view.kind.is_empty()}>{ "all messages" }</option>
                             { for kinds.iter().map(|kind| html! {
                                 <option value={*kind} selected={view.kind == *kind}>{ *kind }</option>
                             }) }
-                        </select>
-                        <select name="node" aria-label="Show events of node">
+                        </select></label>
+                        <label>{ "Node" }<select name="node">
                             <option value="" selected={view.node.is_none()}>{ "all nodes" }</option>
                             { for (0..labels.len() as NodeId).map(|id| html! {
                                 <option value={id.to_string()} selected={view.node == Some(id)}>{ format!("n{id}") }</option>
                             }) }
-                        </select>
+                        </select></label>
                         <button data-act="export" title="Save this window as an SVG file">{ "Export SVG" }</button>
                     </span>
                 }
