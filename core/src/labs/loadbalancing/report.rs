@@ -186,6 +186,12 @@ pub struct Report {
     pub servers: Vec<ServerReport>,
     /// Each balancer.
     pub balancers: Vec<BalancerReport>,
+    /// Entry `i`: the share of the servers' time they held at least `i` requests (serving
+    /// plus waiting), over the whole run; entry 0 is 1. The figure of Mitzenmacher's "The
+    /// Power of Two Choices in Randomized Load Balancing" (2001): with random choice the
+    /// shares fall geometrically (λ^i), with the shorter of two queues doubly
+    /// exponentially (λ^(2^i − 1)). Ends at the first share under 1 in 10,000.
+    pub servers_with_at_least: Vec<f64>,
 }
 
 /// Bars per doubling of latency in the report's histograms: each bar spans at most
@@ -269,6 +275,7 @@ pub fn report<'a>(
     let (mut started, mut succeeded, mut waiting) = (0, 0, 0);
     let mut servers = Vec::new();
     let mut balancers = Vec::new();
+    let mut load_us: Vec<u64> = Vec::new();
     for (id, status, node) in &nodes {
         match &node.role {
             Role::Client(client) => {
@@ -288,6 +295,13 @@ pub fn report<'a>(
                 // ends where its accounts end.
                 if status == "up" || status == "paused" {
                     server.account(now);
+                    server.account_load(now);
+                }
+                if load_us.len() < server.load_us.len() {
+                    load_us.resize(server.load_us.len(), 0);
+                }
+                for (total, us) in load_us.iter_mut().zip(&server.load_us) {
+                    *total = total.saturating_add(*us);
                 }
                 let mut windows: Vec<ServerWindow> = Vec::new();
                 regroup_into(&mut windows, &server.windows, width);
@@ -394,7 +408,27 @@ pub fn report<'a>(
         windows,
         servers,
         balancers,
+        servers_with_at_least: at_least(&load_us),
     }
+}
+
+/// The tail shares of the time at each load: entry `i` is the share at `i` or more.
+fn at_least(load_us: &[u64]) -> Vec<f64> {
+    let total: u64 = load_us.iter().sum();
+    let mut shares = Vec::new();
+    if total == 0 {
+        return shares;
+    }
+    let mut tail = total;
+    for us in load_us {
+        let share = tail as f64 / total as f64;
+        if share < 1e-4 {
+            break;
+        }
+        shares.push(share);
+        tail -= us;
+    }
+    shares
 }
 
 impl Report {
@@ -404,7 +438,8 @@ impl Report {
     /// `throughput_per_second`, `requests_{started,succeeded,failed}`,
     /// `failures.REASON`, the balancers' summed `retries`, `retries_denied`,
     /// `timeouts` and `rejections`, `server.ID.utilization` and
-    /// `server.ID.queue_length`, and the last complete window's
+    /// `server.ID.queue_length`, `servers_with_at_least.I` for I from 1 to 6, and the
+    /// last complete window's
     /// `window_latency_ms_{p50,p99}`, `window_failed_latency_ms_p99`,
     /// `window_error_rate` and `window_throughput_per_second`.
     pub fn scalars(&self) -> SortedMap<String, f64> {
@@ -446,6 +481,15 @@ impl Report {
                 format!("server.{}.queue_length", server.node),
                 f64::from(server.queue_length),
             );
+        }
+        for (i, share) in self
+            .servers_with_at_least
+            .iter()
+            .enumerate()
+            .skip(1)
+            .take(6)
+        {
+            put(format!("servers_with_at_least.{i}"), *share);
         }
         // The window before the current one is the latest that is complete.
         if self.windows.len() >= 2 {

@@ -44,6 +44,9 @@ pub struct Job {
     pub attempt: u32,
 }
 
+/// Loads from this many requests in hand up are counted together.
+pub const LOADS_COUNTED: usize = 64;
+
 /// A server's state.
 #[derive(Debug, Clone, Serialize)]
 pub struct Server {
@@ -70,6 +73,12 @@ pub struct Server {
     busy_since: Time,
     /// When the server (re)started.
     pub started_at: Time,
+    /// Microseconds spent with `k` requests in hand (serving plus waiting), by `k`; the
+    /// last entry holds [`LOADS_COUNTED`] or more. Mitzenmacher's power-of-two-choices
+    /// result is about these shares.
+    pub load_us: Vec<u64>,
+    /// Since when the current number of requests in hand holds.
+    load_since: Time,
     /// The metrics over time.
     pub windows: Windows<ServerWindow>,
     random: Stream,
@@ -90,6 +99,8 @@ impl Server {
             busy_us: 0,
             busy_since: 0,
             started_at: 0,
+            load_us: Vec::new(),
+            load_since: 0,
             windows: Windows::new(window_us),
             random,
         }
@@ -99,6 +110,7 @@ impl Server {
     pub fn start_at(&mut self, now: Time) {
         self.started_at = now;
         self.busy_since = now;
+        self.load_since = now;
     }
 
     /// The requests in hand: being served plus waiting.
@@ -117,6 +129,17 @@ impl Server {
         self.windows
             .spread(since, now, busy, |record, amount| record.busy_us += amount);
         self.busy_since = now;
+    }
+
+    /// Brings the time-at-each-load account up to `now` (call before the number of
+    /// requests in hand changes).
+    pub fn account_load(&mut self, now: Time) {
+        let load = (self.load() as usize).min(LOADS_COUNTED);
+        if self.load_us.len() <= load {
+            self.load_us.resize(load + 1, 0);
+        }
+        self.load_us[load] = self.load_us[load].saturating_add(now.saturating_sub(self.load_since));
+        self.load_since = self.load_since.max(now);
     }
 
     /// How long the next request takes, slowdown included (at least 1 µs).
@@ -154,6 +177,7 @@ impl Server {
         out: &mut Out<Message, Timer, super::Outcome>,
     ) {
         self.received += 1;
+        self.account_load(ctx.now);
         if self.in_service.len() < self.config.concurrency.max(1) as usize {
             self.account(ctx.now);
             self.start(job, out);
@@ -191,6 +215,7 @@ impl Server {
             return;
         };
         self.account(ctx.now);
+        self.account_load(ctx.now);
         let job = self.in_service.swap_remove(position);
         self.completed += 1;
         self.windows.at(ctx.now).completed += 1;

@@ -683,6 +683,40 @@ fn at_high_load_two_random_choices_cut_the_tail_of_one_random_choice() {
 }
 
 #[test]
+fn the_share_of_servers_holding_i_requests_falls_as_lambda_to_the_i_under_random_choice_and_doubly_exponentially_under_two()
+ {
+    // Twenty servers at load 0.9. Random choice makes each server an M/M/1 queue, whose
+    // share with at least i requests is 0.9^i (Mitzenmacher 2001, section 1); two choices
+    // give 0.9^(2^i - 1) as the servers grow many. With twenty, two choices' tail lies
+    // between the two curves, far below random's.
+    let scenario = preset("loadbalancing-two-choices");
+    let lambda: f64 = 0.9;
+    let random = run(&scenario).1.servers_with_at_least;
+    let two = run(&with_policy(scenario, "power_of_two_choices"))
+        .1
+        .servers_with_at_least;
+    assert_eq!((random[0], two[0]), (1.0, 1.0));
+    assert!(random.len() > 6 && two.len() > 5, "{random:?} {two:?}");
+    for (i, share) in random.iter().enumerate().take(7).skip(1) {
+        let theory = lambda.powi(i as i32);
+        assert!(
+            (share - theory).abs() < 0.02,
+            "random: at least {i}: {share} against {theory}"
+        );
+    }
+    for i in 2..=5 {
+        let theory = lambda.powi((1 << i) - 1);
+        assert!(
+            theory < two[i] && two[i] < random[i],
+            "two choices: at least {i}: {} between {theory} and {}",
+            two[i],
+            random[i]
+        );
+    }
+    assert!(two[5] * 4.0 < random[5], "{} {}", two[5], random[5]);
+}
+
+#[test]
 fn a_dead_server_gets_traffic_until_health_checks_detect_it_and_none_after() {
     let (_, report) = run(&preset("loadbalancing-dead-server"));
     let failed: Vec<u64> = report.windows.iter().map(|window| window.failed).collect();

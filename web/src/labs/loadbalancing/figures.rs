@@ -149,7 +149,50 @@ pub fn loadbalancing_figures(report: &Report) -> Html {
             { latency_over_time(report) }
             { latency_histogram(report) }
             { server_charts(report) }
+            { load_tail(report) }
         </div>
+    }
+}
+
+/// The figure of the power-of-two-choices result (Mitzenmacher 2001): the share of the
+/// servers' time they held at least i requests, beside the theory's two curves, drawn
+/// from the run's own load (the share holding at least one). The theory is for servers
+/// with one worker each, so it shows only when every server has one.
+pub fn load_tail(report: &Report) -> Html {
+    let shares = &report.servers_with_at_least;
+    if shares.len() < 2 {
+        return html! {};
+    }
+    let rho = shares[1];
+    let theory = report.servers.iter().all(|server| server.concurrency == 1);
+    let percent = |share: f64| format!("{:.1}%", share * 100.0);
+    html! {
+        <figure class="lb-figure lb-load-tail">
+            <figcaption><h3>{ "Servers holding at least i requests" }</h3></figcaption>
+            <table>
+                <thead><tr>
+                    <th scope="col">{ "i" }</th><th scope="col">{ "this run" }</th>
+                    if theory {
+                        <th scope="col">{ "random, theory ρ^i" }</th>
+                        <th scope="col">{ "two choices, theory ρ^(2^i−1)" }</th>
+                    }
+                </tr></thead>
+                <tbody>
+                    { for shares.iter().enumerate().skip(1).take(8).map(|(i, share)| html! {
+                        <tr>
+                            <th scope="row">{ i }</th><td>{ percent(*share) }</td>
+                            if theory {
+                                <td>{ percent(rho.powi(i as i32)) }</td>
+                                <td>{ percent(rho.powi((1 << i.min(30)) - 1)) }</td>
+                            }
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            <p class="muted lb-explain">
+                { "The share of the servers' time spent with at least i requests in hand (serving or waiting), over the whole run. ρ is the share with at least one. Choosing a server at random makes each an M/M/1 queue: ρ^i. Choosing the shorter of two queues makes the tail fall doubly exponentially as the servers grow many (Mitzenmacher, 2001); with few servers it lies between the two." }
+            </p>
+        </figure>
     }
 }
 
