@@ -121,6 +121,8 @@ for (const [name, viewport] of Object.entries(viewports)) {
       // The narrow layout stacks the diagram under the playback bar, full width.
       const box = await diagram(page).boundingBox();
       assert.ok(box.width >= viewport.width * (name === 'narrow' ? 0.85 : 0.5), `the diagram is ${box.width}px wide`);
+      // A phone opens on a narrower window of time, so the arrows stay apart.
+      assert.match(await page.locator('.spacetime-status').textContent(), name === 'narrow' ? /^Showing newest 200 ms:/ : /^Showing newest 500 ms:/);
       assert.deepEqual(problems, []);
       await context.close();
     });

@@ -542,7 +542,7 @@ impl Default for DiagramView {
     fn default() -> Self {
         Self {
             open: true,
-            span: Some(crate::components::spacetime_view::SPAN_DEFAULT_US),
+            span: Some(crate::components::spacetime_view::span_default_us()),
             kind: String::new(),
             node: None,
         }

@@ -114,7 +114,9 @@ pub fn lab_figures(state: &PlaygroundHandle) -> Html {
                                     .map(|value| format_figure(*value)).unwrap_or_else(|| "–".into())) }
                         </span>
                     }) }
-                    { format!("(max {})", format_figure(max)) }
+                    // What the chart's axes would say: its height runs from 0 to the largest
+                    // value drawn, its width over the sampled stretch of virtual time.
+                    { format!("(chart: 0 to {} from bottom to top, {} to {} left to right)", format_figure(max), format_time(t0 as u64), format_time(t1 as u64)) }
                 </p>
             }
             <dl class="kv figures">
