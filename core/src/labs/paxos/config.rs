@@ -62,7 +62,7 @@ pub struct Bugs {
     pub accept_without_promise_check: bool,
     /// Ballots are rounds only: every proposer numbers its ballots `r.0`, without its own id
     /// to break ties, so two proposers in the same round issue the same ballot with two
-    /// different values (section 2.2: "different proposers choose their numbers from
+    /// different values (section 2.5: "different proposers choose their numbers from
     /// disjoint sets of numbers").
     pub ballots_without_proposer_id: bool,
 }

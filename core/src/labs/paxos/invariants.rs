@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn two_values_accepted_in_one_ballot_are_two_proposals_and_both_chosen_break_agreement() {
-        // With ballots that are not unique (section 2.2), one ballot can carry two values;
+        // With ballots that are not unique (section 2.5), one ballot can carry two values;
         // a quorum of acceptances is counted per ballot and value.
         let mut checker = PaxosSafety::new();
         let proposed = ["a".to_string(), "b".to_string()];

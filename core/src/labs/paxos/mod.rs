@@ -12,9 +12,7 @@
 //! **2.2 Choosing a value.** A value is *chosen* when a majority of acceptors has accepted
 //! it in the same proposal. Any two majorities share an acceptor, and that shared acceptor
 //! is what carries a chosen value into every later proposal. Proposals are numbered by
-//! ballots, [`Ballot`] `(round, proposer)`, so that two proposers never use the same
-//! number: rounds break the tie in time, proposer ids break it between proposers. The
-//! paper derives the algorithm from one requirement, P2c: if a proposal numbered n with
+//! ballots, [`Ballot`] `(round, proposer)`, unique as section 2.5 asks. The paper derives the algorithm from one requirement, P2c: if a proposal numbered n with
 //! value v is issued, some majority has either accepted nothing below n, or v is the value
 //! of the highest-numbered proposal below n it accepted. Two phases meet it:
 //!
@@ -32,10 +30,7 @@
 //!   promised a higher ballot.
 //!
 //! An acceptor must remember its promise and what it accepted "even if it fails and then
-//! restarts". Both handlers record `Effect::Persist` before the answer, so the simulator
-//! holds the promise or acceptance until the disk write lands, and loses it if the node
-//! crashes first. A proposer must likewise remember the highest round it has tried, or a
-//! restarted proposer could issue the same ballot twice with two different values.
+//! restarts".
 //!
 //! **2.3 Learning a chosen value.** Each acceptor tells every learner what it accepted
 //! ([`Paxos::receive_accepted`]); a learner that hears the same ballot from a majority has
@@ -56,7 +51,13 @@
 //! **2.5 The implementation.** Clients send a value to any node ([`Request`]); the node
 //! proposes it unless it is already proposing one, and answers every client with the value
 //! that was chosen, which may be another client's. Messages are named by phase in
-//! [`Message`].
+//! [`Message`]. An acceptor records its response in stable storage before sending it: both
+//! acceptor handlers record `Effect::Persist` before the answer, so the simulator holds the
+//! promise or acceptance until the disk write lands, and loses it if the node crashes
+//! first. "Different proposers choose their numbers from disjoint sets of numbers": a
+//! ballot's round breaks ties in time and its proposer id between proposers. Each proposer
+//! remembers in stable storage the highest round it has tried, or a restarted proposer
+//! could issue the same ballot twice with two different values.
 //!
 //! **Flexible quorums.** Howard, Malkhi and Spiegelman ("Flexible Paxos: Quorum
 //! intersection revisited", 2016) observe that majorities are more than Paxos needs. The

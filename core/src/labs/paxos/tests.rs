@@ -628,7 +628,7 @@ fn a_quorum_size_outside_one_to_the_acceptor_count_is_refused_naming_the_field()
 
 #[test]
 fn without_the_proposer_id_two_proposers_issue_the_same_ballot_only_with_the_bug_switched_on() {
-    // Section 2.2: "different proposers choose their numbers from disjoint sets of numbers".
+    // Section 2.5: "different proposers choose their numbers from disjoint sets of numbers".
     let first_ballots = |bugs: Bugs| {
         let mut out = PaxosOut::new();
         node_with(0, bugs.clone()).receive_request(1, request("a"), &mut out);

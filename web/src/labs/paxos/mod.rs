@@ -146,7 +146,7 @@ pub const TOGGLES: &[Toggle] = &[
         id: "ballots_without_proposer_id",
         path: &["bugs", "ballots_without_proposer_id"],
         label: "Ballots without the proposer id",
-        explanation: "Ballots are rounds only, so two proposers in the same round issue the same ballot with different values and an acceptor accepts both; two values can be chosen (section 2.2: different proposers must number their proposals from disjoint sets).",
+        explanation: "Ballots are rounds only, so two proposers in the same round issue the same ballot with different values and an acceptor accepts both; two values can be chosen (section 2.5: different proposers must number their proposals from disjoint sets).",
         bug: true,
     },
 ];
