@@ -18,23 +18,24 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("home", 87_000),
     // The share dialog is one component for every page (components/share_dialog.rs); the
-    // election-time experiment is a part of its own (raft-experiment, below): 305,530 measured.
-    ("raft", 306_000),
+    // election-time experiment is a part of its own (raft-experiment, below): 305,783 measured.
+    ("raft", 306_500),
     ("paxos", 282_500),
     // Share, Embed and Export (the dialog, the hashing scenario's writer, the browser's
     // compressor): measured 183,659.
     ("hashing", 184_000),
     // Share, Embed and Export of the side-by-side view: measured 204,183.
     ("ratelimit", 205_000),
-    ("loadbalancing", 301_000),
+    // With the table of servers holding at least i requests: 301,648 measured.
+    ("loadbalancing", 302_500),
     ("broadcast", 264_000),
     ("clocks", 280_000),
-    ("transactions", 277_000),
+    ("transactions", 278_000),
     ("idempotency", 270_000),
     // Parts: what a page downloads when it first shows one. The rate limiting page's
     // distributed tab carries the page's side-by-side code too, with its sharing: measured
-    // 301,383.
-    ("ratelimit-distributed", 302_000),
+    // 302,095.
+    ("ratelimit-distributed", 303_000),
     // The Raft page's election-time experiment, the engine and Raft without the playground:
     // 163,042 measured.
     ("raft-experiment", 164_000),
