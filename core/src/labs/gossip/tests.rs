@@ -1,0 +1,1 @@
+//! The rules of SWIM, one test per sentence.
