@@ -245,7 +245,7 @@ impl Invariant<Swim> for ViewsConverge {
         let now = view.now();
         let statuses: Vec<NodeStatus> = view.nodes().map(|(_, status, _)| status).collect();
         let disturbed = view.network().has_faults()
-            || statuses.iter().any(|status| *status == NodeStatus::Paused);
+            || statuses.contains(&NodeStatus::Paused);
         if disturbed || statuses != self.statuses {
             self.statuses = statuses;
             self.quiet_since = now;
