@@ -244,8 +244,7 @@ impl Invariant<Swim> for ViewsConverge {
     fn check(&mut self, view: &SimView<Swim>) -> Option<Violation> {
         let now = view.now();
         let statuses: Vec<NodeStatus> = view.nodes().map(|(_, status, _)| status).collect();
-        let disturbed = view.network().has_faults()
-            || statuses.contains(&NodeStatus::Paused);
+        let disturbed = view.network().has_faults() || statuses.contains(&NodeStatus::Paused);
         if disturbed || statuses != self.statuses {
             self.statuses = statuses;
             self.quiet_since = now;

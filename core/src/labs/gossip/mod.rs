@@ -347,6 +347,22 @@ impl MessageInfo for Message {
     }
 }
 
+/// A client's question to a member: "who is in the group?" (`{}` in a scenario).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {}
+
+/// A member's answer: its own view of the group, itself included among the alive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Reply {
+    /// Members it believes alive.
+    pub alive: Vec<NodeId>,
+    /// Members it suspects.
+    pub suspect: Vec<NodeId>,
+    /// Members it holds confirmed dead.
+    pub dead: Vec<NodeId>,
+}
+
 /// A member's timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Timer {
@@ -946,8 +962,8 @@ fn shuffle(list: &mut [NodeId], draws: &mut Draws) {
 impl Protocol for Swim {
     type Message = Message;
     type Timer = Timer;
-    type Request = ();
-    type Reply = ();
+    type Request = Request;
+    type Reply = Reply;
     type Durable = ();
     type Config = Config;
 
@@ -991,13 +1007,25 @@ impl Protocol for Swim {
         }
     }
 
+    /// A client asks who is in the group: the member answers with its own view.
     fn on_client(
         &mut self,
         _ctx: &Context<'_>,
-        _id: RequestId,
-        _request: (),
-        _out: &mut OutFor<Self>,
+        id: RequestId,
+        _request: Request,
+        out: &mut OutFor<Self>,
     ) {
+        let mut reply = Reply::default();
+        reply.alive.push(self.id);
+        for member in &self.members {
+            match member.status {
+                Status::Alive => reply.alive.push(member.id),
+                Status::Suspect => reply.suspect.push(member.id),
+                Status::Dead => reply.dead.push(member.id),
+            }
+        }
+        reply.alive.sort_unstable();
+        out.reply(id, reply);
     }
 
     fn role(&self) -> &'static str {

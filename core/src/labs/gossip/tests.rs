@@ -13,7 +13,7 @@ use crate::lab::build_simulator;
 use crate::protocol::{Effect, MICROS_PER_MS, Out};
 use crate::scenario::Scenario;
 
-type SwimOut = Out<Message, Timer, ()>;
+type SwimOut = Out<Message, Timer, Reply>;
 
 const MEMBERS: [NodeId; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
 
@@ -514,4 +514,21 @@ fn a_crashed_member_is_no_false_positive_and_views_agree_on_its_death() {
             assert_eq!(status_of(swim, 4), Status::Dead, "n{id}");
         }
     }
+}
+
+#[test]
+fn in_the_crash_preset_n0_answers_32_alive_before_the_crash_and_n7_dead_after_it() {
+    let text = crate::presets::get("gossip-crash-detected").expect("the preset exists");
+    let scenario = Scenario::parse(text).expect("the preset parses");
+    let mut run = crate::catalogue::build(&scenario).expect("the preset builds");
+    run.run_until(6_000 * MICROS_PER_MS);
+    let history = run.client_history();
+    let alive = |index: usize| {
+        history[index]["reply"]["alive"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(alive(0), 32);
+    assert_eq!(alive(1), 31);
+    assert_eq!(history[1]["reply"]["dead"], serde_json::json!([7]));
 }
