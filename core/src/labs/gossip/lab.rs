@@ -19,7 +19,8 @@
 //! a probe of it fail), `first_confirmed_ms` (until a member first declared it dead),
 //! `all_know_ms` (until every running member's view had it dead), `false_suspicions` and
 //! `false_confirmations` (suspicions started and confirmations made about a member that
-//! was running at the time), `refutations`, and `messages_per_member_per_period` (messages
+//! was running at the time), `refutations`, `suspicions_held` and `dead_verdicts_held`
+//! (how many (running member, member it suspects or holds dead) pairs there are now), and `messages_per_member_per_period` (messages
 //! sent by running members over the protocol periods they ran).
 //!
 //! Lab action: `restart_crashed`.
@@ -374,13 +375,18 @@ fn observe(sim: &Simulator<Swim>, metrics: &mut Metrics) {
         }
     }
     let (mut sent, mut periods, mut refutations) = (0u64, 0u64, 0u64);
+    let (mut suspicions, mut verdicts) = (0u64, 0u64);
     for (_, status, swim) in sim.nodes() {
         if status == NodeStatus::Up {
             sent += swim.messages_sent;
             periods += swim.periods;
             refutations += swim.refutations;
+            suspicions += u64::from(swim.suspects);
+            verdicts += u64::from(swim.dead);
         }
     }
+    metrics.set_gauge("suspicions_held", suspicions as f64);
+    metrics.set_gauge("dead_verdicts_held", verdicts as f64);
     if periods > 0 {
         metrics.set_gauge(
             "messages_per_member_per_period",

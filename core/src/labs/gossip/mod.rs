@@ -499,6 +499,10 @@ pub struct Swim {
     config: Config,
     /// Whether it has heard that it was confirmed dead (evicted).
     pub evicted: bool,
+    /// How many members its list holds as suspects.
+    pub suspects: u32,
+    /// How many members its list holds as dead.
+    pub dead: u32,
     /// Protocol periods it has run.
     pub periods: u64,
     /// Messages it has sent.
@@ -543,6 +547,8 @@ impl Swim {
             draws,
             config: config.clone(),
             evicted: false,
+            suspects: 0,
+            dead: 0,
             periods: 0,
             messages_sent: 0,
             suspicions_started: 0,
@@ -667,11 +673,15 @@ impl Swim {
                 if !Self::overrides(held, &update) {
                     return;
                 }
+                let before = held.status;
                 held.status = update.status;
                 held.incarnation = update.incarnation;
                 held.suspected_at = (update.status == Status::Suspect).then_some(now);
+                self.count(before, -1);
+                self.count(update.status, 1);
             }
             Err(index) => {
+                self.count(update.status, 1);
                 // A member heard of for the first time joins the list (section 3.2), and
                 // the round-robin walk at a random place (section 4.3).
                 self.members.insert(
@@ -693,6 +703,16 @@ impl Swim {
             }
         }
         self.enqueue(update);
+    }
+
+    /// Keeps [`Swim::suspects`] and [`Swim::dead`] in step with the list.
+    fn count(&mut self, status: Status, change: i32) {
+        let slot = match status {
+            Status::Alive => return,
+            Status::Suspect => &mut self.suspects,
+            Status::Dead => &mut self.dead,
+        };
+        *slot = slot.saturating_add_signed(change);
     }
 
     fn apply_all(&mut self, now: Time, updates: &[Update]) {

@@ -532,3 +532,18 @@ fn in_the_crash_preset_n0_answers_32_alive_before_the_crash_and_n7_dead_after_it
     assert_eq!(alive(1), 31);
     assert_eq!(history[1]["reply"]["dead"], serde_json::json!([7]));
 }
+
+#[test]
+fn a_members_suspect_and_dead_counts_follow_its_list() {
+    let mut swim = member(0, &config());
+    let update = |member, status| Update {
+        member,
+        status,
+        incarnation: 0,
+    };
+    swim.apply(0, update(1, Status::Suspect));
+    swim.apply(0, update(2, Status::Suspect));
+    swim.apply(0, update(1, Status::Dead));
+    swim.apply(0, update(9, Status::Dead));
+    assert_eq!((swim.suspects, swim.dead), (1, 2));
+}
