@@ -37,7 +37,7 @@ use crate::sim::{LabActionFn, ObserverFn, SimView, Simulator};
 /// The lab's catalogue entry.
 pub const INFO: LabInfo = LabInfo {
     name: "gossip",
-    title: "Gossip and failure detection",
+    title: "Gossip (SWIM)",
     description: "Crash a member of a SWIM group and watch the failure be suspected, \
                   confirmed and gossiped; lose messages and watch suspects refute.",
     papers: &[

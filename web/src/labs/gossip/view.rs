@@ -1,5 +1,5 @@
 //! The gossip lab's panel: every member as the running members see it. A member's verdict
-//! is told by a word and a shape (● alive, ◐ suspected, ✕ dead) as well as by colour, with
+//! is told by a word and a shape (● alive, ◐ suspected, ✕ dead), with
 //! how many running members hold each belief, whether the member in fact runs, and its
 //! incarnation as its own list and the others' know it.
 
@@ -11,7 +11,7 @@ use yew::prelude::*;
 use crate::state::PlaygroundHandle;
 
 /// The most members listed; alive members past it are counted, not listed.
-const ROWS_MAX: usize = 64;
+const ROWS_MAX: usize = 12;
 
 /// One member as the group sees it.
 struct Row {
@@ -54,19 +54,22 @@ fn status_word(status: NodeStatus) -> &'static str {
     }
 }
 
-fn row_html(row: &Row, viewers: u32) -> Html {
+fn row_html(row: &Row) -> Html {
     let verdict = row.verdict();
-    let word = verdict.word();
-    let others = viewers - u32::from(row.status == NodeStatus::Up);
-    let held = format!(
-        "{} alive, {} suspect, {} dead of {others}",
-        row.alive, row.suspect, row.dead
-    );
+    let held: Vec<String> = [
+        (row.dead, "dead"),
+        (row.suspect, "suspect"),
+        (row.alive, "alive"),
+    ]
+    .iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, word)| format!("{count} {word}"))
+    .collect();
     html! {
-        <tr class={format!("gossip-{word}")}>
+        <tr>
             <th scope="row">{ format!("n{}", row.id) }</th>
-            <td><span class="gossip-shape" aria-hidden="true">{ shape(verdict) }</span>{ format!(" {word}") }</td>
-            <td>{ held }</td>
+            <td>{ format!("{} {}", shape(verdict), verdict.word()) }</td>
+            <td>{ held.join(", ") }</td>
             <td>{ status_word(row.status) }{ if row.evicted { " (evicted)" } else { "" } }</td>
             <td>{ row.incarnation }</td>
         </tr>
@@ -100,12 +103,10 @@ pub fn membership_view(state: &PlaygroundHandle) -> Html {
             evicted: status == NodeStatus::Up && swim.evicted,
         })
         .collect();
-    let mut viewers = 0;
     for (_, status, swim) in sim.nodes() {
         if status != NodeStatus::Up {
             continue;
         }
-        viewers += 1;
         for member in &swim.members {
             let Some(row) = rows.iter_mut().find(|row| row.id == member.id) else {
                 continue;
@@ -129,18 +130,18 @@ pub fn membership_view(state: &PlaygroundHandle) -> Html {
     rows.sort_by_key(|row| (row.verdict() == Status::Alive, row.id));
     let hidden = rows.len().saturating_sub(ROWS_MAX);
     html! {
-        <section class="panel gossip-view" aria-label="Membership">
+        <section class="panel lab-extra" aria-label="Membership" style="overflow-x:auto">
             <h2>{ "Membership as the running members see it" }</h2>
             <p role="status">{ summary }</p>
-            <table class="gossip-table">
+            <table>
                 <thead><tr>
                     <th scope="col">{ "member" }</th>
                     <th scope="col">{ "verdict" }</th>
-                    <th scope="col">{ "held by the running members" }</th>
+                    <th scope="col">{ "held by the others" }</th>
                     <th scope="col">{ "in fact" }</th>
                     <th scope="col">{ "incarnation" }</th>
                 </tr></thead>
-                <tbody>{ for rows.iter().take(ROWS_MAX).map(|row| row_html(row, viewers)) }</tbody>
+                <tbody>{ for rows.iter().take(ROWS_MAX).map(row_html) }</tbody>
             </table>
             if hidden > 0 { <p class="muted">{ format!("and {hidden} more members everyone holds alive") }</p> }
         </section>
