@@ -17,7 +17,9 @@ const PAGE_FILES: &[&str] = &["index.html", "loader.js", "styles.css", "favicon.
 /// never above the target. Lower a budget whenever a page shrinks.
 pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("home", 87_000),
-    // 307,147 measured: the Raft page is at the limit; any growth needs a saving first.
+    // 307,147 measured, then 307,179 once the gossip page was added (every page pays for
+    // another page's entry in index.html's bundle list and the header's link): the Raft page
+    // is at the limit; any growth needs a saving first.
     ("raft", 307_190),
     ("paxos", 282_000),
     ("hashing", 165_000),
@@ -27,6 +29,8 @@ pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("clocks", 280_000),
     ("transactions", 277_000),
     ("idempotency", 270_000),
+    // 274,237 measured.
+    ("gossip", 275_740),
     // A part: what the rate limiting page downloads when its distributed tab first opens.
     ("ratelimit-distributed", 298_000),
 ];
