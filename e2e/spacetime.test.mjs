@@ -35,7 +35,7 @@ async function selections(page) {
   return { inDiagram, inLog };
 }
 
-for (const lab of ['raft', 'paxos', 'crdt', 'transactions', 'idempotency', 'broadcast', 'loadbalancing', 'clocks']) {
+for (const lab of ['raft', 'paxos', 'crdt', 'gossip', 'transactions', 'idempotency', 'broadcast', 'loadbalancing', 'clocks']) {
   test(`the ${lab} lab draws a space-time diagram that scrolls while it plays`, async () => {
     const { page, context, problems } = await open(`${env.site.url}#/${lab}`, viewports.desktop);
     await diagram(page).waitFor();

@@ -16,6 +16,7 @@ pub const LABS: &[Lab] = &[
     crate::labs::raft::lab::LAB,
     crate::labs::paxos::lab::LAB,
     crate::labs::crdt::lab::LAB,
+    crate::labs::gossip::lab::LAB,
     crate::labs::transactions::lab::LAB,
     crate::labs::idempotency::lab::LAB,
     crate::labs::hashing::lab::LAB,

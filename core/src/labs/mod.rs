@@ -8,6 +8,7 @@
 pub mod broadcast;
 pub mod clocks;
 pub mod crdt;
+pub mod gossip;
 pub mod hashing;
 pub mod idempotency;
 pub mod loadbalancing;

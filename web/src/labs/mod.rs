@@ -20,6 +20,7 @@ use crate::state::PlaygroundHandle;
 pub mod broadcast;
 pub mod clocks;
 pub mod crdt;
+pub mod gossip;
 pub mod hashing;
 pub mod idempotency;
 pub mod loadbalancing;
@@ -34,6 +35,7 @@ pub const ENTRIES: &[LabEntry] = &[
     raft::ENTRY,
     paxos::ENTRY,
     crdt::ENTRY,
+    gossip::ENTRY,
     transactions::ENTRY,
     idempotency::ENTRY,
     hashing::ENTRY,
