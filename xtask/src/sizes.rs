@@ -25,7 +25,8 @@ pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("loadbalancing", 301_000),
     ("broadcast", 264_000),
     ("clocks", 280_000),
-    ("transactions", 277_000),
+    // 278,892 measured with three-phase commit.
+    ("transactions", 280_000),
     ("idempotency", 270_000),
     // A part: what the rate limiting page downloads when its distributed tab first opens.
     ("ratelimit-distributed", 298_000),

@@ -1,16 +1,19 @@
-//! Three-phase commit, read beside Dale Skeen, "Nonblocking Commit Protocols" (SIGMOD
-//! 1981), and "Consensus Protocols: Three-phase Commit" (Henry Robinson, The Paper Trail,
+//! Three-phase commit, Dale Skeen's protocol ("Nonblocking Commit Protocols", SIGMOD 1981),
+//! read beside "Consensus Protocols: Three-phase Commit" (Henry Robinson, The Paper Trail,
 //! 2008), which introduces it as an extra phase that shores two-phase commit up "at the
-//! cost of a greater latency". The nodes, messages, log and locks are two-phase commit's
+//! cost of a greater latency". The phases, the pre-committed state and the termination
+//! rule below follow textbook summaries of the protocol, not the paper's own sections, so
+//! no section is cited. The nodes, messages, log and locks are two-phase commit's
 //! (the parent module); this file holds what three-phase commit adds, in the protocol's
 //! order.
 //!
 //! **Why 2PC blocks.** A participant that has voted yes is *uncertain*: the coordinator may
 //! have decided commit or abort, and an uncertain participant's peers may be uncertain
 //! too. Two-phase commit lets a participant reach commit straight from that state, so no
-//! group of uncertain participants can ever safely abort or commit on its own. Skeen's
-//! remedy is a state between the two: no participant commits until every participant is
-//! known to have voted yes *and* has been told so.
+//! group of uncertain participants can ever safely abort or commit on its own. Three-phase
+//! commit's remedy is a state between the two, *pre-committed*: the coordinator sends no
+//! commit until every participant has acknowledged that it is pre-committed, so no
+//! participant commits before every participant knows that everyone voted yes.
 //!
 //! **Phase 1, CanCommit and vote.** As in 2PC: [`Prepare`] plays the CanCommit question, a
 //! participant locks the key, writes its prepared record and votes yes, or writes abort and
@@ -52,8 +55,9 @@
 //! - every participant that answered uncertain: abort, since the coordinator cannot have
 //!   sent a pre-commit (a participant that was up would have received it). A participant
 //!   that crashed since it voted may have missed one, so uncertain participants that have
-//!   all restarted do not abort: they keep asking until someone who knows answers. That is
-//!   Skeen's exception: after a failure of every site, the protocol waits.
+//!   all restarted do not abort: they keep asking until someone who knows answers (the
+//!   lab's choice for this case: without a participant that stayed up, no one alive can
+//!   tell an abort that is safe from one that is not, and they wait as 2PC would).
 //!
 //! Other participants adopt an outcome they learn from any answer, and otherwise wait for
 //! the recovery coordinator's [`Decision`]. A restarted coordinator that finds a pre-commit
