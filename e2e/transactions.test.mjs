@@ -2,7 +2,8 @@
 // participant has prepared transaction t1, crashes the coordinator before it can decide, plays
 // on and sees the three participants blocked, holding the lock on x; restarts the coordinator
 // and sees every participant finish (abort t1, lock released) with Atomicity holding.
-// Screenshots at desktop and narrow widths, light and dark.
+// Screenshots at desktop and narrow widths, light and dark. Then, under three-phase commit, the
+// participants commit t1 without the crashed coordinator (one viewport).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useSite, openPage, screenshot, viewports } from './harness.mjs';
@@ -87,3 +88,34 @@ for (const [name, viewport] of Object.entries(viewports)) {
     });
   }
 }
+
+// Three-phase commit: the coordinator crashes after its pre-commit went out, and the three
+// participants, pre-committed, finish t1 on their own while it is still down. One viewport.
+test('under three-phase commit the participants commit without the crashed coordinator', async () => {
+  const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/transactions`, viewports.desktop);
+  await page.getByRole('heading', { level: 1, name: /Transactions/ }).waitFor();
+  await page.getByLabel('Scenario', { exact: true }).selectOption('transactions-3pc-coordinator-crash');
+  await page.getByLabel('Speed', { exact: true }).selectOption('20');
+  const allPreCommitted = async () => {
+    const headings = await Promise.all(participants.map((node) => heading(page, node)));
+    return headings.every((text) => text.includes('pre-committed'));
+  };
+  await playUntil(page, allPreCommitted, 'the participants to pre-commit');
+  assert.match(await heading(page, 0), /crashed/);
+  await page.getByRole('region', { name: 'Participants' }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'transactions-3pc-pre-committed-desktop-light');
+
+  await playUntil(page, async () => (await summary(page)) === 'No participant is in doubt.', 'the participants to finish');
+  assert.match(await heading(page, 0), /crashed/, 'the coordinator is still down');
+  for (const node of participants) {
+    assert.match(await card(page, node).getByLabel(`Locks held by n${node}`).textContent(), /no locks held/);
+    assert.match(await card(page, node).getByLabel(`Log of n${node}`).textContent(), /pre-committed t1.*commit t1/s);
+  }
+  const safety = page.getByRole('region', { name: 'Safety' });
+  await safety.getByText('Atomicity').waitFor();
+  assert.equal(await safety.getByText('violated').count(), 0);
+  await page.getByRole('region', { name: 'Participants' }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'transactions-3pc-finished-desktop-light');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -30,7 +30,8 @@ pub const BUDGETS_GZIP_BYTES: &[(&str, usize)] = &[
     ("loadbalancing", 302_500),
     ("broadcast", 264_000),
     ("clocks", 280_000),
-    ("transactions", 278_000),
+    // With three-phase commit (about 3,000 bytes): 278,892 measured on its branch.
+    ("transactions", 281_000),
     ("idempotency", 270_000),
     // 274,237 measured on its branch; every page pays a little for another page's entry in
     // index.html's bundle list and the header's link.

@@ -74,6 +74,10 @@ enum Command {
         /// running every seed would have printed.
         #[arg(long)]
         shard: Option<String>,
+        /// Set a parameter first, `PATH=VALUE` with a dotted path into `params` and a JSON
+        /// value, e.g. `three_phase_commit=true`. Repeatable.
+        #[arg(long)]
+        set: Vec<String>,
     },
     /// Combine the JSON reports of a sweep's shards (`netsplit sweep --shard K/N`, one
     /// file each) into the report of the whole sweep.
@@ -890,11 +894,17 @@ fn main() -> ExitCode {
             metric,
             until,
             shard,
+            set,
         } => {
-            let scenario = match read_scenario(&file) {
+            let mut scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
             };
+            for setting in &set {
+                if let Err(message) = set_param(&mut scenario, setting) {
+                    return fail(message);
+                }
+            }
             let shard = match shard.as_deref().map(Shard::parse).transpose() {
                 Ok(shard) => shard.unwrap_or(Shard::WHOLE),
                 Err(message) => return fail(message),

@@ -1,6 +1,6 @@
 //! The transactions lab's parameters: the timeouts, the bound on being in doubt after the
-//! system heals, an optional coordinator crash at a random moment (for sweeps), and the
-//! bug switch.
+//! system heals, an optional coordinator crash at a random moment (for sweeps), the choice
+//! of three-phase commit, and the bug switch.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,10 @@ pub struct Config {
     /// How long the coordinator waits for every vote before it aborts, in milliseconds.
     pub vote_timeout_ms: u64,
     /// How long a prepared participant waits for the decision before it runs the
-    /// termination protocol, and between two rounds of it, in milliseconds.
+    /// termination protocol, and between two rounds of it, in milliseconds. Under
+    /// three-phase commit a participant waits `vote_timeout_ms + decision_timeout_ms` for
+    /// the coordinator's next message, so that it never gives up before the coordinator
+    /// could have answered.
     pub decision_timeout_ms: u64,
     /// How often the coordinator resends a decision not yet acknowledged, in milliseconds.
     pub resend_ms: u64,
@@ -24,6 +27,10 @@ pub struct Config {
     /// scenario's seed, so that a seed sweep varies it), and restart it later.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crash_coordinator: Option<CoordinatorCrash>,
+    /// Run three-phase commit instead of two-phase commit. A switch rather than an enum of
+    /// protocols because the page's Parameters form offers switches, and there are two.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub three_phase_commit: bool,
     /// Deliberately broken variants.
     pub bugs: Bugs,
 }
@@ -36,6 +43,7 @@ impl Default for Config {
             resend_ms: 100,
             in_doubt_ms_max: 1_000,
             crash_coordinator: None,
+            three_phase_commit: false,
             bugs: Bugs::default(),
         }
     }

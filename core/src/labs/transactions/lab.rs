@@ -19,7 +19,8 @@
 //! held so far, from the prepared record to the decision), `committed` and `aborted`
 //! (transactions whose outcome is on the coordinator's disk), `in_doubt` (participants
 //! prepared without a decision now) and `blocked` (1 once a participant has run the
-//! termination protocol twice for one transaction and still does not know its outcome).
+//! termination protocol twice for one transaction, three times under three-phase commit,
+//! and still does not know its outcome).
 //!
 //! A scenario's `params.crash_coordinator` (`from_ms`, `to_ms`, `down_ms`) adds a crash of
 //! the coordinator at a moment drawn uniformly from `[from_ms, to_ms]` with a generator
@@ -40,11 +41,14 @@ pub const INFO: LabInfo = LabInfo {
     name: "transactions",
     title: "Transactions",
     description: "Run two-phase commit, crash the coordinator between prepare and commit, and \
-                  watch prepared participants hold their locks and wait.",
+                  watch prepared participants hold their locks and wait; switch to three-phase \
+                  commit and watch them finish without it, until a partition splits them.",
     papers: &[
         "Henry Robinson, Consensus Protocols: Two-Phase Commit, The Paper Trail, 2008",
         "Bernstein, Hadzilacos, Goodman, Concurrency Control and Recovery in Database Systems, 1987",
         "Jim Gray, Notes on Data Base Operating Systems, 1978",
+        "Dale Skeen, Nonblocking Commit Protocols, SIGMOD 1981",
+        "Henry Robinson, Consensus Protocols: Three-phase Commit, The Paper Trail, 2008",
     ],
 };
 

@@ -56,11 +56,17 @@
 //! disk. If it crashes in that window, the participants that heard commit commit, and the
 //! restarted coordinator, which finds no decision in its log, aborts the rest: the
 //! Atomicity checker in [`lab`] fires.
+//!
+//! **Three-phase commit.** With `params.three_phase_commit` the same nodes run Skeen's
+//! three-phase commit instead, which puts a pre-commit round between the vote and the
+//! decision so that participants can finish without the coordinator; its essay and
+//! handlers are in the `three_phase` module.
 
 mod config;
 pub mod lab;
 #[cfg(test)]
 mod tests;
+mod three_phase;
 
 use serde::{Deserialize, Serialize};
 
@@ -145,6 +151,68 @@ pub struct DecisionRequest {
     pub txn: TxnId,
 }
 
+/// Three-phase commit, phase 2: every participant voted yes; "get ready to commit `txn`".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct PreCommit {
+    /// The transaction.
+    pub txn: TxnId,
+}
+
+/// Three-phase commit: a participant has written its pre-commit record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct PreCommitAck {
+    /// The transaction.
+    pub txn: TxnId,
+}
+
+/// Three-phase commit's termination protocol: "what state are you in for `txn`?"
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct StateRequest {
+    /// The transaction.
+    pub txn: TxnId,
+}
+
+/// The answer to a [`StateRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct StateReport {
+    /// The transaction.
+    pub txn: TxnId,
+    /// Where the participant is with it.
+    pub state: ParticipantState,
+}
+
+/// Where a three-phase commit participant is with one transaction, as the termination
+/// protocol gathers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantState {
+    /// Voted yes, no pre-commit yet. `restarted` says the participant crashed since it
+    /// voted, so it may have missed a pre-commit and cannot vouch that none was sent.
+    Uncertain {
+        /// Whether it crashed and restarted since it voted.
+        restarted: bool,
+    },
+    /// Received the pre-commit: every participant voted yes.
+    PreCommitted,
+    /// Committed.
+    Committed,
+    /// Aborted (voted no, heard abort, or never voted).
+    Aborted,
+}
+
+impl ParticipantState {
+    /// The state in words.
+    pub fn word(self) -> &'static str {
+        match self {
+            ParticipantState::Uncertain { restarted: false } => "uncertain",
+            ParticipantState::Uncertain { restarted: true } => "uncertain (restarted)",
+            ParticipantState::PreCommitted => "pre-committed",
+            ParticipantState::Committed => "committed",
+            ParticipantState::Aborted => "aborted",
+        }
+    }
+}
+
 /// What nodes tell each other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Message {
@@ -158,6 +226,14 @@ pub enum Message {
     Ack(Ack),
     /// Termination protocol.
     DecisionRequest(DecisionRequest),
+    /// Three-phase commit, phase 2.
+    PreCommit(PreCommit),
+    /// Three-phase commit, phase 2 acknowledgement.
+    PreCommitAck(PreCommitAck),
+    /// Three-phase commit's termination protocol: the question.
+    StateRequest(StateRequest),
+    /// Three-phase commit's termination protocol: the answer.
+    StateReport(StateReport),
 }
 
 impl MessageInfo for Message {
@@ -168,6 +244,10 @@ impl MessageInfo for Message {
             Message::Decision(_) => "Decision",
             Message::Ack(_) => "Ack",
             Message::DecisionRequest(_) => "DecisionRequest",
+            Message::PreCommit(_) => "PreCommit",
+            Message::PreCommitAck(_) => "PreCommitAck",
+            Message::StateRequest(_) => "StateRequest",
+            Message::StateReport(_) => "StateReport",
         }
     }
 
@@ -180,6 +260,12 @@ impl MessageInfo for Message {
             Message::Ack(Ack { txn }) => format!("t{txn}: decision written"),
             Message::DecisionRequest(DecisionRequest { txn }) => {
                 format!("t{txn}: what was decided?")
+            }
+            Message::PreCommit(PreCommit { txn }) => format!("t{txn}: pre-commit"),
+            Message::PreCommitAck(PreCommitAck { txn }) => format!("t{txn}: pre-committed"),
+            Message::StateRequest(StateRequest { txn }) => format!("t{txn}: what is your state?"),
+            Message::StateReport(StateReport { txn, state }) => {
+                format!("t{txn}: {}", state.word())
             }
         }
     }
@@ -194,6 +280,9 @@ pub enum Timer {
     Resend(TxnId),
     /// Participant: prepared and no decision yet; run the termination protocol.
     Decision(TxnId),
+    /// Three-phase commit coordinator: the pre-commit acknowledgements did not all arrive
+    /// in time; commit anyway.
+    PreCommitAcks(TxnId),
 }
 
 /// A client request: run a transaction that writes `key` at every participant.
@@ -250,6 +339,15 @@ pub enum Record {
         /// When the lock was taken (µs).
         at_us: Time,
     },
+    /// Three-phase commit (coordinator: every vote was yes and the pre-commits go out;
+    /// participant: received the pre-commit); written before the pre-commits or the
+    /// acknowledgement leave.
+    PreCommitted {
+        /// The transaction.
+        txn: TxnId,
+        /// When (µs).
+        at_us: Time,
+    },
     /// The outcome (coordinator: the commit point; participant: applied, lock released).
     Decided {
         /// The transaction.
@@ -272,6 +370,7 @@ impl Record {
         match self {
             Record::Begin { txn, .. }
             | Record::Prepared { txn, .. }
+            | Record::PreCommitted { txn, .. }
             | Record::Decided { txn, .. }
             | Record::End { txn } => *txn,
         }
@@ -319,6 +418,9 @@ impl Durable {
 pub enum Phase {
     /// Prepares sent; collecting votes.
     Voting,
+    /// Three-phase commit: every vote was yes, pre-commits sent; collecting their
+    /// acknowledgements.
+    PreCommitting,
     /// Decided; waiting for every acknowledgement.
     Decided(Outcome),
     /// Every participant acknowledged.
@@ -356,6 +458,31 @@ pub struct ParticipantTxn {
     pub outcome: Option<Outcome>,
     /// How many times it has run the termination protocol for this transaction.
     pub termination_rounds: u32,
+    /// Three-phase commit: received the pre-commit.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pre_committed: bool,
+    /// Three-phase commit: crashed and restarted since it voted (read from the log).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub restarted: bool,
+    /// Three-phase commit: the states gathered in the current termination round, its own
+    /// first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<(NodeId, ParticipantState)>,
+}
+
+impl ParticipantTxn {
+    /// A participant's entry for a transaction it has just heard of.
+    fn new(txn: TxnId, key: String, outcome: Option<Outcome>) -> Self {
+        Self {
+            txn,
+            key,
+            outcome,
+            termination_rounds: 0,
+            pre_committed: false,
+            restarted: false,
+            reports: Vec::new(),
+        }
+    }
 }
 
 /// One node: the coordinator (node 0) or a participant.
@@ -400,11 +527,11 @@ impl TwoPhaseCommit {
             .collect()
     }
 
-    fn ms(value: u64) -> Time {
+    pub(crate) fn ms(value: u64) -> Time {
         value * MICROS_PER_MS
     }
 
-    fn write(&mut self, record: Record, out: &mut TwoPcOut) {
+    pub(crate) fn write(&mut self, record: Record, out: &mut TwoPcOut) {
         self.log.push(record);
         out.persist();
     }
@@ -469,7 +596,7 @@ impl TwoPhaseCommit {
         });
     }
 
-    fn coordinated_mut(&mut self, txn: TxnId) -> Option<&mut CoordinatorTxn> {
+    pub(crate) fn coordinated_mut(&mut self, txn: TxnId) -> Option<&mut CoordinatorTxn> {
         self.coordinated.iter_mut().find(|entry| entry.txn == txn)
     }
 
@@ -494,7 +621,11 @@ impl TwoPhaseCommit {
             .iter()
             .all(|participant| entry.yes_votes.contains(participant))
         {
-            self.decide(vote.txn, Outcome::Commit, now, out);
+            if self.config.three_phase_commit {
+                self.pre_commit(vote.txn, now, out);
+            } else {
+                self.decide(vote.txn, Outcome::Commit, now, out);
+            }
         }
     }
 
@@ -509,8 +640,14 @@ impl TwoPhaseCommit {
             return;
         };
         entry.phase = Phase::Decided(outcome);
+        // Under 3PC the pre-commit acknowledgements were counted here; the decision's are
+        // counted afresh.
+        entry.acks.clear();
         let client = entry.client.take();
         out.cancel_timer(Timer::Votes(txn));
+        if self.config.three_phase_commit {
+            out.cancel_timer(Timer::PreCommitAcks(txn));
+        }
         let decision = Message::Decision(Decision { txn, outcome });
         if early {
             out.broadcast(self.id, &participants, &decision);
@@ -593,6 +730,7 @@ impl TwoPhaseCommit {
         for txn in undecided {
             self.decide(txn, Outcome::Abort, now, out);
         }
+        self.recover_pre_committing(now, out);
         let unacknowledged: Vec<TxnId> = self
             .coordinated
             .iter()
@@ -606,7 +744,7 @@ impl TwoPhaseCommit {
 
     // ---- Participant ----
 
-    fn participated_mut(&mut self, txn: TxnId) -> Option<&mut ParticipantTxn> {
+    pub(crate) fn participated_mut(&mut self, txn: TxnId) -> Option<&mut ParticipantTxn> {
         self.participated.iter_mut().find(|entry| entry.txn == txn)
     }
 
@@ -633,12 +771,11 @@ impl TwoPhaseCommit {
         }
         let conflict = self.locks.iter().any(|(key, _)| *key == prepare.key);
         if conflict || prepare.fails_at.contains(&self.id) {
-            self.participated.push(ParticipantTxn {
-                txn: prepare.txn,
-                key: prepare.key,
-                outcome: Some(Outcome::Abort),
-                termination_rounds: 0,
-            });
+            self.participated.push(ParticipantTxn::new(
+                prepare.txn,
+                prepare.key,
+                Some(Outcome::Abort),
+            ));
             self.write(
                 Record::Decided {
                     txn: prepare.txn,
@@ -651,12 +788,8 @@ impl TwoPhaseCommit {
             return;
         }
         self.locks.push((prepare.key.clone(), prepare.txn));
-        self.participated.push(ParticipantTxn {
-            txn: prepare.txn,
-            key: prepare.key.clone(),
-            outcome: None,
-            termination_rounds: 0,
-        });
+        self.participated
+            .push(ParticipantTxn::new(prepare.txn, prepare.key.clone(), None));
         self.write(
             Record::Prepared {
                 txn: prepare.txn,
@@ -666,7 +799,7 @@ impl TwoPhaseCommit {
             out,
         );
         self.vote(prepare.txn, true, out);
-        let timeout = Self::ms(self.config.decision_timeout_ms);
+        let timeout = self.decision_wait();
         out.set_timer(Timer::Decision(prepare.txn), timeout, timeout);
     }
 
@@ -681,6 +814,7 @@ impl TwoPhaseCommit {
             }
             Some(entry) => {
                 entry.outcome = Some(outcome);
+                entry.reports.clear();
                 self.locks.retain(|(_, holder)| *holder != txn);
                 out.cancel_timer(Timer::Decision(txn));
                 self.write(
@@ -695,12 +829,8 @@ impl TwoPhaseCommit {
             None => {
                 // The prepare never arrived (or arrives later): keep the outcome, so that a
                 // late prepare is answered by it.
-                self.participated.push(ParticipantTxn {
-                    txn,
-                    key: String::new(),
-                    outcome: Some(outcome),
-                    termination_rounds: 0,
-                });
+                self.participated
+                    .push(ParticipantTxn::new(txn, String::new(), Some(outcome)));
                 self.write(
                     Record::Decided {
                         txn,
@@ -752,7 +882,7 @@ impl TwoPhaseCommit {
             let outcome = match self.coordinated.iter().find(|entry| entry.txn == txn) {
                 None => Some(Outcome::Abort),
                 Some(entry) => match entry.phase {
-                    Phase::Voting => None,
+                    Phase::Voting | Phase::PreCommitting => None,
                     Phase::Decided(outcome) | Phase::Ended(outcome) => Some(outcome),
                 },
             };
@@ -773,12 +903,11 @@ impl TwoPhaseCommit {
             }
             Some(_) => {}
             None => {
-                self.participated.push(ParticipantTxn {
+                self.participated.push(ParticipantTxn::new(
                     txn,
-                    key: String::new(),
-                    outcome: Some(Outcome::Abort),
-                    termination_rounds: 0,
-                });
+                    String::new(),
+                    Some(Outcome::Abort),
+                ));
                 self.write(
                     Record::Decided {
                         txn,
@@ -809,12 +938,16 @@ impl TwoPhaseCommit {
         }
     }
 
-    /// Whether this participant has asked for `txn`'s outcome twice and still does not
-    /// know it: the termination protocol could not help, and it is blocked.
+    /// Whether this participant has asked for a transaction's outcome twice (three
+    /// termination rounds under 3PC, where a participant that is not the recovery
+    /// coordinator may start its second round just before the recovery coordinator's
+    /// decision reaches it) and still does not know it: the termination protocol could not
+    /// help, and it is blocked.
     pub fn blocked(&self) -> bool {
+        let rounds = if self.config.three_phase_commit { 3 } else { 2 };
         self.participated
             .iter()
-            .any(|entry| entry.outcome.is_none() && entry.termination_rounds >= 2)
+            .any(|entry| entry.outcome.is_none() && entry.termination_rounds >= rounds)
     }
 
     /// Rebuilds a node's memory from its log.
@@ -841,12 +974,16 @@ impl TwoPhaseCommit {
                 }),
                 Record::Prepared { txn, key, .. } => {
                     node.locks.push((key.clone(), *txn));
-                    node.participated.push(ParticipantTxn {
-                        txn: *txn,
-                        key: key.clone(),
-                        outcome: None,
-                        termination_rounds: 0,
-                    });
+                    node.participated
+                        .push(ParticipantTxn::new(*txn, key.clone(), None));
+                }
+                Record::PreCommitted { txn, .. } => {
+                    if let Some(entry) = node.coordinated_mut(*txn) {
+                        entry.phase = Phase::PreCommitting;
+                    }
+                    if let Some(entry) = node.participated_mut(*txn) {
+                        entry.pre_committed = true;
+                    }
                 }
                 Record::Decided { txn, outcome, .. } => {
                     if let Some(entry) = node.coordinated_mut(*txn) {
@@ -855,12 +992,11 @@ impl TwoPhaseCommit {
                     node.locks.retain(|(_, holder)| holder != txn);
                     match node.participated_mut(*txn) {
                         Some(entry) => entry.outcome = Some(*outcome),
-                        None if id != COORDINATOR => node.participated.push(ParticipantTxn {
-                            txn: *txn,
-                            key: String::new(),
-                            outcome: Some(*outcome),
-                            termination_rounds: 0,
-                        }),
+                        None if id != COORDINATOR => node.participated.push(ParticipantTxn::new(
+                            *txn,
+                            String::new(),
+                            Some(*outcome),
+                        )),
                         None => {}
                     }
                 }
@@ -871,6 +1007,12 @@ impl TwoPhaseCommit {
                         entry.phase = Phase::Ended(outcome);
                     }
                 }
+            }
+        }
+        if config.three_phase_commit {
+            // Whatever it was waiting for may have been sent while it was down.
+            for entry in &mut node.participated {
+                entry.restarted = entry.outcome.is_none();
             }
         }
         node.log = log;
@@ -939,6 +1081,26 @@ impl Protocol for TwoPhaseCommit {
             Message::DecisionRequest(request) => {
                 self.receive_decision_request(from, request, ctx.now, out);
             }
+            Message::PreCommit(pre_commit) => {
+                if !self.is_coordinator() {
+                    self.receive_pre_commit(from, pre_commit, ctx.now, out);
+                }
+            }
+            Message::PreCommitAck(ack) => {
+                if self.is_coordinator() {
+                    self.receive_pre_commit_ack(from, ack, ctx.now, out);
+                }
+            }
+            Message::StateRequest(request) => {
+                if !self.is_coordinator() {
+                    self.receive_state_request(from, request, ctx.now, out);
+                }
+            }
+            Message::StateReport(report) => {
+                if !self.is_coordinator() {
+                    self.receive_state_report(from, report, ctx.now, out);
+                }
+            }
         }
     }
 
@@ -954,7 +1116,19 @@ impl Protocol for TwoPhaseCommit {
                 }
             }
             Timer::Resend(txn) => self.resend_decision(txn, out),
+            Timer::Decision(txn) if self.config.three_phase_commit => {
+                self.run_termination_round(txn, ctx.now, out);
+            }
             Timer::Decision(txn) => self.run_termination_protocol(txn, out),
+            Timer::PreCommitAcks(txn) => {
+                let pre_committing = self
+                    .coordinated
+                    .iter()
+                    .any(|entry| entry.txn == txn && entry.phase == Phase::PreCommitting);
+                if pre_committing {
+                    self.decide(txn, Outcome::Commit, ctx.now, out);
+                }
+            }
         }
     }
 
@@ -972,13 +1146,16 @@ impl Protocol for TwoPhaseCommit {
         if self.is_coordinator() {
             return "coordinator";
         }
+        let undecided = || {
+            self.participated
+                .iter()
+                .filter(|entry| entry.outcome.is_none())
+        };
         if self.blocked() {
             "blocked"
-        } else if self
-            .participated
-            .iter()
-            .any(|entry| entry.outcome.is_none())
-        {
+        } else if undecided().any(|entry| entry.pre_committed) {
+            "pre-committed"
+        } else if undecided().next().is_some() {
             "prepared"
         } else {
             "participant"
@@ -989,6 +1166,7 @@ impl Protocol for TwoPhaseCommit {
         match timer {
             Timer::Votes(_) => Some("votes"),
             Timer::Decision(_) => Some("decision"),
+            Timer::PreCommitAcks(_) => Some("pre-commit acks"),
             Timer::Resend(_) => None,
         }
     }

@@ -711,3 +711,470 @@ proptest! {
         }
     }
 }
+
+// ---- Three-phase commit ----
+
+fn three_phase_config() -> Config {
+    Config {
+        three_phase_commit: true,
+        ..Config::default()
+    }
+}
+
+/// A three-phase commit node of a cluster with participants 1, 2 and 3.
+fn three_phase_node(id: NodeId) -> TwoPhaseCommit {
+    TwoPhaseCommit::new(id, &[0, 1, 2, 3], &three_phase_config())
+}
+
+/// A three-phase commit participant that has voted yes for t1 on key `x`, and with
+/// `pre_committed`, received the pre-commit.
+fn voted_participant(id: NodeId, pre_committed: bool) -> TwoPhaseCommit {
+    let mut participant = three_phase_node(id);
+    participant.receive_prepare(prepare(1, "x"), 500, &mut TwoPcOut::new());
+    if pre_committed {
+        participant.receive_pre_commit(
+            COORDINATOR,
+            PreCommit { txn: 1 },
+            600,
+            &mut TwoPcOut::new(),
+        );
+    }
+    participant
+}
+
+/// Runs one termination round at `participant` in which the other participants report
+/// `states`, and returns what it sent.
+fn terminate(
+    participant: &mut TwoPhaseCommit,
+    states: &[(NodeId, ParticipantState)],
+) -> Vec<(NodeId, Message)> {
+    participant.run_termination_round(1, 1_000, &mut TwoPcOut::new());
+    let mut out = TwoPcOut::new();
+    for &(peer, state) in states {
+        participant.receive_state_report(peer, StateReport { txn: 1, state }, 1_010, &mut out);
+    }
+    sends(&out)
+}
+
+const UNCERTAIN: ParticipantState = ParticipantState::Uncertain { restarted: false };
+
+#[test]
+fn with_every_vote_yes_the_three_phase_coordinator_writes_its_pre_commit_record_before_any_pre_commit_leaves()
+ {
+    let mut coordinator = three_phase_node(COORDINATOR);
+    coordinator.begin_transaction(7, request("x"), &mut TwoPcOut::new());
+    let mut out = TwoPcOut::new();
+    for voter in 1..4 {
+        coordinator.receive_vote(voter, Vote { txn: 1, yes: true }, 1_000, &mut out);
+    }
+    assert!(persisted_before_sending(&out));
+    assert_eq!(coordinator.durable().outcome(1), None, "no commit yet");
+    assert!(matches!(
+        coordinator.log[1],
+        Record::PreCommitted { txn: 1, .. }
+    ));
+    let receivers: Vec<NodeId> = sends(&out).iter().map(|(to, _)| *to).collect();
+    assert_eq!(receivers, vec![1, 2, 3]);
+    assert!(
+        sends(&out)
+            .iter()
+            .all(|(_, message)| *message == Message::PreCommit(PreCommit { txn: 1 }))
+    );
+}
+
+#[test]
+fn the_three_phase_coordinator_commits_once_every_participant_has_acknowledged_the_pre_commit() {
+    let mut coordinator = three_phase_node(COORDINATOR);
+    coordinator.begin_transaction(7, request("x"), &mut TwoPcOut::new());
+    for voter in 1..4 {
+        coordinator.receive_vote(
+            voter,
+            Vote { txn: 1, yes: true },
+            1_000,
+            &mut TwoPcOut::new(),
+        );
+    }
+    for acker in 1..3 {
+        coordinator.receive_pre_commit_ack(
+            acker,
+            PreCommitAck { txn: 1 },
+            1_100,
+            &mut TwoPcOut::new(),
+        );
+    }
+    assert_eq!(coordinator.durable().outcome(1), None);
+    let mut out = TwoPcOut::new();
+    coordinator.receive_pre_commit_ack(3, PreCommitAck { txn: 1 }, 1_200, &mut out);
+    assert_eq!(coordinator.durable().outcome(1), Some(Outcome::Commit));
+    assert!(persisted_before_sending(&out));
+    assert!(
+        coordinator.coordinated[0].acks.is_empty(),
+        "the decision's acknowledgements are counted afresh"
+    );
+}
+
+#[test]
+fn the_three_phase_coordinator_commits_when_the_pre_commit_acknowledgements_time_out() {
+    let mut coordinator = three_phase_node(COORDINATOR);
+    coordinator.begin_transaction(7, request("x"), &mut TwoPcOut::new());
+    for voter in 1..4 {
+        coordinator.receive_vote(
+            voter,
+            Vote { txn: 1, yes: true },
+            1_000,
+            &mut TwoPcOut::new(),
+        );
+    }
+    let context = Context {
+        id: COORDINATOR,
+        now: 300_000,
+        nodes: &[0, 1, 2, 3],
+    };
+    coordinator.on_timer(&context, Timer::PreCommitAcks(1), &mut TwoPcOut::new());
+    assert_eq!(coordinator.durable().outcome(1), Some(Outcome::Commit));
+}
+
+#[test]
+fn a_participant_writes_its_pre_commit_record_before_it_acknowledges_and_waits_the_vote_timeout_plus_the_decision_timeout()
+ {
+    let mut participant = voted_participant(1, false);
+    let mut out = TwoPcOut::new();
+    participant.receive_pre_commit(COORDINATOR, PreCommit { txn: 1 }, 600, &mut out);
+    assert!(persisted_before_sending(&out));
+    assert_eq!(
+        sends(&out),
+        vec![(COORDINATOR, Message::PreCommitAck(PreCommitAck { txn: 1 }))]
+    );
+    assert_eq!(participant.role(), "pre-committed");
+    assert_eq!(
+        participant.locks,
+        vec![("x".to_string(), 1)],
+        "the lock is held until the commit"
+    );
+    assert!(out.effects().iter().any(|effect| matches!(
+        effect,
+        Effect::SetTimer {
+            timer: Timer::Decision(1),
+            delay_min: 300_000,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_participant_whose_wait_runs_out_asks_every_other_participant_for_its_state() {
+    let mut participant = voted_participant(2, false);
+    let mut out = TwoPcOut::new();
+    participant.run_termination_round(1, 1_000, &mut out);
+    assert_eq!(
+        sends(&out),
+        vec![
+            (1, Message::StateRequest(StateRequest { txn: 1 })),
+            (3, Message::StateRequest(StateRequest { txn: 1 }))
+        ]
+    );
+}
+
+#[test]
+fn the_recovery_coordinator_commits_when_every_participant_is_pre_committed_and_tells_the_others() {
+    let mut participant = voted_participant(1, true);
+    let told = terminate(
+        &mut participant,
+        &[
+            (2, ParticipantState::PreCommitted),
+            (3, ParticipantState::PreCommitted),
+        ],
+    );
+    assert_eq!(participant.durable().outcome(1), Some(Outcome::Commit));
+    let commit = Message::Decision(Decision {
+        txn: 1,
+        outcome: Outcome::Commit,
+    });
+    assert!(told.contains(&(2, commit.clone())) && told.contains(&(3, commit)));
+}
+
+#[test]
+fn the_recovery_coordinator_aborts_when_every_participant_is_uncertain() {
+    let mut participant = voted_participant(1, false);
+    terminate(&mut participant, &[(2, UNCERTAIN), (3, UNCERTAIN)]);
+    assert_eq!(participant.durable().outcome(1), Some(Outcome::Abort));
+    assert!(participant.locks.is_empty());
+}
+
+#[test]
+fn the_recovery_coordinator_pre_commits_the_uncertain_ones_before_it_commits() {
+    let mut participant = voted_participant(1, false);
+    let told = terminate(
+        &mut participant,
+        &[(2, ParticipantState::PreCommitted), (3, UNCERTAIN)],
+    );
+    assert_eq!(
+        participant.durable().outcome(1),
+        None,
+        "no commit in this round"
+    );
+    assert_eq!(
+        participant.participant_state(1),
+        Some(ParticipantState::PreCommitted)
+    );
+    assert!(told.contains(&(3, Message::PreCommit(PreCommit { txn: 1 }))));
+}
+
+#[test]
+fn any_participant_adopts_an_abort_or_a_commit_that_another_reports() {
+    for (state, outcome) in [
+        (ParticipantState::Aborted, Outcome::Abort),
+        (ParticipantState::Committed, Outcome::Commit),
+    ] {
+        let mut participant = voted_participant(3, true);
+        terminate(
+            &mut participant,
+            &[(1, state), (2, ParticipantState::PreCommitted)],
+        );
+        assert_eq!(participant.durable().outcome(1), Some(outcome));
+    }
+}
+
+#[test]
+fn a_participant_that_is_not_the_lowest_that_answered_waits_for_the_recovery_coordinator() {
+    let mut participant = voted_participant(2, true);
+    let told = terminate(
+        &mut participant,
+        &[
+            (1, ParticipantState::PreCommitted),
+            (3, ParticipantState::PreCommitted),
+        ],
+    );
+    assert_eq!(participant.durable().outcome(1), None);
+    assert!(told.is_empty());
+}
+
+#[test]
+fn uncertain_participants_that_all_restarted_since_voting_do_not_abort() {
+    let voted = voted_participant(1, false);
+    let mut restarted =
+        TwoPhaseCommit::recover(1, &[0, 1, 2, 3], &three_phase_config(), voted.durable());
+    let again = ParticipantState::Uncertain { restarted: true };
+    assert_eq!(restarted.participant_state(1), Some(again));
+    terminate(&mut restarted, &[(2, again), (3, again)]);
+    assert_eq!(restarted.durable().outcome(1), None);
+}
+
+#[test]
+fn a_participant_that_never_heard_of_the_transaction_aborts_it_when_asked_for_its_state() {
+    let mut participant = three_phase_node(3);
+    let mut out = TwoPcOut::new();
+    participant.receive_state_request(1, StateRequest { txn: 1 }, 700, &mut out);
+    assert!(persisted_before_sending(&out));
+    assert_eq!(
+        sends(&out),
+        vec![(
+            1,
+            Message::StateReport(StateReport {
+                txn: 1,
+                state: ParticipantState::Aborted
+            })
+        )]
+    );
+}
+
+#[test]
+fn a_restarted_three_phase_coordinator_commits_what_it_had_pre_committed() {
+    let mut coordinator = three_phase_node(COORDINATOR);
+    coordinator.begin_transaction(7, request("x"), &mut TwoPcOut::new());
+    for voter in 1..4 {
+        coordinator.receive_vote(
+            voter,
+            Vote { txn: 1, yes: true },
+            1_000,
+            &mut TwoPcOut::new(),
+        );
+    }
+    let mut restarted = TwoPhaseCommit::recover(
+        COORDINATOR,
+        &[0, 1, 2, 3],
+        &three_phase_config(),
+        coordinator.durable(),
+    );
+    let context = Context {
+        id: COORDINATOR,
+        now: 5_000,
+        nodes: &[0, 1, 2, 3],
+    };
+    restarted.on_start(&context, &mut TwoPcOut::new());
+    assert_eq!(restarted.durable().outcome(1), Some(Outcome::Commit));
+}
+
+#[test]
+fn with_the_coordinator_down_after_pre_commit_the_three_phase_participants_commit_without_it() {
+    let scenario = preset("transactions-3pc-coordinator-crash");
+    assert_eq!(roles_at(&scenario, 18), vec!["prepared"; 3]);
+    assert_eq!(roles_at(&scenario, 30), vec!["pre-committed"; 3]);
+    assert_eq!(roles_at(&scenario, 337), vec!["pre-committed"; 3]);
+    assert_eq!(roles_at(&scenario, 345), vec!["participant"; 3]);
+    let before_restart = simulate(&scenario, 599);
+    assert_eq!(gauge(&before_restart, "locks_held"), 0.0);
+    let decided_at: Vec<Option<Time>> = (1..4)
+        .map(|participant| {
+            before_restart.durable(participant).and_then(|disk| {
+                disk.log.iter().find_map(|record| match record {
+                    Record::Decided {
+                        txn: 1,
+                        outcome: Outcome::Commit,
+                        at_us,
+                    } => Some(*at_us),
+                    _ => None,
+                })
+            })
+        })
+        .collect();
+    assert_eq!(
+        decided_at,
+        vec![Some(338_000), Some(344_000), Some(344_000)]
+    );
+    let sim = simulate(&scenario, 1_000);
+    assert!(violated(&sim).is_empty() && sim.warnings().is_empty());
+    assert_eq!(gauge(&sim, "lock_held_ms_max"), 328.0);
+    assert_eq!(gauge(&sim, "blocked"), 0.0);
+    assert_eq!(
+        sim.durable(COORDINATOR).and_then(|disk| disk.outcome(1)),
+        Some(Outcome::Commit)
+    );
+    let replies: Vec<Option<Reply>> = sim
+        .client_history()
+        .iter()
+        .map(|call| call.reply.clone())
+        .collect();
+    assert_eq!(replies, vec![None, Some(Reply::Committed { txn: 2 })]);
+}
+
+#[test]
+fn the_two_phase_blocking_schedule_under_three_phase_commit_aborts_without_the_coordinator() {
+    let mut scenario = preset("transactions-coordinator-crash");
+    scenario.params = serde_json::json!({ "three_phase_commit": true });
+    let sim = simulate(&scenario, 599);
+    assert!(violated(&sim).is_empty());
+    assert_eq!(gauge(&sim, "locks_held"), 0.0);
+    assert_eq!(gauge(&sim, "blocked"), 0.0);
+    for participant in 1..4 {
+        assert_eq!(
+            sim.durable(participant).and_then(|disk| disk.outcome(1)),
+            Some(Outcome::Abort)
+        );
+    }
+    assert_eq!(gauge(&sim, "lock_held_ms_max"), 316.0);
+}
+
+#[test]
+fn a_partition_during_pre_commit_makes_one_side_commit_and_the_other_abort_and_two_phase_commit_would_block_instead()
+ {
+    let mut scenario = preset("transactions-bug-3pc-partition");
+    let sim = simulate(&scenario, 1_000);
+    assert_eq!(violated(&sim), vec![ATOMICITY.to_string()]);
+    assert_eq!(sim.violations()[0].time, 417_000);
+    assert_eq!(sim.violations()[0].nodes, vec![1, 2]);
+    let outcomes: Vec<Option<Outcome>> = (1..4)
+        .map(|participant| sim.durable(participant).and_then(|disk| disk.outcome(1)))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            Some(Outcome::Commit),
+            Some(Outcome::Abort),
+            Some(Outcome::Abort)
+        ]
+    );
+    let decided_at: Vec<Option<Time>> = (1..4)
+        .map(|participant| {
+            sim.durable(participant).and_then(|disk| {
+                disk.log.iter().find_map(|record| match record {
+                    Record::Decided { at_us, .. } => Some(*at_us),
+                    _ => None,
+                })
+            })
+        })
+        .collect();
+    assert_eq!(
+        decided_at,
+        vec![Some(228_000), Some(416_000), Some(422_000)]
+    );
+    assert_eq!(sim.client_history()[0].replied_at, Some(223_000));
+    scenario.params = serde_json::json!({});
+    let two_phase = simulate(&scenario, 1_000);
+    assert!(
+        violated(&two_phase).is_empty(),
+        "{:?}",
+        two_phase.violations()
+    );
+    assert_eq!(gauge(&two_phase, "blocked"), 1.0);
+    for participant in 1..4 {
+        assert_eq!(
+            two_phase
+                .durable(participant)
+                .and_then(|disk| disk.outcome(1)),
+            Some(Outcome::Commit)
+        );
+    }
+}
+
+/// Random transactions, crashes and restarts of any node, no partitions and no lost
+/// messages, with a decision timeout longer than a disk write plus a message (21 + 31 ms):
+/// the synchronous, fail-stop world three-phase commit is designed for.
+fn random_crash_schedule(seed: u64) -> Scenario {
+    let mut scenario = random_schedule(seed, false);
+    scenario.timeline.retain(|entry| {
+        matches!(
+            entry.action,
+            crate::Action::Crash { .. } | crate::Action::Restart { .. } | crate::Action::Lab { .. }
+        )
+    });
+    let mut dice = Dice(seed ^ 0x3c);
+    scenario.params = serde_json::json!({
+        "three_phase_commit": true,
+        "vote_timeout_ms": 20 + dice.below(200),
+        "decision_timeout_ms": 60 + dice.below(200),
+        "resend_ms": 20 + dice.below(200),
+    });
+    scenario.network.loss_probability = 0.0;
+    scenario
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Three-phase commit stays atomic under any crash schedule in a network that neither
+    /// partitions nor loses messages.
+    #[test]
+    fn three_phase_commit_stays_atomic_under_random_crashes_without_partitions(seed in any::<u64>()) {
+        let scenario = random_crash_schedule(seed);
+        let sim = simulate(&scenario, 5_000);
+        prop_assert!(sim.violations().is_empty(), "seed {seed}: {:?}", sim.violations());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// A partition that cuts some participants off after the coordinator has sent its
+    /// pre-commits (at 23 ms) and before they arrive (at 28 ms) always breaks atomicity,
+    /// and the checker says so.
+    #[test]
+    fn the_atomicity_checker_catches_every_partition_that_cuts_participants_off_from_the_pre_commit(
+        participants in 2u64..6,
+        cut_at_us in 23_000u64..28_000,
+        with_coordinator in 1u64..5,
+    ) {
+        let with_coordinator = with_coordinator.min(participants - 1);
+        let mut scenario = preset("transactions-bug-3pc-partition");
+        scenario.nodes = participants as u32 + 1;
+        let near: Vec<u64> = (0..=with_coordinator).collect();
+        let far: Vec<u64> = (with_coordinator + 1..=participants).collect();
+        let text = serde_json::json!([
+            { "at_us": cut_at_us, "action": { "type": "partition", "groups": [near, far] } },
+            { "at_ms": 800, "action": { "type": "heal_all" } }
+        ]);
+        scenario.timeline = serde_json::from_value(text).expect("a valid timeline");
+        let sim = simulate(&scenario, 1_000);
+        prop_assert_eq!(violated(&sim), vec![ATOMICITY.to_string()]);
+    }
+}

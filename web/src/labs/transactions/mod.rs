@@ -96,14 +96,23 @@ pub const PARAMS: &[ParamField] = &[
     },
 ];
 
-/// The bug switch.
-pub const TOGGLES: &[Toggle] = &[Toggle {
-    id: "coordinator_commits_before_logging",
-    path: &["bugs", "coordinator_commits_before_logging"],
-    label: "Commit before the decision is on disk",
-    explanation: "The coordinator sends commit before its decision record is written. If it crashes in that window, it comes back with no decision in its log and aborts what some participants already committed.",
-    bug: true,
-}];
+/// The protocol choice and the bug switch.
+pub const TOGGLES: &[Toggle] = &[
+    Toggle {
+        id: "three_phase_commit",
+        path: &["three_phase_commit"],
+        label: "Three-phase commit",
+        explanation: "Run three-phase commit instead of two-phase commit: a pre-commit round before the commit lets the participants finish without a crashed coordinator, but a network partition can make one side commit and the other abort.",
+        bug: false,
+    },
+    Toggle {
+        id: "coordinator_commits_before_logging",
+        path: &["bugs", "coordinator_commits_before_logging"],
+        label: "Commit before the decision is on disk",
+        explanation: "The coordinator sends commit before its decision record is written. If it crashes in that window, it comes back with no decision in its log and aborts what some participants already committed.",
+        bug: true,
+    },
+];
 
 fn extras(state: &PlaygroundHandle) -> Html {
     view::transactions_view(state)

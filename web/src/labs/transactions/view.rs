@@ -1,6 +1,6 @@
 //! The transactions lab's panel: every node side by side, what it is doing (coordinating,
-//! prepared, blocked), the locks it holds, and its log, each record marked as on disk or
-//! still being written. A crashed node shows what its disk holds.
+//! prepared, pre-committed, blocked), the locks it holds, and its log, each record marked as
+//! on disk or still being written. A crashed node shows what its disk holds.
 
 use netsplit_core::lab::ProtocolLab;
 use netsplit_core::labs::transactions::{COORDINATOR, Phase, Record, TwoPhaseCommit};
@@ -16,6 +16,7 @@ fn record_text(record: &Record) -> String {
     match record {
         Record::Begin { txn, key, .. } => format!("begin t{txn} (write {key})"),
         Record::Prepared { txn, key, .. } => format!("prepared t{txn}, lock {key}"),
+        Record::PreCommitted { txn, .. } => format!("pre-committed t{txn}"),
         Record::Decided { txn, outcome, .. } => format!("{} t{txn}", outcome.word()),
         Record::End { txn } => format!("end t{txn}"),
     }
@@ -71,6 +72,11 @@ fn card(id: u32, status: NodeStatus, node: Option<&TwoPhaseCommit>, disk: &[Reco
                     entry.yes_votes.len(),
                     node.participants().len()
                 )),
+                Phase::PreCommitting => Some(format!(
+                    "t{}: pre-commit sent, {} acknowledged",
+                    entry.txn,
+                    entry.acks.len()
+                )),
                 Phase::Decided(outcome) => Some(format!(
                     "t{}: {} sent, {} acknowledged",
                     entry.txn,
@@ -90,6 +96,8 @@ fn card(id: u32, status: NodeStatus, node: Option<&TwoPhaseCommit>, disk: &[Reco
                         "t{}: in doubt, asked {} times, no one knows: blocked",
                         entry.txn, entry.termination_rounds
                     )
+                } else if entry.pre_committed {
+                    format!("t{}: pre-committed, waiting for the commit", entry.txn)
                 } else {
                     format!("t{}: in doubt, waiting for the decision", entry.txn)
                 }
