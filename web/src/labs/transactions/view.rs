@@ -174,7 +174,7 @@ pub fn transactions_view(state: &PlaygroundHandle) -> Html {
         .count();
     let summary = match (blocked, in_doubt) {
         (0, 0) => "No participant is in doubt.".to_string(),
-        (0, count) => format!("{count} participant(s) prepared, waiting for the decision."),
+        (0, count) => format!("{count} participant(s) voted yes and wait for the decision."),
         (count, _) => format!(
             "{count} participant(s) blocked: prepared, holding their locks, and no one they can reach knows the outcome."
         ),
