@@ -51,6 +51,10 @@ enum Command {
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Set a parameter first, `PATH=VALUE` with a dotted path into `params` and a JSON
+        /// value, e.g. `epsilon_us=8000`. Repeatable.
+        #[arg(long)]
+        set: Vec<String>,
     },
     /// Run one scenario under many seeds in parallel and summarise.
     Sweep {
@@ -74,6 +78,10 @@ enum Command {
         /// running every seed would have printed.
         #[arg(long)]
         shard: Option<String>,
+        /// Set a parameter first, `PATH=VALUE` with a dotted path into `params` and a JSON
+        /// value, e.g. `epsilon_us=8000` (one sweep per value to compare them). Repeatable.
+        #[arg(long)]
+        set: Vec<String>,
     },
     /// Combine the JSON reports of a sweep's shards (`netsplit sweep --shard K/N`, one
     /// file each) into the report of the whole sweep.
@@ -781,13 +789,23 @@ fn main() -> ExitCode {
                 Err(message) => fail(message),
             }
         }
-        Command::Run { file, until, seed } => {
+        Command::Run {
+            file,
+            until,
+            seed,
+            set,
+        } => {
             let mut scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
             };
             if let Some(seed) = seed {
                 scenario.seed = seed;
+            }
+            for setting in &set {
+                if let Err(message) = set_param(&mut scenario, setting) {
+                    return fail(message);
+                }
             }
             match run_scenario(&scenario, until) {
                 Ok(report) => {
@@ -890,11 +908,17 @@ fn main() -> ExitCode {
             metric,
             until,
             shard,
+            set,
         } => {
-            let scenario = match read_scenario(&file) {
+            let mut scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
             };
+            for setting in &set {
+                if let Err(message) = set_param(&mut scenario, setting) {
+                    return fail(message);
+                }
+            }
             let shard = match shard.as_deref().map(Shard::parse).transpose() {
                 Ok(shard) => shard.unwrap_or(Shard::WHOLE),
                 Err(message) => return fail(message),
