@@ -227,4 +227,7 @@ fn commit_wait_grows_with_epsilon_and_an_epsilon_below_the_clock_error_breaks_tr
         report["violations"][0]["property"],
         "TrueTime interval holds true time"
     );
+    let (_, report) = with_epsilon("run", 2_000);
+    assert_eq!(report["violations"][1]["property"], "External consistency");
+    assert_eq!(report["violations"][1]["time"], 29_001);
 }
