@@ -320,6 +320,8 @@ impl Invariant<Node> for ExternalConsistency {
             }
         }
         self.next = history.len();
+        // Every answer found here came at this instant (the check runs after every event),
+        // so their order among themselves does not matter: none precedes another's start.
         let mut answered: Vec<(Time, usize, i64)> = Vec::new();
         self.waiting.retain(|&index| {
             let call = &history[index];
@@ -333,7 +335,6 @@ impl Invariant<Node> for ExternalConsistency {
                 _ => true,
             }
         });
-        answered.sort_unstable();
         let mut broken = None;
         for (at, index, timestamp) in answered {
             let call = &history[index];

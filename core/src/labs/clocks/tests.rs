@@ -646,3 +646,25 @@ fn the_truetime_check_fires_when_a_clock_is_further_off_than_epsilon() {
     );
     assert_eq!(lab.violations()[0].time, 10_000);
 }
+
+/// The derive that [`Request`]'s hand-written decoding stands in for.
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)]
+enum DerivedRequest {
+    Snapshot,
+    Write { value: u64 },
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn requests_decode_as_the_derive_does(text in crate::tagged_enum::tests::tagged_texts(
+        "op",
+        &["snapshot", "write"],
+        &["value"],
+    )) {
+        crate::tagged_enum::tests::assert_same::<Request, DerivedRequest>(&text);
+    }
+}
