@@ -160,7 +160,7 @@ fn the_figures_the_clocks_presets_quote_are_what_their_runs_give() {
         (
             "clocks-bug-no-commit-wait",
             &["violations", "0", "time"],
-            25000.into(),
+            10000.into(),
         ),
         (
             "clocks-bug-no-commit-wait",
@@ -187,9 +187,9 @@ fn without_commit_wait_the_first_out_of_order_pair_is_the_one_the_bug_preset_nam
         .unwrap_or_default()
         .to_string();
     for quoted in [
-        "write 5 at n1 started at true time 25000 µs",
-        "write 4 at n0 was acknowledged at 20000 µs",
-        "commit timestamp 25498 µs is not above that write's 27502 µs",
+        "write 2 at n1 started at true time 10000 µs",
+        "write 1 at n0 was acknowledged at 5000 µs",
+        "commit timestamp 10499 µs is not above that write's 12500 µs",
     ] {
         assert!(message.contains(quoted), "{quoted:?} not in {message}");
     }
@@ -229,5 +229,5 @@ fn commit_wait_grows_with_epsilon_and_an_epsilon_below_the_clock_error_breaks_tr
     );
     let (_, report) = with_epsilon("run", 2_000);
     assert_eq!(report["violations"][1]["property"], "External consistency");
-    assert_eq!(report["violations"][1]["time"], 29_001);
+    assert_eq!(report["violations"][1]["time"], 14_001);
 }

@@ -491,8 +491,7 @@ pub fn draw_clocks(
 
 impl LabProtocol for Node {
     const INFO: LabInfo = INFO;
-    const SWEEP_METRICS: &'static [&'static str] =
-        &["messages_delivered", "clock_skew_us", "commit_wait_ms_mean"];
+    const SWEEP_METRICS: &'static [&'static str] = &["messages_delivered", "clock_skew_us"];
 
     fn invariants(_config: &Config) -> Vec<Box<dyn Invariant<Self>>> {
         vec![
