@@ -668,3 +668,20 @@ proptest::proptest! {
         crate::tagged_enum::tests::assert_same::<Request, DerivedRequest>(&text);
     }
 }
+
+#[test]
+fn the_write_lab_action_sends_the_named_leader_a_write_that_commits_after_commit_wait() {
+    let mut lab = run(json!({ "workload_until_ms": 0 }), json!([]), 1);
+    lab.apply(crate::event::Action::Lab {
+        name: "write".into(),
+        args: json!({ "node": 2 }),
+    })
+    .expect("node 2 is up");
+    lab.run_until(20_000);
+    let history = lab.client_history();
+    assert_eq!(history[0]["node"], 2);
+    assert_eq!(history[0]["reply"]["committed"], true);
+    let waited = history[0]["replied_at"].as_u64().unwrap_or(0)
+        - history[0]["invoked_at"].as_u64().unwrap_or(0);
+    assert!(waited > 2 * 4_000, "the leader waited out 2ε: {waited} µs");
+}
