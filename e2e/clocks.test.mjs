@@ -73,3 +73,43 @@ for (const [name, viewport] of Object.entries(viewports)) {
     });
   }
 }
+
+// TrueTime: the commit-wait preset's writes wait about 2ε and External consistency holds; the
+// same store without commit wait breaks it. The clock panel shows each node's TT.now()
+// interval and its row.
+for (const [name, colorScheme] of [['desktop', 'light'], ['narrow', 'dark']]) {
+  test(`commit wait keeps external consistency and skipping it breaks it (${name}, ${colorScheme})`, async () => {
+    const { page, context, problems } = await openPage(env.browser, `${env.site.url}#/clocks`, viewports[name]);
+    await page.emulateMedia({ colorScheme });
+    await page.getByRole('heading', { level: 1, name: /Time and order/ }).waitFor();
+    await page.getByLabel('Scenario', { exact: true }).selectOption('clocks-truetime-commit-wait');
+    await page.getByLabel('Speed', { exact: true }).selectOption('20');
+    const panel = page.getByRole('region', { name: 'Clocks' });
+    const cells = (node) => panel.locator('tbody tr').nth(node).locator('td');
+    const committed = async () => {
+      for (const node of [0, 1, 2]) {
+        if (!/@/.test(await cells(node).nth(7).textContent())) return false;
+      }
+      return true;
+    };
+    await playUntil(page, committed, 'a write to commit at every leader');
+    for (const node of [0, 1, 2]) {
+      assert.match(await cells(node).nth(6).textContent(), /^\[-?\d+\.\d{3}, -?\d+\.\d{3}\] ✓ holds$/, `n${node}'s TT.now()`);
+    }
+    assert.match(await panel.textContent(), /TrueTime's ε is 4000 µs.*so far 8\.00\d ms on average/);
+    const safety = page.getByRole('region', { name: 'Safety' });
+    const check = safety.locator('li', { hasText: 'External consistency' });
+    assert.match(await check.textContent(), /holds/);
+    assert.equal(await safety.getByText('violated').count(), 0, 'nothing is violated');
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(page, `clocks-truetime-${name}-${colorScheme}`);
+
+    await page.getByLabel('Scenario', { exact: true }).selectOption('clocks-bug-no-commit-wait');
+    await play(page);
+    await safety.getByText('External consistency violated').waitFor({ timeout: 15000 });
+    assert.match(await check.textContent(), /violated/);
+    assert.match(await page.getByRole('alert').first().textContent(), /External consistency/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}

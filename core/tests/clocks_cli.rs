@@ -12,11 +12,17 @@ use cli::seeds;
 use serde_json::Value;
 
 /// Presets where every property holds.
-const CORRECT_PRESETS: &[&str] = &["clocks-skewed-clocks", "clocks-snapshot"];
+const CORRECT_PRESETS: &[&str] = &[
+    "clocks-skewed-clocks",
+    "clocks-snapshot",
+    "clocks-truetime-commit-wait",
+];
 
 /// Bug presets, each with the first property it breaks.
-const BUG_PRESETS: &[(&str, &str)] =
-    &[("clocks-bug-non-fifo-snapshot", "Snapshot sum is the total")];
+const BUG_PRESETS: &[(&str, &str)] = &[
+    ("clocks-bug-non-fifo-snapshot", "Snapshot sum is the total"),
+    ("clocks-bug-no-commit-wait", "External consistency"),
+];
 
 fn run(name: &str, seed: u64) -> (Option<i32>, Value) {
     let (code, printed) = cli::run_preset(name, seed);
@@ -126,9 +132,102 @@ fn the_figures_the_clocks_presets_quote_are_what_their_runs_give() {
             &["metrics", "gauges", "snapshot_expected"],
             3000.0.into(),
         ),
+        (
+            "clocks-truetime-commit-wait",
+            &["metrics", "gauges", "clock_skew_us"],
+            7198.0.into(),
+        ),
+        (
+            "clocks-truetime-commit-wait",
+            &["metrics", "client", "requests"],
+            200.into(),
+        ),
+        (
+            "clocks-truetime-commit-wait",
+            &["metrics", "gauges", "writes_committed"],
+            199.0.into(),
+        ),
+        (
+            "clocks-truetime-commit-wait",
+            &["metrics", "client", "latency_ms_min"],
+            8.001.into(),
+        ),
+        (
+            "clocks-truetime-commit-wait",
+            &["metrics", "client", "latency_ms_max"],
+            8.002.into(),
+        ),
+        (
+            "clocks-bug-no-commit-wait",
+            &["violations", "0", "time"],
+            10000.into(),
+        ),
+        (
+            "clocks-bug-no-commit-wait",
+            &["violations", "0", "nodes"],
+            serde_json::json!([0, 1]),
+        ),
+        (
+            "clocks-bug-no-commit-wait",
+            &["metrics", "client", "latency_ms_max"],
+            0.0.into(),
+        ),
     ];
     for (name, path, expected) in checks {
         let (_, report) = run(name, 1);
         assert_eq!(&figure(&report, path), expected, "{name} {path:?}");
     }
+}
+
+#[test]
+fn without_commit_wait_the_first_out_of_order_pair_is_the_one_the_bug_preset_names() {
+    let (_, report) = run("clocks-bug-no-commit-wait", 1);
+    let message = report["violations"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for quoted in [
+        "write 2 at n1 started at true time 10000 µs",
+        "write 1 at n0 was acknowledged at 5000 µs",
+        "commit timestamp 10499 µs is not above that write's 12500 µs",
+    ] {
+        assert!(message.contains(quoted), "{quoted:?} not in {message}");
+    }
+}
+
+/// `netsplit run|sweep --set epsilon_us=N`: the exit code and the report of the TrueTime
+/// preset with another ε.
+fn with_epsilon(command: &str, epsilon_us: u64) -> (Option<i32>, Value) {
+    let mut arguments = vec![
+        command.to_string(),
+        "preset:clocks-truetime-commit-wait".to_string(),
+        "--set".to_string(),
+        format!("epsilon_us={epsilon_us}"),
+    ];
+    if command == "sweep" {
+        arguments.extend(["--seeds", "2", "--metric", "commit_wait_ms_mean"].map(String::from));
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_netsplit"))
+        .args(&arguments)
+        .output()
+        .expect("the netsplit binary runs");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output.status.code(), report)
+}
+
+#[test]
+fn commit_wait_grows_with_epsilon_and_an_epsilon_below_the_clock_error_breaks_truetime() {
+    let (code, report) = with_epsilon("sweep", 8_000);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["summary"][0]["metric"], "commit_wait_ms_mean");
+    assert_eq!(report["summary"][0]["min"], 16.001);
+    let (code, report) = with_epsilon("run", 3_500);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        report["violations"][0]["property"],
+        "TrueTime interval holds true time"
+    );
+    let (_, report) = with_epsilon("run", 2_000);
+    assert_eq!(report["violations"][1]["property"], "External consistency");
+    assert_eq!(report["violations"][1]["time"], 14_001);
 }

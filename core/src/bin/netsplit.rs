@@ -51,6 +51,10 @@ enum Command {
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Set a parameter first, `PATH=VALUE` with a dotted path into `params` and a JSON
+        /// value, e.g. `epsilon_us=8000`. Repeatable.
+        #[arg(long)]
+        set: Vec<String>,
     },
     /// Run one scenario under many seeds in parallel and summarise.
     Sweep {
@@ -75,7 +79,8 @@ enum Command {
         #[arg(long)]
         shard: Option<String>,
         /// Set a parameter first, `PATH=VALUE` with a dotted path into `params` and a JSON
-        /// value, e.g. `three_phase_commit=true`. Repeatable.
+        /// value, e.g. `three_phase_commit=true` or `epsilon_us=8000` (one sweep per value to
+        /// compare them). Repeatable.
         #[arg(long)]
         set: Vec<String>,
     },
@@ -785,13 +790,23 @@ fn main() -> ExitCode {
                 Err(message) => fail(message),
             }
         }
-        Command::Run { file, until, seed } => {
+        Command::Run {
+            file,
+            until,
+            seed,
+            set,
+        } => {
             let mut scenario = match read_scenario(&file) {
                 Ok(scenario) => scenario,
                 Err(message) => return fail(message),
             };
             if let Some(seed) = seed {
                 scenario.seed = seed;
+            }
+            for setting in &set {
+                if let Err(message) = set_param(&mut scenario, setting) {
+                    return fail(message);
+                }
             }
             match run_scenario(&scenario, until) {
                 Ok(report) => {

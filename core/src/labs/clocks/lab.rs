@@ -13,20 +13,30 @@
 //!   recorded channels add up to the money the bank started with. It stands down, saying
 //!   so in the figures, when a transfer was lost or a node crashed (outside the paper's
 //!   model).
+//! - **TrueTime interval holds true time** (Spanner's assumption, section 3): every
+//!   `TT.now()` a leader calls contains the true time of the call. It fails when a clock's
+//!   error exceeds `ε`: the lab lets a scenario set such clocks and shows the guarantee
+//!   go, rather than refusing them.
+//! - **External consistency** (safety, section 4.1.2): if a write was acknowledged before
+//!   another write started (in true time, as the client history records them), the first
+//!   has the smaller commit timestamp.
 //!
-//! Lab action (`{"type": "lab", "name": "snapshot", "args": {"node": 1}}`): node 1 starts
-//! a snapshot, as a client's `{"op": "snapshot"}` request to it.
+//! Lab actions (`{"type": "lab", "name": "snapshot", "args": {"node": 1}}`): node 1 starts
+//! a snapshot, as a client's `{"op": "snapshot"}` request to it; `write` (same arguments)
+//! sends node 1 a client's write, `{"op": "write", "value": N}` with N the request's number.
 //!
 //! Figures (gauges): `clock_skew_us` (ε now), `hlc_ahead_max_us` (the largest `l - pt`
 //! seen), `hlc_counter_max`, `snapshots_completed`, `snapshot_sum` and
 //! `snapshot_expected` (the latest finished snapshot's sum and the bank's total),
 //! `snapshot_checkable` (0 when a transfer had been lost or a node had crashed by the time
-//! it finished), `held_back_max`.
+//! it finished), `held_back_max`; once a write has committed, `writes_committed`,
+//! `commit_wait_ms_mean` and `commit_wait_ms_max` (the true time from a write's arrival to
+//! its acknowledgement, which here is all commit wait), and `writes_refused`.
 
 use super::clock::PhysicalClock;
-use super::{Config, EventKind, NODES_MAX, Node, Request, Stamped};
+use super::{Config, EventKind, NODES_MAX, Node, Reply, Request, Stamped};
 use crate::event::{ActionError, NodeStatus};
-use crate::invariant::{FnInvariant, Invariant};
+use crate::invariant::{FnInvariant, Invariant, Violation};
 use crate::lab::{Lab, LabInfo, LabProtocol, LabRun, Runs, build_protocol_lab};
 use crate::metrics::Metrics;
 use crate::protocol::{NodeId, Time};
@@ -39,12 +49,14 @@ pub const INFO: LabInfo = LabInfo {
     name: "clocks",
     title: "Time and order",
     description: "Skew the nodes' clocks, watch Lamport, vector and hybrid logical clocks \
-                  order the events anyway, and take a consistent snapshot of a running bank.",
+                  order the events anyway, take a consistent snapshot of a running bank, and \
+                  pay for external consistency with TrueTime's commit wait.",
     papers: &[
         "Lamport, Time, Clocks, and the Ordering of Events in a Distributed System, 1978",
         "Mattern, Virtual Time and Global States of Distributed Systems, 1988",
         "Kulkarni, Demirbas, Madappa, Avva, Leone, Logical Physical Clocks, 2014",
         "Chandy, Lamport, Distributed Snapshots: Determining Global States of Distributed Systems, 1985",
+        "Corbett et al., Spanner: Google's Globally-Distributed Database, 2012",
     ],
 };
 
@@ -243,6 +255,125 @@ fn snapshot_sum(view: &SimView<Node>) -> Option<(Vec<NodeId>, String)> {
     })
 }
 
+/// TrueTime's guarantee for the latest `TT.now()` of every node that called it just now.
+fn truetime_bound(view: &SimView<Node>) -> Option<(Vec<NodeId>, String)> {
+    let now = view.now();
+    let epsilon = view.protocol_config().epsilon_us;
+    view.touched().iter().find_map(|&id| {
+        let interval = view.node(id)?.truetime_last?;
+        (interval.at == now && !interval.holds_true_time()).then(|| {
+            (
+                vec![id],
+                format!(
+                    "n{id}'s TT.now() at true time {now} µs returned [{}, {}], which does not contain it: its clock is {} µs off, more than ε = {epsilon} µs, so TrueTime's guarantee (and commit wait's argument) no longer holds",
+                    interval.earliest,
+                    interval.latest,
+                    (interval.earliest + epsilon as i64) - now as i64,
+                ),
+            )
+        })
+    })
+}
+
+/// One acknowledged write, as the external-consistency check remembers it.
+#[derive(Debug, Clone, Copy)]
+struct Acknowledged {
+    /// When its client got the answer (true time, µs).
+    at: Time,
+    /// The largest commit timestamp among the writes acknowledged up to this one, with
+    /// that write's request and leader.
+    largest: (i64, u64, NodeId),
+}
+
+/// External consistency (Spanner, section 4.1.2): if `T1` was acknowledged before `T2`
+/// started, `s1 < s2`. It reads only the client history: when each write was sent and
+/// answered (true time) and the timestamp in its answer. Acknowledgements come in true
+/// time order, so for each newly answered `T2` the largest timestamp among the writes
+/// answered before `T2` started is one binary search away.
+#[derive(Debug, Clone, Default)]
+pub struct ExternalConsistency {
+    /// The first history entry not looked at yet.
+    next: usize,
+    /// Writes sent and not yet answered, by history index.
+    waiting: Vec<usize>,
+    /// Acknowledged writes in order, each with the running maximum.
+    acknowledged: Vec<Acknowledged>,
+}
+
+impl Invariant<Node> for ExternalConsistency {
+    fn name(&self) -> &str {
+        "External consistency"
+    }
+
+    fn description(&self) -> &str {
+        "If a write was acknowledged before another write started (in true time), the first has the smaller commit timestamp (Spanner, section 4.1.2)."
+    }
+
+    fn check(&mut self, view: &SimView<Node>) -> Option<Violation> {
+        let history = view.client_history();
+        for (index, call) in history.iter().enumerate().skip(self.next) {
+            if matches!(call.request, Request::Write { .. }) {
+                self.waiting.push(index);
+            }
+        }
+        self.next = history.len();
+        // Every answer found here came at this instant (the check runs after every event),
+        // so their order among themselves does not matter: none precedes another's start.
+        let mut answered: Vec<(Time, usize, i64)> = Vec::new();
+        self.waiting.retain(|&index| {
+            let call = &history[index];
+            match (&call.reply, call.replied_at) {
+                (Some(Reply::Write(reply)), Some(at)) => {
+                    if reply.committed {
+                        answered.push((at, index, reply.timestamp));
+                    }
+                    false
+                }
+                _ => true,
+            }
+        });
+        let mut broken = None;
+        for (at, index, timestamp) in answered {
+            let call = &history[index];
+            let before = self
+                .acknowledged
+                .partition_point(|earlier| earlier.at < call.invoked_at);
+            if broken.is_none()
+                && let Some(earlier) = before.checked_sub(1).map(|last| self.acknowledged[last])
+                && earlier.largest.0 >= timestamp
+            {
+                let (s1, request1, node1) = earlier.largest;
+                let acknowledged_at = history[request1 as usize].replied_at.unwrap_or(0);
+                broken = Some(Violation {
+                    property: String::new(),
+                    time: 0,
+                    nodes: vec![node1, call.node],
+                    message: format!(
+                        "write {} at n{} started at true time {} µs, after write {request1} at n{node1} was acknowledged at {acknowledged_at} µs, yet its commit timestamp {timestamp} µs is not above that write's {s1} µs{}",
+                        call.id,
+                        call.node,
+                        call.invoked_at,
+                        if s1 > acknowledged_at as i64 {
+                            format!(
+                                " (write {request1}'s timestamp was still {} µs in the future when it was acknowledged, which commit wait exists to prevent)",
+                                s1 - acknowledged_at as i64
+                            )
+                        } else {
+                            String::new()
+                        }
+                    ),
+                });
+            }
+            let largest = match self.acknowledged.last() {
+                Some(last) if last.largest.0 >= timestamp => last.largest,
+                _ => (timestamp, call.id, call.node),
+            };
+            self.acknowledged.push(Acknowledged { at, largest });
+        }
+        broken
+    }
+}
+
 fn node_argument(action: &str, args: &serde_json::Value) -> Result<NodeId, ActionError> {
     args.get("node")
         .and_then(serde_json::Value::as_u64)
@@ -259,6 +390,12 @@ fn lab_action(
         "snapshot" => {
             let node = node_argument(name, args)?;
             sim.client_request(node, Request::Snapshot).map(|_| ())
+        }
+        "write" => {
+            let node = node_argument(name, args)?;
+            let value = sim.client_history().len() as u64;
+            sim.client_request(node, Request::Write { value })
+                .map(|_| ())
         }
         other => Err(ActionError::UnknownLabAction(other.to_string())),
     }
@@ -288,7 +425,12 @@ fn observe(sim: &Simulator<Node>, metrics: &mut Metrics) {
         }
         held = held.max(node.held_back.len() as f64);
     }
+    let (mut commits, mut latency_total, mut latency_max, mut refused) = (0, 0, 0, 0);
     for (_, _, node) in sim.nodes() {
+        commits += node.commits;
+        latency_total += node.commit_latency_us_total;
+        latency_max = latency_max.max(node.commit_latency_us_max);
+        refused += node.writes_refused;
         completed += node.snapshots_completed;
         if let Some(result) = &node.last_snapshot
             && latest.is_none_or(|(at, _)| result.completed_at > at)
@@ -300,6 +442,16 @@ fn observe(sim: &Simulator<Node>, metrics: &mut Metrics) {
     metrics.set_gauge("hlc_counter_max", counter);
     metrics.set_gauge("held_back_max", held);
     metrics.set_gauge("snapshots_completed", completed as f64);
+    if commits + refused > 0 {
+        metrics.set_gauge("writes_committed", commits as f64);
+        metrics.set_gauge("writes_refused", refused as f64);
+        let mean = latency_total as f64 / commits.max(1) as f64;
+        metrics.set_gauge(
+            "commit_wait_ms_mean",
+            (mean / 1_000.0 * 1_000.0).round() / 1_000.0,
+        );
+        metrics.set_gauge("commit_wait_ms_max", latency_max as f64 / 1_000.0);
+    }
     // Whether the run is checkable costs a look at every metric, so it is worked out once,
     // when a snapshot finishes: the gauges describe the latest finished snapshot.
     if let Some((completed_at, sum)) = latest
@@ -360,6 +512,12 @@ impl LabProtocol for Node {
                 "A finished Chandy-Lamport snapshot's recorded balances plus recorded channel transfers equal the money the bank holds (checked while no transfer is lost and no node crashed).",
                 snapshot_sum,
             )),
+            Box::new(FnInvariant::new(
+                "TrueTime interval holds true time",
+                "Every TT.now() a leader calls, its clock ± ε, contains the true time of the call (Spanner, section 3); it fails when a clock's error exceeds ε.",
+                truetime_bound,
+            )),
+            Box::new(ExternalConsistency::default()),
         ]
     }
 

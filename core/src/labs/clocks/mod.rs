@@ -2,8 +2,9 @@
 //! without them, and a consistent snapshot of a running bank, read beside Lamport, "Time,
 //! Clocks, and the Ordering of Events in a Distributed System" (1978), Mattern, "Virtual
 //! Time and Global States of Distributed Systems" (1988), Kulkarni, Demirbas, Madappa,
-//! Avva and Leone, "Logical Physical Clocks" (2014), and Chandy and Lamport, "Distributed
-//! Snapshots: Determining Global States of Distributed Systems" (1985).
+//! Avva and Leone, "Logical Physical Clocks" (2014), Chandy and Lamport, "Distributed
+//! Snapshots: Determining Global States of Distributed Systems" (1985), and Corbett et al.,
+//! "Spanner: Google's Globally-Distributed Database" (2012) for TrueTime.
 //!
 //! **Physical clocks.** Each node reads a clock of its own ([`clock::PhysicalClock`]):
 //! true (virtual) time plus an offset, plus a drift of some parts per million, so two
@@ -58,19 +59,31 @@
 //! paper does, that channels lose nothing and nodes do not fail; a run where a transfer is
 //! lost or a node crashed says the sum cannot be checked.
 //!
+//! **TrueTime and commit wait (Corbett et al., 2012).** Each node also leads one row of a
+//! small Spanner-style store: a client's write is a transaction whose commit timestamp is
+//! `TT.now().latest`, and the leader acknowledges it only once `TT.after(s)` holds, about
+//! `2ε` later ([`truetime`] follows the paper's sections 3 and 4.1.2). The bug switch
+//! `skip_commit_wait` acknowledges at once.
+//!
 //! **What is checked ([`lab`]).** After every event: the clock condition for Lamport's
-//! clock, the vector clocks' rules, the HLC bound, and that every snapshot's sum is the
-//! total. The property tests check, on random runs, that Lamport clocks respect the
-//! diagram's happens-before, that vector clocks characterise it exactly, that HLC stays
-//! within the skew, and that the snapshot sum is the total on FIFO channels.
+//! clock, the vector clocks' rules, the HLC bound, that every snapshot's sum is the
+//! total, that every `TT.now()` interval holds the true time, and external consistency
+//! (a transaction acknowledged before another starts has the smaller timestamp). The
+//! property tests check, on random runs, that Lamport clocks respect the diagram's
+//! happens-before, that vector clocks characterise it exactly, that HLC stays within the
+//! skew, that the snapshot sum is the total on FIFO channels, and that commit wait keeps
+//! external consistency under every skew within `ε` while skipping it is caught.
 
 pub mod clock;
 pub mod lab;
+pub mod truetime;
 
 #[cfg(test)]
 mod properties;
 #[cfg(test)]
 mod tests;
+
+use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +91,7 @@ use crate::NodeId;
 use crate::protocol::{Context, MICROS_PER_MS, MessageInfo, OutFor, Protocol, RequestId, Time};
 
 use clock::{DRIFT_PPM_LIMIT, OFFSET_US_LIMIT, PhysicalClock, Stamp};
+use truetime::{EPSILON_US_LIMIT, Interval, PENDING_MAX, Pending, Version};
 
 /// The most nodes a scenario may have (vector clocks grow with it).
 pub const NODES_MAX: u32 = 16;
@@ -126,6 +140,12 @@ pub struct Config {
     /// The bug switch: channels hand messages over as they arrive, without the layer that
     /// holds back early ones, so they are not FIFO.
     pub non_fifo: bool,
+    /// TrueTime's error bound ε, in µs: `TT.now()` is the node's clock ± ε. The guarantee
+    /// holds while every clock's error stays within it.
+    pub epsilon_us: u64,
+    /// The bug switch of the store: acknowledge a write as soon as its timestamp is
+    /// assigned, without waiting until `TT.after(s)`.
+    pub skip_commit_wait: bool,
 }
 
 impl Default for Config {
@@ -142,6 +162,8 @@ impl Default for Config {
             initial_balance: 1_000,
             transfer_max: 100,
             non_fifo: false,
+            epsilon_us: 4_000,
+            skip_commit_wait: false,
         }
     }
 }
@@ -212,6 +234,12 @@ impl Config {
             return Err((
                 "transfer_max".into(),
                 format!("must be between 1 and {BALANCE_LIMIT}"),
+            ));
+        }
+        if self.epsilon_us > EPSILON_US_LIMIT {
+            return Err((
+                "epsilon_us".into(),
+                format!("must be at most {EPSILON_US_LIMIT}"),
             ));
         }
         Ok(())
@@ -307,28 +335,113 @@ impl MessageInfo for Message {
     }
 }
 
-/// The workload's timer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The node's timers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Timer {
     /// Time for the next local event or transfer.
     Work,
+    /// Time to look whether `TT.after(s)` holds for the oldest write in commit wait.
+    CommitWait,
 }
 
 /// A client's request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     /// Start a snapshot at this node.
     Snapshot,
+    /// A read-write transaction that writes `value` into the row this node leads.
+    Write {
+        /// The value.
+        value: u64,
+    },
 }
 
 /// The answer to a snapshot request: the snapshot's sum, once every part is in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct Reply {
+pub struct SnapshotReply {
     /// Which snapshot.
     pub snapshot: SnapshotId,
     /// The recorded balances plus the recorded channels' transfers.
     pub sum: u64,
+}
+
+/// The answer to a write: its commit timestamp once it is committed, or a refusal when
+/// the leader already holds [`PENDING_MAX`] writes in commit wait.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct WriteReply {
+    /// Whether it committed.
+    pub committed: bool,
+    /// Its commit timestamp `s`, µs (0 when refused).
+    pub timestamp: i64,
+}
+
+/// A reply to a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Reply {
+    /// A snapshot's sum.
+    Snapshot(SnapshotReply),
+    /// A write's outcome.
+    Write(WriteReply),
+}
+
+// Written by hand rather than derived, for a smaller browser build; the format and the
+// messages are those of serde's derive (see `crate::tagged_enum`).
+impl<'de> Deserialize<'de> for Request {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tagged = crate::tagged_enum::Tagged::read(
+            deserializer,
+            "op",
+            &["snapshot", "write"],
+            "internally tagged enum Request",
+        )?;
+        if tagged.variant == 0 {
+            tagged.unit()?;
+            return Ok(Request::Snapshot);
+        }
+        Ok(Request::Write {
+            value: tagged.one(&["value"], "struct variant Request::Write")?,
+        })
+    }
+}
+
+// The run's fingerprint hashes timers, requests and replies with `Hash`. A derived `Hash`
+// writes no discriminant for an enum of one variant, which is what `Timer` and `Request`
+// were before the store, so the first variants hash as they did then (nothing, or the
+// snapshot reply alone) and the presets from before keep their fingerprints; the store's
+// variants write a word of their own first.
+impl Hash for Timer {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Timer::Work => {}
+            Timer::CommitWait => state.write_u64(1),
+        }
+    }
+}
+
+impl Hash for Request {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Request::Snapshot => {}
+            Request::Write { value } => {
+                state.write_u64(1);
+                value.hash(state);
+            }
+        }
+    }
+}
+
+impl Hash for Reply {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Reply::Snapshot(reply) => reply.hash(state),
+            Reply::Write(reply) => {
+                state.write_u64(u64::MAX);
+                reply.hash(state);
+            }
+        }
+    }
 }
 
 /// What kind of event a stamp belongs to.
@@ -462,6 +575,23 @@ pub struct Node {
     /// Set when the node was rebuilt after a crash (its balance and clocks are lost, so
     /// the snapshot check no longer applies).
     pub recovered: bool,
+    /// As a leader of the store: its row's latest committed version.
+    pub row: Option<Version>,
+    /// Writes timestamped and waiting for `TT.after(s)`, oldest (smallest `s`) first.
+    pub pending: Vec<Pending>,
+    /// The largest commit timestamp it has assigned (its timestamps only grow).
+    pub last_timestamp: i64,
+    /// Its latest `TT.now()` (the lab checks that it held the true time).
+    pub truetime_last: Option<Interval>,
+    /// Writes it committed and acknowledged.
+    pub commits: u64,
+    /// The true time those writes took from arrival to acknowledgement, summed (µs; for
+    /// the lab's figures, never read by the protocol).
+    pub commit_latency_us_total: u64,
+    /// The longest of those, µs.
+    pub commit_latency_us_max: u64,
+    /// Writes refused because [`PENDING_MAX`] were already waiting.
+    pub writes_refused: u64,
     /// Workload events so far (numbers the workload's choices).
     workload_events: u64,
     #[serde(skip)]
@@ -696,10 +826,10 @@ impl Node {
         if let Some(request) = gathering.request {
             out.reply(
                 request,
-                Reply {
+                Reply::Snapshot(SnapshotReply {
                     snapshot: gathering.snapshot,
                     sum,
-                },
+                }),
             );
         }
     }
@@ -727,6 +857,97 @@ impl Node {
             Body::Marker(marker) => self.on_marker(ctx, from, marker, out),
             Body::Report(report) => self.gather(ctx, from, report, out),
         }
+    }
+}
+
+impl Node {
+    /// `TT.now()`: the node's clock ± ε (section 3), remembered for the lab's check.
+    fn truetime_now(&mut self, ctx: &Context<'_>) -> Interval {
+        let interval = Interval::now(self.physical_time(ctx.now), self.config.epsilon_us, ctx.now);
+        self.truetime_last = Some(interval);
+        interval
+    }
+
+    /// A write arrives: the Start rule assigns `s` no less than `TT.now().latest` and
+    /// above every earlier timestamp; then the Commit Wait rule holds the acknowledgement
+    /// until `TT.after(s)` (section 4.1.2), unless the bug switch skips it.
+    fn start_write(
+        &mut self,
+        ctx: &Context<'_>,
+        request: RequestId,
+        value: u64,
+        out: &mut OutFor<Self>,
+    ) {
+        if self.pending.len() >= PENDING_MAX {
+            self.writes_refused += 1;
+            out.reply(
+                request,
+                Reply::Write(WriteReply {
+                    committed: false,
+                    timestamp: 0,
+                }),
+            );
+            return;
+        }
+        let now = self.truetime_now(ctx);
+        let timestamp = now.latest.max(self.last_timestamp + 1);
+        self.last_timestamp = timestamp;
+        self.pending.push(Pending {
+            request,
+            value,
+            timestamp,
+            arrived_at: ctx.now,
+        });
+        if self.config.skip_commit_wait {
+            self.acknowledge(ctx, out);
+        } else if self.pending.len() == 1 {
+            self.arm_commit_wait(ctx, out);
+        }
+    }
+
+    /// Commits and acknowledges the oldest waiting write.
+    fn acknowledge(&mut self, ctx: &Context<'_>, out: &mut OutFor<Self>) {
+        let write = self.pending.remove(0);
+        self.row = Some(Version {
+            value: write.value,
+            timestamp: write.timestamp,
+        });
+        let latency = ctx.now - write.arrived_at;
+        self.commits += 1;
+        self.commit_latency_us_total += latency;
+        self.commit_latency_us_max = self.commit_latency_us_max.max(latency);
+        out.reply(
+            write.request,
+            Reply::Write(WriteReply {
+                committed: true,
+                timestamp: write.timestamp,
+            }),
+        );
+    }
+
+    fn arm_commit_wait(&mut self, ctx: &Context<'_>, out: &mut OutFor<Self>) {
+        if let Some(oldest) = self.pending.first() {
+            let delay = truetime::wait_us(
+                self.physical_time(ctx.now),
+                self.config.epsilon_us,
+                oldest.timestamp,
+            );
+            out.set_timer(Timer::CommitWait, delay, delay);
+        }
+    }
+
+    /// The commit-wait timer: acknowledge every waiting write whose timestamp has
+    /// definitely passed, then wait for the next (or longer, if this clock runs slow).
+    fn commit_wait(&mut self, ctx: &Context<'_>, out: &mut OutFor<Self>) {
+        let now = self.truetime_now(ctx);
+        while self
+            .pending
+            .first()
+            .is_some_and(|oldest| now.after(oldest.timestamp))
+        {
+            self.acknowledge(ctx, out);
+        }
+        self.arm_commit_wait(ctx, out);
     }
 }
 
@@ -761,6 +982,14 @@ impl Protocol for Node {
             last_snapshot: None,
             snapshots_completed: 0,
             recovered: false,
+            row: None,
+            pending: Vec::new(),
+            last_timestamp: i64::MIN,
+            truetime_last: None,
+            commits: 0,
+            commit_latency_us_total: 0,
+            commit_latency_us_max: 0,
+            writes_refused: 0,
             workload_events: 0,
             config: config.clone(),
         }
@@ -831,6 +1060,10 @@ impl Protocol for Node {
                 self.work(ctx, out);
                 self.arm_work(ctx, out);
             }
+            Timer::CommitWait => {
+                self.local_event(ctx);
+                self.commit_wait(ctx, out);
+            }
         }
     }
 
@@ -844,6 +1077,7 @@ impl Protocol for Node {
         self.local_event(ctx);
         match request {
             Request::Snapshot => self.start_snapshot(ctx, Some(id), out),
+            Request::Write { value } => self.start_write(ctx, id, value, out),
         }
     }
 
@@ -856,6 +1090,8 @@ impl Protocol for Node {
             .is_some_and(|recording| !recording.done())
         {
             "recording"
+        } else if !self.pending.is_empty() {
+            "commit wait"
         } else {
             ""
         }

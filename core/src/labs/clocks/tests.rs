@@ -9,7 +9,11 @@ use super::lab::{
     draw_clocks, hlc_condition, lamport_condition, skew, snapshot_checkable, snapshot_condition,
     vector_condition,
 };
-use super::{Body, Config, EventKind, Marker, Message, Node, SnapshotId, Stamped, Transfer};
+use super::truetime::{Interval, wait_us};
+use super::{
+    Body, Config, EventKind, Marker, Message, Node, Reply, Request, SnapshotId, Stamped, Timer,
+    Transfer, WriteReply,
+};
 use crate::catalogue::build_from_json;
 use crate::lab::LabRun;
 use crate::protocol::{Context, Effect, OutFor, Protocol};
@@ -431,6 +435,7 @@ fn bad_parameters_are_refused_by_name() {
         (json!({ "interval_ms_min": 0 }), "params.interval_ms_min"),
         (json!({ "local_percent": 101 }), "params.local_percent"),
         (json!({ "transfer_max": 0 }), "params.transfer_max"),
+        (json!({ "epsilon_us": 10_000_001 }), "params.epsilon_us"),
     ] {
         let scenario = json!({ "version": 1, "lab": "clocks", "nodes": 3, "params": params });
         let error = build_from_json(&scenario.to_string())
@@ -444,4 +449,239 @@ fn bad_parameters_are_refused_by_name() {
         .expect("refused")
         .to_string();
     assert!(error.starts_with("nodes"), "{error}");
+}
+
+fn truetime_node(offset_us: i64, drift_ppm: i64, skip_commit_wait: bool) -> Node {
+    let config = Config {
+        clocks: vec![PhysicalClock {
+            offset_us,
+            drift_ppm,
+        }],
+        epsilon_us: 4_000,
+        skip_commit_wait,
+        ..Config::default()
+    };
+    Node::new(0, NODES, &config)
+}
+
+fn write_replies(out: &OutFor<Node>) -> Vec<(u64, WriteReply)> {
+    out.effects()
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Reply {
+                request,
+                result: Reply::Write(reply),
+            } => Some((*request, reply.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn commit_wait_delays(out: &OutFor<Node>) -> Vec<u64> {
+    out.effects()
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::SetTimer {
+                timer: Timer::CommitWait,
+                delay_min,
+                ..
+            } => Some(*delay_min),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn tt_now_is_an_interval_of_width_two_epsilon_and_after_means_its_earliest_has_passed() {
+    let now = Interval::now(10_000, 4_000, 9_000);
+    assert_eq!((now.earliest, now.latest), (6_000, 14_000));
+    assert!(now.holds_true_time());
+    assert!(now.after(5_999));
+    assert!(!now.after(6_000));
+    assert!(!Interval::now(10_000, 500, 9_000).holds_true_time());
+}
+
+#[test]
+fn start_rule_a_write_is_timestamped_tt_now_latest_and_commit_wait_holds_its_acknowledgement() {
+    let mut leader = truetime_node(1_000, 0, false);
+    let mut out = OutFor::<Node>::default();
+    leader.on_client(
+        &context(0, 50_000),
+        7,
+        Request::Write { value: 3 },
+        &mut out,
+    );
+    assert!(
+        write_replies(&out).is_empty(),
+        "no acknowledgement before TT.after(s)"
+    );
+    // s = pt + ε = 51,000 + 4,000; TT.after(s) needs pt - ε > s, 2ε + 1 µs of clock later.
+    assert_eq!(commit_wait_delays(&out), vec![8_001]);
+    assert_eq!(leader.pending[0].timestamp, 55_000);
+    let mut out = OutFor::<Node>::default();
+    leader.on_timer(&context(0, 58_001), Timer::CommitWait, &mut out);
+    assert_eq!(
+        write_replies(&out),
+        vec![(
+            7,
+            WriteReply {
+                committed: true,
+                timestamp: 55_000
+            }
+        )]
+    );
+    assert_eq!(
+        leader.row.map(|row| (row.value, row.timestamp)),
+        Some((3, 55_000))
+    );
+}
+
+#[test]
+fn a_leader_assigns_increasing_timestamps_even_within_one_microsecond() {
+    let mut leader = truetime_node(0, 0, false);
+    let mut out = OutFor::<Node>::default();
+    leader.on_client(&context(0, 1_000), 0, Request::Write { value: 1 }, &mut out);
+    leader.on_client(&context(0, 1_000), 1, Request::Write { value: 2 }, &mut out);
+    let stamps: Vec<i64> = leader.pending.iter().map(|write| write.timestamp).collect();
+    assert_eq!(stamps, vec![5_000, 5_001]);
+}
+
+#[test]
+fn a_slow_clock_waits_again_until_tt_after_holds() {
+    // A clock losing 1,000 ppm moves 7,993 µs in the 8,001 µs first asked for.
+    let mut leader = truetime_node(0, -1_000, false);
+    let mut out = OutFor::<Node>::default();
+    leader.on_client(&context(0, 0), 0, Request::Write { value: 1 }, &mut out);
+    let mut out = OutFor::<Node>::default();
+    leader.on_timer(&context(0, 8_001), Timer::CommitWait, &mut out);
+    assert!(write_replies(&out).is_empty());
+    let again = commit_wait_delays(&out);
+    assert_eq!(
+        again,
+        vec![wait_us(leader.physical_time(8_001), 4_000, 4_000)]
+    );
+    let mut out = OutFor::<Node>::default();
+    leader.on_timer(
+        &context(0, 8_001 + again[0] + 1),
+        Timer::CommitWait,
+        &mut out,
+    );
+    assert_eq!(write_replies(&out).len(), 1);
+}
+
+#[test]
+fn without_commit_wait_a_write_is_acknowledged_as_soon_as_it_is_timestamped() {
+    let mut leader = truetime_node(0, 0, true);
+    let mut out = OutFor::<Node>::default();
+    leader.on_client(&context(0, 1_000), 4, Request::Write { value: 1 }, &mut out);
+    assert_eq!(
+        write_replies(&out),
+        vec![(
+            4,
+            WriteReply {
+                committed: true,
+                timestamp: 5_000
+            }
+        )]
+    );
+    assert!(commit_wait_delays(&out).is_empty());
+}
+
+/// n0's clock 3 ms ahead, n1's 3 ms behind, ε = 4 ms; a write to n0 at 10 ms and one to
+/// n1 at 12 ms (after the first is acknowledged, when commit wait is skipped).
+fn two_writes(skip_commit_wait: bool, epsilon_us: u64) -> Box<dyn LabRun> {
+    run(
+        json!({
+            "clocks": [{ "offset_us": 3_000 }, { "offset_us": -3_000 }],
+            "epsilon_us": epsilon_us,
+            "skip_commit_wait": skip_commit_wait,
+            "workload_until_ms": 0,
+        }),
+        json!([
+            { "at_ms": 10, "node": 0, "request": { "op": "write", "value": 1 } },
+            { "at_ms": 12, "node": 1, "request": { "op": "write", "value": 2 } },
+            { "at_ms": 30, "node": 1, "request": { "op": "write", "value": 3 } },
+        ]),
+        60,
+    )
+}
+
+fn properties(lab: &dyn LabRun) -> Vec<String> {
+    lab.violations()
+        .iter()
+        .map(|violation| violation.property.clone())
+        .collect()
+}
+
+#[test]
+fn with_commit_wait_a_write_that_starts_after_another_is_acknowledged_gets_the_larger_timestamp() {
+    let lab = two_writes(false, 4_000);
+    assert!(properties(&*lab).is_empty(), "{:?}", lab.violations());
+    let history = lab.client_history();
+    // The first write (s = 17 ms) is acknowledged at 18.001 ms, after the second started
+    // at 12 ms; the third starts at 30 ms and gets 31 ms.
+    assert_eq!(history[0]["reply"]["timestamp"], 17_000);
+    assert_eq!(history[0]["replied_at"], 18_001);
+    assert_eq!(history[2]["reply"]["timestamp"], 31_000);
+    assert_eq!(
+        lab.metrics().gauges.get("commit_wait_ms_mean"),
+        Some(&8.001)
+    );
+}
+
+#[test]
+fn the_external_consistency_check_fires_when_commit_wait_is_skipped() {
+    let lab = two_writes(true, 4_000);
+    assert_eq!(properties(&*lab), vec!["External consistency"]);
+    assert_eq!(lab.violations()[0].nodes, vec![0, 1]);
+    assert_eq!(lab.violations()[0].time, 12_000);
+}
+
+#[test]
+fn the_truetime_check_fires_when_a_clock_is_further_off_than_epsilon() {
+    let lab = two_writes(false, 2_000);
+    assert_eq!(
+        properties(&*lab).first().map(String::as_str),
+        Some("TrueTime interval holds true time")
+    );
+    assert_eq!(lab.violations()[0].time, 10_000);
+}
+
+/// The derive that [`Request`]'s hand-written decoding stands in for.
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)]
+enum DerivedRequest {
+    Snapshot,
+    Write { value: u64 },
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn requests_decode_as_the_derive_does(text in crate::tagged_enum::tests::tagged_texts(
+        "op",
+        &["snapshot", "write"],
+        &["value"],
+    )) {
+        crate::tagged_enum::tests::assert_same::<Request, DerivedRequest>(&text);
+    }
+}
+
+#[test]
+fn the_write_lab_action_sends_the_named_leader_a_write_that_commits_after_commit_wait() {
+    let mut lab = run(json!({ "workload_until_ms": 0 }), json!([]), 1);
+    lab.apply(crate::event::Action::Lab {
+        name: "write".into(),
+        args: json!({ "node": 2 }),
+    })
+    .expect("node 2 is up");
+    lab.run_until(20_000);
+    let history = lab.client_history();
+    assert_eq!(history[0]["node"], 2);
+    assert_eq!(history[0]["reply"]["committed"], true);
+    let waited = history[0]["replied_at"].as_u64().unwrap_or(0)
+        - history[0]["invoked_at"].as_u64().unwrap_or(0);
+    assert!(waited > 2 * 4_000, "the leader waited out 2ε: {waited} µs");
 }

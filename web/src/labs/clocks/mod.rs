@@ -1,8 +1,9 @@
 //! The time and order lab in the browser: the shared playground, whose space-time diagram
 //! is the main view (select an event to see its causal past and future), plus the clock
 //! panel: each node's physical clock and its error, its Lamport, vector and hybrid logical
-//! clocks, its balance, a "Take snapshot" button per node, and the latest snapshots'
-//! recorded states with their checked sums.
+//! clocks, its balance, a "Take snapshot" button per node, the latest snapshots'
+//! recorded states with their checked sums, and, once the store has writes, each node's
+//! TrueTime interval and its row.
 
 use yew::prelude::*;
 
@@ -33,12 +34,20 @@ pub const ENTRY: LabEntry = LabEntry {
 /// The bundle of the time and order page alone.
 pub static BUNDLE: Bundle = super::single("clocks", &[ENTRY]);
 
-const BUTTONS: &[LabButton] = &[LabButton {
-    label: "Take snapshot",
-    action: "snapshot",
-    args: r#"{"node": "$node"}"#,
-    needs_node: true,
-}];
+const BUTTONS: &[LabButton] = &[
+    LabButton {
+        label: "Take snapshot",
+        action: "snapshot",
+        args: r#"{"node": "$node"}"#,
+        needs_node: true,
+    },
+    LabButton {
+        label: "Write (commit wait)",
+        action: "write",
+        args: r#"{"node": "$node"}"#,
+        needs_node: true,
+    },
+];
 
 /// The workload's pace and the bounds of the drawn clocks.
 pub const PARAMS: &[ParamField] = &[
@@ -86,16 +95,38 @@ pub const PARAMS: &[ParamField] = &[
         whole: true,
         hint: Some("And within this drift, in microseconds gained or lost per second."),
     },
+    ParamField {
+        id: "epsilon",
+        label: "TrueTime ε (µs)",
+        param: "epsilon_us",
+        default: 4_000.0,
+        min: 0.0,
+        max: 10_000_000.0,
+        at_least: None,
+        whole: true,
+        hint: Some(
+            "TT.now() is each node's clock ± ε; a write's commit wait lasts about 2ε. Clocks further off than ε break TrueTime's guarantee.",
+        ),
+    },
 ];
 
-/// The bug switch.
-pub const TOGGLES: &[Toggle] = &[Toggle {
-    id: "non_fifo",
-    path: &["non_fifo"],
-    label: "Channels not FIFO",
-    explanation: "Messages are handed over as they arrive instead of in the order they were sent: a transfer can overtake a snapshot marker and the snapshot's sum comes out wrong (Chandy and Lamport assume FIFO channels).",
-    bug: true,
-}];
+/// The bug switches.
+pub const TOGGLES: &[Toggle] = &[
+    Toggle {
+        id: "non_fifo",
+        path: &["non_fifo"],
+        label: "Channels not FIFO",
+        explanation: "Messages are handed over as they arrive instead of in the order they were sent: a transfer can overtake a snapshot marker and the snapshot's sum comes out wrong (Chandy and Lamport assume FIFO channels).",
+        bug: true,
+    },
+    Toggle {
+        id: "skip_commit_wait",
+        path: &["skip_commit_wait"],
+        label: "Skip commit wait",
+        explanation: "A leader acknowledges a write as soon as it has its timestamp TT.now().latest, without waiting until TT.after(s): a later write on a node with a slower clock can get a smaller timestamp, and External consistency fails (Spanner, section 4.1.2).",
+        bug: true,
+    },
+];
 
 fn extras(state: &PlaygroundHandle) -> Html {
     view::clocks_view(state)

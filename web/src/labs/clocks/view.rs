@@ -1,7 +1,10 @@
 //! The clock panel: every node's physical clock, its error against true time and the skew
 //! ε between the clocks, its Lamport, vector and hybrid logical clocks after its latest
 //! event, its balance and a button that starts a snapshot there; then each finished
-//! snapshot's recorded states and its sum, checked against the bank's total, as text.
+//! snapshot's recorded states and its sum, checked against the bank's total, as text. Once
+//! the store has writes (or the scenario sets ε), two more columns: each node's `TT.now()`
+//! interval, its clock ± ε, marked by whether it holds true time, and its row's latest
+//! committed value with its timestamp and the writes waiting in commit wait.
 //! Plain functions of the playground state (no component of their own, for the page's
 //! byte budget).
 
@@ -60,7 +63,47 @@ fn snapshot(dispatcher: &UseReducerDispatcher<PlaygroundState>, node: u32) -> Ca
     })
 }
 
-fn row(row: &Row, now: u64, dispatcher: &UseReducerDispatcher<PlaygroundState>) -> Html {
+/// The `TT.now()` cell: `[earliest, latest]` in ms, and whether it holds true time (in
+/// words, not colour alone).
+fn truetime(reading: i64, epsilon: i64, now: u64) -> String {
+    let error = (reading - now as i64).abs();
+    format!(
+        "[{}, {}] {}",
+        ms(reading - epsilon),
+        ms(reading + epsilon),
+        if error <= epsilon {
+            "✓ holds"
+        } else {
+            "✗ misses"
+        }
+    )
+}
+
+/// The row cell: the latest committed value at its timestamp, and the waiting writes.
+fn store_row(state: &Value) -> String {
+    let committed = &state["row"];
+    let mut text = if committed.is_null() {
+        "—".to_string()
+    } else {
+        format!(
+            "{} @ {}",
+            number(&committed["value"]),
+            ms(number(&committed["timestamp"]))
+        )
+    };
+    let waiting = state["pending"].as_array().map_or(0, Vec::len);
+    if waiting > 0 {
+        text += &format!(" (+{waiting} waiting)");
+    }
+    text
+}
+
+fn row(
+    row: &Row,
+    now: u64,
+    epsilon: Option<i64>,
+    dispatcher: &UseReducerDispatcher<PlaygroundState>,
+) -> Html {
     let clock = clock_of(&row.state);
     let up = row.status == NodeStatus::Up;
     let status = match row.status {
@@ -80,6 +123,10 @@ fn row(row: &Row, now: u64, dispatcher: &UseReducerDispatcher<PlaygroundState>) 
             <td>{ vector(&row.state) }</td>
             <td>{ format!("({}, {})", ms(number(&hlc["l"])), number(&hlc["c"])) }</td>
             <td>{ number(&row.state["balance"]) }</td>
+            if let Some(epsilon) = epsilon {
+                <td>{ truetime(clock.read(now), epsilon, now) }</td>
+                <td>{ store_row(&row.state) }</td>
+            }
             <td>
                 <button type="button" disabled={!up} onclick={snapshot(dispatcher, row.id)}
                         aria-label={format!("Take snapshot on n{}", row.id)}>{ "Snapshot" }</button>
@@ -154,6 +201,7 @@ fn snapshot_text(result: &Value, total: Option<f64>, checkable: bool) -> Html {
 
 /// The time and order lab's panel.
 pub fn clocks_view(state: &PlaygroundHandle) -> Html {
+    let params = &state.base.params;
     let (now, rows, gauges) = {
         let run = state.run.borrow();
         let rows: Vec<Row> = run
@@ -188,6 +236,9 @@ pub fn clocks_view(state: &PlaygroundHandle) -> Html {
         .filter(|row| !row.state["gathering"].is_null())
         .map(|row| format!("n{}", row.id))
         .collect();
+    // The TrueTime columns appear once the scenario is about the store.
+    let epsilon = (!params["epsilon_us"].is_null() || gauges.contains_key("writes_committed"))
+        .then(|| params["epsilon_us"].as_i64().unwrap_or(4_000));
     let dispatcher = state.dispatcher();
     html! {
         <section class="panel clocks-view" aria-label="Clocks">
@@ -196,6 +247,12 @@ pub fn clocks_view(state: &PlaygroundHandle) -> Html {
                 "True time {} ms. Clock skew ε (fastest minus slowest physical clock): {} µs. Error is each physical clock minus true time, in µs; HLC is (l in ms, c).",
                 ms(now as i64), skew
             ) }</p>
+            if let Some(epsilon) = epsilon {
+                <p class="muted">{ format!(
+                    "TrueTime's ε is {epsilon} µs: TT.now() is the node's clock ± ε and holds true time while the clock is off by at most ε. A write is acknowledged once TT.now().earliest has passed its timestamp TT.now().latest, about 2ε later{}.",
+                    gauges.get("commit_wait_ms_mean").map(|mean| format!(" (so far {mean} ms on average over {} writes)", gauges.get("writes_committed").copied().unwrap_or(0.0))).unwrap_or_default()
+                ) }</p>
+            }
             <div class="clocks-table">
                 <table>
                     <thead><tr>
@@ -206,9 +263,13 @@ pub fn clocks_view(state: &PlaygroundHandle) -> Html {
                         <th scope="col">{ "Vector" }</th>
                         <th scope="col">{ "HLC" }</th>
                         <th scope="col">{ "Balance" }</th>
+                        if epsilon.is_some() {
+                            <th scope="col">{ "TT.now() (ms)" }</th>
+                            <th scope="col">{ "Row (value @ s, ms)" }</th>
+                        }
                         <th scope="col">{ "Snapshot" }</th>
                     </tr></thead>
-                    <tbody>{ for rows.iter().map(|one| row(one, now, &dispatcher)) }</tbody>
+                    <tbody>{ for rows.iter().map(|one| row(one, now, epsilon, &dispatcher)) }</tbody>
                 </table>
             </div>
             <h3>{ "Snapshots" }</h3>
