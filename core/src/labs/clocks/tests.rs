@@ -647,13 +647,16 @@ fn the_truetime_check_fires_when_a_clock_is_further_off_than_epsilon() {
     assert_eq!(lab.violations()[0].time, 10_000);
 }
 
-/// The derive that [`Request`]'s hand-written decoding stands in for.
-#[derive(Debug, serde::Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
-#[allow(dead_code)]
-enum DerivedRequest {
-    Snapshot,
-    Write { value: u64 },
+/// The derive that [`Request`]'s hand-written decoding stands in for, under the same name,
+/// since serde's error messages name the type.
+mod derived {
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub enum Request {
+        Snapshot,
+        Write { value: u64 },
+    }
 }
 
 proptest::proptest! {
@@ -665,7 +668,7 @@ proptest::proptest! {
         &["snapshot", "write"],
         &["value"],
     )) {
-        crate::tagged_enum::tests::assert_same::<Request, DerivedRequest>(&text);
+        crate::tagged_enum::tests::assert_same::<Request, derived::Request>(&text);
     }
 }
 
